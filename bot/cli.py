@@ -1,0 +1,257 @@
+"""The ``newsbot`` command line: ingest, ask, list, remove, reindex, eval, console, run."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable
+from contextlib import contextmanager
+from pathlib import Path
+
+from config.settings import Settings, SettingsError, load_settings
+from retrieval.errors import NewsbotError
+
+logger = logging.getLogger(__name__)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every subcommand."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--data-dir", type=Path, default=argparse.SUPPRESS,
+                        help="library folder (default: NEWSBOT_DATA_DIR or ~/.local/share/newsbot)")
+    parser = argparse.ArgumentParser(prog="newsbot", parents=[common],
+                                     description="Answers questions about a library of news articles.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("ingest", parents=[common], help="add files and folders (txt, md, html, jsonl)")
+    p.add_argument("paths", nargs="+", type=Path)
+    p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+
+    p = sub.add_parser("ask", parents=[common], help="ask a question ('-' reads one per line from stdin)")
+    p.add_argument("question")
+    p.add_argument("--k", type=int, default=None, help="number of results (1-10)")
+    p.add_argument("--json", action="store_true", help="print the JSON contract")
+    p.add_argument("--mode", choices=("hybrid", "dense", "keyword"), default="hybrid")
+
+    sub.add_parser("list", parents=[common], help="list the articles")
+    p = sub.add_parser("remove", parents=[common], help="remove an article by id")
+    p.add_argument("article_id", type=int)
+    sub.add_parser("reindex", parents=[common], help="rebuild every vector with the configured model")
+
+    p = sub.add_parser("eval", parents=[common], help="score answers on a JSONL question file")
+    p.add_argument("file", type=Path)
+    p.add_argument("--modes", default="hybrid", help="comma-separated: hybrid,dense,keyword or 'all'")
+    p.add_argument("--json", action="store_true")
+
+    sub.add_parser("console", parents=[common], help="ask questions interactively")
+    sub.add_parser("run", parents=[common], help="start the Discord bot (needs DISCORD_TOKEN)")
+    sub.add_parser("start", parents=[common], help="the bot when DISCORD_TOKEN is set, else the console")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``newsbot`` console script; returns the exit status."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings(data_dir=getattr(args, "data_dir", None))
+        logging.basicConfig(level=settings.log_level, stream=sys.stderr,
+                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        for noisy in ("sentence_transformers", "transformers", "faiss", "httpx", "urllib3"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)
+        return COMMANDS[args.command](args, settings)
+    except (NewsbotError, SettingsError) as exc:
+        print(f"newsbot: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+@contextmanager
+def open_library(settings: Settings, *, seed: bool = True):
+    """The library and a searcher over it, seeded from ``seeds/`` on first use."""
+    from retrieval.ingest import ensure_seeded
+    from retrieval.library import Library
+    from retrieval.search import Searcher
+
+    library = Library.from_settings(settings)
+    try:
+        if seed:
+            ensure_seeded(library, settings.seeds_dir, settings.max_file_bytes)
+        yield library, Searcher(library)
+    finally:
+        library.close()
+
+
+def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
+    """``newsbot ingest PATH...``"""
+    from tqdm import tqdm
+
+    from retrieval.ingest import expand_paths, ingest
+
+    files, _ = expand_paths(args.paths)
+    with open_library(settings, seed=False) as (library, _), \
+            tqdm(total=len(files), unit="doc", disable=args.no_progress or len(files) < 20,
+                 file=sys.stderr) as bar:
+        report = ingest(library, args.paths, max_bytes=settings.max_file_bytes,
+                        progress=lambda n: bar.update(min(n, bar.total - bar.n)))
+    for failure in report.failures:
+        print(f"failed: {failure.path}: {failure.reason}")
+    print(report.summary())
+    return 1 if report.failed and not (report.added or report.updated or report.unchanged) else 0
+
+
+def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    """``newsbot ask QUESTION [--k N] [--json]``; ``-`` reads questions from stdin."""
+    from retrieval.errors import BadInputError
+    from retrieval.format import answer_json, answer_text
+    from retrieval.search import SearchOptions, clean_question
+
+    k = args.k or settings.results
+    if not 1 <= k <= 10:
+        raise BadInputError("--k must be between 1 and 10")
+    options = SearchOptions(k=k, max_per_article=settings.max_per_article,
+                            min_score=settings.min_score, mode=args.mode)
+    questions = sys.stdin if args.question == "-" else [args.question]
+    status = 0
+    with open_library(settings) as (_, searcher):
+        for raw in questions:
+            if args.question == "-" and not raw.strip():
+                continue
+            try:
+                answer = searcher.ask(clean_question(raw, settings.max_question_chars), options)
+            except BadInputError as exc:
+                status = 2
+                _emit_error(raw, exc, args.json)
+                continue
+            if args.json:
+                print(json.dumps(answer_json(answer), ensure_ascii=False), flush=True)
+            else:
+                print(answer_text(answer, color=sys.stdout.isatty()))
+    return status
+
+
+def _emit_error(question: str, exc: Exception, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps({"question": question.rstrip("\n"), "error": str(exc)}, ensure_ascii=False),
+              flush=True)
+    else:
+        print(f"newsbot: error: {exc}", file=sys.stderr)
+
+
+def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
+    """``newsbot list``"""
+    with open_library(settings) as (library, _):
+        articles = library.articles()
+        for a in articles:
+            print(f"{a.id:>6}  {a.date or '----------':<10}  {(a.source or '-')[:16]:<16}  "
+                  f"{a.passages:>3}p  {a.title[:70]}")
+        print(f"{len(articles)} articles, {library.store.count('passages')} passages, "
+              f"index {library.vectors.index_kind} ({library.vectors.count} vectors)")
+    return 0
+
+
+def cmd_remove(args: argparse.Namespace, settings: Settings) -> int:
+    """``newsbot remove ID``"""
+    with open_library(settings, seed=False) as (library, _):
+        article = library.remove(args.article_id)
+    print(f"removed {article.id}: {article.title}")
+    return 0
+
+
+def cmd_reindex(args: argparse.Namespace, settings: Settings) -> int:
+    """``newsbot reindex``: rebuild the vectors with the configured model."""
+    from retrieval.library import Library
+    from retrieval.vectors import INDEX_FILE, MANIFEST_FILE
+
+    for name in (INDEX_FILE, MANIFEST_FILE):  # the old index may belong to another model
+        (settings.data_dir / name).unlink(missing_ok=True)
+    library = Library.from_settings(settings)
+    try:
+        count = library.reindex()
+    finally:
+        library.close()
+    print(f"reindexed {count} passages with {settings.model}")
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+    """``newsbot eval FILE``: score the library on a JSONL question file."""
+    from tqdm import tqdm
+
+    from retrieval.evaluate import MODES, evaluate, load_questions, results_table
+    from retrieval.search import SearchOptions
+
+    questions = load_questions(args.file)
+    modes = MODES if args.modes == "all" else tuple(m.strip() for m in args.modes.split(","))
+    if unknown := set(modes) - set(MODES):
+        raise NewsbotError(f"unknown mode(s) {sorted(unknown)}; use hybrid, dense, keyword or all")
+    base = SearchOptions(max_per_article=settings.max_per_article, min_score=settings.min_score)
+    results = []
+    with open_library(settings) as (_, searcher):
+        for mode in modes:
+            with tqdm(total=len(questions), desc=mode, file=sys.stderr, disable=len(questions) < 50) as bar:
+                results.append(evaluate(searcher, questions, mode, base, bar.update))
+    if args.json:
+        print(json.dumps([r.as_dict() for r in results], indent=2))
+    else:
+        print(results_table(results))
+        for r in results:
+            for failure in r.failures:
+                print(f"FAIL [{r.mode}] {failure}")
+    return 0 if results[0].passed else 1
+
+
+def cmd_console(args: argparse.Namespace, settings: Settings) -> int:
+    """``newsbot console``: a local question-and-answer loop on the library."""
+    from retrieval.errors import BadInputError
+    from retrieval.format import answer_text
+    from retrieval.search import SearchOptions, clean_question
+
+    options = SearchOptions(k=settings.results, max_per_article=settings.max_per_article,
+                            min_score=settings.min_score)
+    with open_library(settings) as (library, searcher):
+        print(f"newsbot console: {library.store.count('articles')} articles. "
+              "Ask a question (empty line or Ctrl-D to quit).")
+        while True:
+            try:
+                raw = input("? ")
+            except EOFError:
+                break
+            if not raw.strip():
+                break
+            try:
+                print(answer_text(searcher.ask(clean_question(raw, settings.max_question_chars), options),
+                                  color=sys.stdout.isatty()))
+            except BadInputError as exc:
+                print(f"error: {exc}")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    """``newsbot run``: start the Discord bot."""
+    from bot.runner import run_bot
+
+    return run_bot(settings)
+
+
+def cmd_start(args: argparse.Namespace, settings: Settings) -> int:
+    """``newsbot start``: the bot when a token is configured, else the console."""
+    if settings.discord_token is not None and settings.discord_token.get_secret_value().strip():
+        return cmd_run(args, settings)
+    print("DISCORD_TOKEN is not set: starting the local console on the library.", file=sys.stderr)
+    return cmd_console(args, settings)
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
+    "ingest": cmd_ingest, "ask": cmd_ask, "list": cmd_list, "remove": cmd_remove,
+    "reindex": cmd_reindex, "eval": cmd_eval, "console": cmd_console, "run": cmd_run,
+    "start": cmd_start,
+}
+
+if __name__ == "__main__":
+    sys.exit(main())

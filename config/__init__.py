@@ -1,0 +1,5 @@
+"""Typed settings for newsbot."""
+
+from config.settings import Settings, load_settings
+
+__all__ = ["Settings", "load_settings"]

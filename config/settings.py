@@ -1,0 +1,95 @@
+"""One typed settings object, built once at start-up and passed in.
+
+Values come from the environment (prefix ``NEWSBOT_``) or a ``.env`` file.
+The Discord token is read from ``DISCORD_TOKEN`` (or ``NEWSBOT_DISCORD_TOKEN``)
+and held as a secret so it never appears in logs or reprs.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
+
+
+def _default_data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "newsbot"
+
+
+class SettingsError(ValueError):
+    """Raised when the settings are invalid; the message is meant for people."""
+
+
+class Settings(BaseSettings):
+    """Every setting of newsbot, with its default."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="NEWSBOT_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    data_dir: Path = Field(default_factory=_default_data_dir, description="Where the library lives.")
+    seeds_dir: Path = Field(default=PROJECT_ROOT / "seeds", description="Articles for an empty library.")
+    model: str = Field(default=DEFAULT_MODEL, description="Embedding model: a local path or a hub id.")
+    batch_size: int = Field(default=32, ge=1, le=1024)
+    max_passage_tokens: int = Field(default=200, ge=32, le=512)
+    results: int = Field(default=5, ge=1, le=10, description="Results per answer by default.")
+    max_per_article: int = Field(default=2, ge=1, le=10)
+    min_score: float = Field(default=0.35, ge=0.0, le=1.0, description="No-answer threshold.")
+    max_file_bytes: int = Field(default=20_000_000, ge=1_000)
+    max_question_chars: int = Field(default=1_000, ge=10)
+
+    discord_token: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("DISCORD_TOKEN", "NEWSBOT_DISCORD_TOKEN")
+    )
+    discord_api_base: str = Field(default="https://discord.com/api/v10")
+    dev_guild_id: int | None = Field(default=None, description="Sync commands to this guild on start.")
+    owner_ids: list[int] = Field(default_factory=list)
+    cooldown_seconds: float = Field(default=10.0, ge=0.0)
+    cooldown_questions: int = Field(default=3, ge=1)
+    max_inflight_searches: int = Field(default=8, ge=1)
+    reply_style: Literal["reply", "thread"] = "reply"
+    log_level: str = "INFO"
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
+        return level
+
+    @field_validator("discord_api_base")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build the settings once, turning validation errors into one readable message.
+
+    Args:
+        **overrides: values that win over the environment (e.g. ``data_dir`` from ``--data-dir``).
+
+    Returns:
+        The validated settings.
+
+    Raises:
+        SettingsError: if any value is invalid; the message names each bad setting.
+    """
+    try:
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            name = ".".join(str(part) for part in err["loc"]) or "settings"
+            problems.append(f"NEWSBOT_{name.upper()}: {err['msg']}")
+        raise SettingsError("invalid settings: " + "; ".join(problems)) from None

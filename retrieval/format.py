@@ -1,0 +1,60 @@
+"""Rendering answers: the stable JSON contract and readable terminal text."""
+
+from __future__ import annotations
+
+import textwrap
+
+from retrieval.models import Answer, Article, Hit
+
+NO_ANSWER = "The library does not cover this question."
+
+
+def article_json(article: Article) -> dict:
+    """The citation of an article as JSON (url falls back to the file path)."""
+    return {"id": article.id, "title": article.title, "source": article.source,
+            "author": article.author, "date": article.date, "url": article.link}
+
+
+def hit_json(hit: Hit) -> dict:
+    """One result as JSON."""
+    return {"text": hit.text, "highlight": hit.highlight, "score": round(hit.score, 4),
+            "paragraph": hit.paragraph, "article": article_json(hit.article),
+            "also_reported_by": [article_json(a) for a in hit.also_reported_by]}
+
+
+def answer_json(answer: Answer) -> dict:
+    """An answer as the JSON contract of ``newsbot ask --json``.
+
+    ``{"question", "answered", "results": [{"text", "highlight", "score", "paragraph",
+    "article": {"id", "title", "source", "author", "date", "url"}}], "took_ms"}``
+    """
+    return {"question": answer.question, "answered": answer.answered,
+            "results": [hit_json(h) for h in answer.hits], "took_ms": round(answer.took_ms, 1)}
+
+
+def citation_line(hit: Hit) -> str:
+    """"Title — Source, Author, date, paragraph N, link" with the empty parts left out."""
+    a = hit.article
+    parts = [p for p in (a.source, a.author, a.date, f"paragraph {hit.paragraph}", a.link) if p]
+    return f"{a.title or 'Untitled'} — " + ", ".join(parts)
+
+
+def emphasise(text: str, sentence: str, start: str, end: str) -> str:
+    """Wrap the first occurrence of ``sentence`` in ``text`` with ``start``/``end`` markers."""
+    if not sentence or sentence not in text:
+        return text
+    return text.replace(sentence, f"{start}{sentence}{end}", 1)
+
+
+def answer_text(answer: Answer, *, width: int = 88, color: bool = False) -> str:
+    """An answer for a terminal: each passage with its best sentence marked, then its citation."""
+    if not answer.answered:
+        return NO_ANSWER
+    start, end = ("\033[1m", "\033[0m") if color else ("»", "«")
+    blocks = []
+    for number, hit in enumerate(answer.hits, start=1):
+        body = textwrap.fill(emphasise(hit.text, hit.highlight, start, end), width=width,
+                             initial_indent="   ", subsequent_indent="   ")
+        also = "".join(f"\n   also reported by: {a.source or a.title}" for a in hit.also_reported_by)
+        blocks.append(f"{number}. [{hit.score:.2f}]\n{body}\n   — {citation_line(hit)}{also}")
+    return "\n\n".join(blocks)

@@ -1,0 +1,68 @@
+"""Choosing the sentence of a passage that best answers the question (for highlighting).
+
+A sentence scores by its cosine similarity to the question plus a bonus for the
+question's content words it contains; both signals matter on newswire (see docs/quality.md).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from retrieval.embed import Encoder
+from retrieval.sentences import sentences
+from retrieval.terms import content_terms
+
+LEXICAL_WEIGHT = 0.3
+
+
+def lexical_overlap(question_terms: set[str], sentence: str) -> float:
+    """The share of the question's content terms that appear in the sentence."""
+    if not question_terms:
+        return 0.0
+    return len(question_terms & content_terms(sentence)) / len(question_terms)
+
+
+def score_sentences(question: str, query: np.ndarray | None, candidates: list[str],
+                    sentence_vectors: np.ndarray | None) -> list[float]:
+    """Score candidate sentences for one question.
+
+    Args:
+        question: the question.
+        query: its normalised vector, or None for lexical scoring alone.
+        candidates: the sentences.
+        sentence_vectors: their normalised vectors (rows), or None.
+
+    Returns:
+        One score per candidate, higher is better.
+    """
+    terms = content_terms(question)
+    lexical = np.array([lexical_overlap(terms, s) for s in candidates], dtype=np.float32)
+    if query is None or sentence_vectors is None or len(candidates) == 0:
+        return lexical.tolist()
+    cosine = sentence_vectors @ query.reshape(-1)
+    return (cosine + LEXICAL_WEIGHT * lexical).tolist()
+
+
+def highlights(question: str, query: np.ndarray | None, passages: list[str],
+               encoder: Encoder | None) -> list[str]:
+    """The best sentence of each passage.
+
+    Args:
+        question: the question.
+        query: its normalised vector (None: lexical only).
+        passages: passage texts.
+        encoder: embeds the sentences (None: lexical only).
+
+    Returns:
+        One sentence per passage (the passage itself when it has a single sentence).
+    """
+    split = [sentences(p) or [p] for p in passages]
+    flat = [s for group in split for s in group]
+    vectors = encoder.encode(flat) if encoder is not None and query is not None and flat else None
+    scores = score_sentences(question, query, flat, vectors)
+    best, offset = [], 0
+    for group in split:
+        group_scores = scores[offset:offset + len(group)]
+        best.append(group[int(np.argmax(group_scores))])
+        offset += len(group)
+    return best

@@ -1,0 +1,206 @@
+"""The article library: the SQLite store and the FAISS index kept in step.
+
+SQLite is the source of truth. Every write commits to SQLite first and then updates the
+vector index, which is saved atomically; on open, :meth:`Library.sync` re-embeds
+passages that lack a vector and drops vectors whose passage is gone, so a crash between
+the two never leaves the library inconsistent for long.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from config.settings import Settings
+from retrieval.chunk import chunk_article
+from retrieval.embed import Encoder, SentenceEmbedder
+from retrieval.errors import ArticleNotFoundError
+from retrieval.models import Article, Document
+from retrieval.store import Store, content_hash
+from retrieval.vectors import INDEX_FILE, MANIFEST_FILE, VectorIndex, read_manifest
+
+logger = logging.getLogger(__name__)
+
+DB_FILE = "library.sqlite3"
+EMBED_BATCH_PASSAGES = 256
+
+
+def passage_text_for_embedding(title: str, text: str) -> str:
+    """What is embedded for a passage: the article title, then the passage."""
+    return f"{title}. {text}" if title else text
+
+
+@dataclass(slots=True)
+class SyncReport:
+    """What :meth:`Library.sync` found and repaired."""
+
+    missing: int = 0
+    orphans: int = 0
+
+    @property
+    def clean(self) -> bool:
+        """True when nothing needed repair."""
+        return self.missing == 0 and self.orphans == 0
+
+
+class Library:
+    """A library of articles in one data directory."""
+
+    def __init__(self, data_dir: Path, encoder: Encoder, *, max_passage_tokens: int = 200) -> None:
+        """Open the library in ``data_dir`` (created if needed) and bring the index in step.
+
+        Args:
+            data_dir: where the database and the vector index live.
+            encoder: the embedding model.
+            max_passage_tokens: passage size for new articles.
+
+        Raises:
+            ModelMismatchError: the index was built with another model.
+        """
+        self.data_dir = data_dir
+        self.encoder = encoder
+        self.max_passage_tokens = max_passage_tokens
+        self.store = Store(data_dir / DB_FILE)
+        manifest = read_manifest(data_dir)
+        self.vectors = VectorIndex.open(data_dir, encoder.name, int(manifest["dim"]) if manifest else None)
+        self.lock = threading.RLock()
+        self.sync()
+
+    @classmethod
+    def from_settings(cls, settings: Settings, encoder: Encoder | None = None) -> Library:
+        """Open the library the settings point at, with the configured model."""
+        encoder = encoder or SentenceEmbedder(settings.model, settings.batch_size,
+                                              dim=_known_dim(settings.data_dir, settings.model))
+        return cls(settings.data_dir, encoder, max_passage_tokens=settings.max_passage_tokens)
+
+    def close(self) -> None:
+        """Close the database."""
+        self.store.close()
+
+    # --- consistency ----------------------------------------------------------------------
+    def sync(self) -> SyncReport:
+        """Embed passages that have no vector and drop vectors that have no passage."""
+        with self.lock:
+            in_db = set(self.store.passage_ids())
+            in_index = set(self.vectors.ids().tolist())
+            report = SyncReport(missing=len(in_db - in_index), orphans=len(in_index - in_db))
+            if report.clean:
+                return report
+            logger.info("repairing the vector index: %d missing, %d orphaned", report.missing, report.orphans)
+            self.vectors.remove(sorted(in_index - in_db))
+            self._embed_existing(sorted(in_db - in_index))
+            self.vectors.save()
+            return report
+
+    def refresh(self) -> None:
+        """Pick up an index another process saved since we loaded ours."""
+        with self.lock:
+            if self.vectors.changed_on_disk():
+                logger.info("vector index changed on disk; reloading")
+                self.vectors.reload()
+
+    def _embed_existing(self, ids: list[int]) -> None:
+        for start in range(0, len(ids), EMBED_BATCH_PASSAGES):
+            rows = self.store.passages_for_embedding(ids[start:start + EMBED_BATCH_PASSAGES])
+            texts = [passage_text_for_embedding(title, text) for _, title, text in rows]
+            self.vectors.add([pid for pid, _, _ in rows], self.encoder.encode(texts))
+
+    def reindex(self) -> int:
+        """Rebuild every vector with the configured model; return the passage count."""
+        with self.lock:
+            for name in (INDEX_FILE, MANIFEST_FILE):
+                (self.data_dir / name).unlink(missing_ok=True)
+            self.vectors = VectorIndex(self.data_dir, self.encoder.name, self.encoder.dim)
+            self._embed_existing(self.store.passage_ids())
+            self.vectors.save()
+            return self.vectors.count
+
+    # --- writing --------------------------------------------------------------------------
+    def add_documents(self, docs: list[Document], guild_id: int | None = None,
+                      save: bool = True) -> list[str]:
+        """Add a batch of documents.
+
+        Args:
+            docs: parsed documents.
+            guild_id: the Discord server that owns them (None: the global library).
+            save: write the vector index when done.
+
+        Returns:
+            One status per document: "added", "updated" or "unchanged".
+        """
+        with self.lock:
+            statuses, todo, seen = [], [], set()
+            for doc in docs:
+                existing = self.store.find_existing(doc, guild_id)
+                digest = content_hash(doc)
+                if (existing and existing[1] == digest) or digest in seen:
+                    statuses.append("unchanged")
+                    continue
+                seen.add(digest)
+                statuses.append("updated" if existing else "added")
+                todo.append((doc, existing[0] if existing else None))
+            if todo:
+                self._write(todo, guild_id)
+                if save:
+                    self.vectors.save()
+            return statuses
+
+    def _write(self, todo: list[tuple[Document, int | None]], guild_id: int | None) -> None:
+        chunked = [(doc, old, chunk_article(doc.text, self.max_passage_tokens)) for doc, old in todo]
+        texts = [passage_text_for_embedding(doc.title, c.text) for doc, _, chunks in chunked for c in chunks]
+        vectors = self.encoder.encode(texts)
+        new_ids: list[int] = []
+        old_ids: list[int] = []
+        with self.store.transaction() as conn:
+            for doc, old, chunks in chunked:
+                if old is not None:
+                    old_ids.extend(self.store.delete_article(conn, old))
+                new_ids.extend(self.store.insert_article(conn, doc, chunks, guild_id)[1])
+        self.vectors.remove(old_ids)
+        self.vectors.add(new_ids, vectors)
+
+    def remove(self, article_id: int, guild_id: int | None = None) -> Article:
+        """Remove one article of the given scope.
+
+        Raises:
+            ArticleNotFoundError: no such article in that scope.
+        """
+        with self.lock:
+            article = self.store.get_article(article_id)
+            if article is None or (article.guild_id or None) != (guild_id or None):
+                raise ArticleNotFoundError(f"no article with id {article_id} in this library")
+            with self.store.transaction() as conn:
+                ids = self.store.delete_article(conn, article_id)
+            self.vectors.remove(ids)
+            self.vectors.save()
+            return article
+
+    def save(self) -> None:
+        """Write the vector index to disk."""
+        with self.lock:
+            self.vectors.save()
+
+    # --- reading --------------------------------------------------------------------------
+    def articles(self, guild_ids: Iterable[int | None] = (None,), **kwargs) -> list[Article]:
+        """Articles in the given scopes (see :meth:`Store.list_articles`)."""
+        return self.store.list_articles(guild_ids, **kwargs)
+
+    def is_empty(self) -> bool:
+        """True when the library holds no article at all."""
+        return self.store.count("articles") == 0
+
+    def dense_scores(self, query: np.ndarray, ids: list[int]) -> dict[int, float]:
+        """Cosine similarity of the query to each stored passage vector."""
+        with self.lock:
+            found = self.vectors.vectors_for(ids)
+        return {pid: float(vec @ query.reshape(-1)) for pid, vec in found.items()}
+
+
+def _known_dim(data_dir: Path, model: str) -> int | None:
+    manifest = read_manifest(data_dir)
+    return int(manifest["dim"]) if manifest and manifest.get("model") == model else None

@@ -1,0 +1,130 @@
+"""Answering a question: embed it, gather dense and keyword candidates, rank, highlight.
+
+The flow is question -> embed -> search (this module) -> rank (:mod:`retrieval.rank`) ->
+highlight -> :class:`Answer`, which :mod:`retrieval.format` renders.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from retrieval.errors import BadInputError
+from retrieval.highlight import highlights
+from retrieval.library import Library
+from retrieval.models import Answer, Hit
+from retrieval.rank import cap_per_group, is_answered, rrf
+from retrieval.store import article_from_row
+
+logger = logging.getLogger(__name__)
+
+Mode = Literal["hybrid", "dense", "keyword"]
+CANDIDATES = 50
+
+
+@dataclass(slots=True)
+class SearchOptions:
+    """How to search."""
+
+    k: int = 5
+    max_per_article: int = 2
+    min_score: float = 0.35
+    mode: Mode = "hybrid"
+    dense_weight: float = 1.0
+    keyword_weight: float = 1.0
+    highlight: bool = True
+
+
+def clean_question(question: str, max_chars: int = 1000) -> str:
+    """Fold white space and control characters out of a question.
+
+    Raises:
+        BadInputError: the question is empty or longer than ``max_chars``.
+    """
+    text = "".join(ch if ch.isprintable() else " " for ch in question)
+    text = " ".join(text.split())
+    if not text:
+        raise BadInputError("the question is empty")
+    if len(text) > max_chars:
+        raise BadInputError(f"the question is too long ({len(text):,} characters; the limit is {max_chars:,})")
+    return text
+
+
+class Searcher:
+    """Runs questions against a library."""
+
+    def __init__(self, library: Library) -> None:
+        """Search ``library``."""
+        self.library = library
+
+    def ask(self, question: str, options: SearchOptions | None = None,
+            guild_ids: Iterable[int | None] = (None,)) -> Answer:
+        """Answer one question.
+
+        Args:
+            question: the question (already cleaned by :func:`clean_question`).
+            options: how to search.
+            guild_ids: the scopes to search (None is the global library).
+
+        Returns:
+            The answer, with ``answered`` False when the evidence is weak.
+        """
+        options = options or SearchOptions()
+        scopes = list(guild_ids)
+        started = time.perf_counter()
+        self.library.refresh()
+        query = None if options.mode == "keyword" else self.library.encoder.encode([question])[0]
+        ranked, dense = self._candidates(question, query, options, scopes)
+        rows = self.library.store.passages([pid for pid, _ in ranked], scopes)
+        kept = cap_per_group(ranked, lambda pid: rows[pid]["id"] if pid in rows else None,
+                             options.max_per_article, options.k)
+        hits = self._hits(question, query, kept, rows, dense, options)
+        confidence = max((h.dense for h in hits), default=0.0) if query is not None else 0.0
+        answered = bool(hits) and (query is None or is_answered(confidence, options.min_score))
+        took = (time.perf_counter() - started) * 1000
+        return Answer(question=question, answered=answered, hits=hits if answered else [],
+                      took_ms=took, confidence=confidence)
+
+    def _candidates(self, question: str, query: np.ndarray | None, options: SearchOptions,
+                    scopes: list[int | None]) -> tuple[list[tuple[int, float]], dict[int, float]]:
+        """Fused (passage id, score) candidates and the dense score of each."""
+        pool = CANDIDATES + options.k * 10
+        dense: list[tuple[int, float]] = []
+        keyword: list[tuple[int, float]] = []
+        if query is not None:
+            with self.library.lock:
+                dense = self.library.vectors.search(query, pool)
+        if options.mode != "dense":
+            with self.library.lock:
+                keyword = self.library.store.keyword_search(question, pool, scopes)
+        if options.mode == "dense":
+            ranked = dense
+        elif options.mode == "keyword":
+            top = keyword[0][1] if keyword else 1.0
+            ranked = [(pid, score / top) for pid, score in keyword]
+        else:
+            ranked = rrf([dense, keyword], [options.dense_weight, options.keyword_weight])
+        scores = dict(dense)
+        if query is not None:
+            missing = [pid for pid, _ in ranked[:pool] if pid not in scores]
+            scores.update(self.library.dense_scores(query, missing))
+        return ranked, scores
+
+    def _hits(self, question: str, query: np.ndarray | None, kept: list[tuple[int, float]],
+              rows: dict, dense: dict[int, float], options: SearchOptions) -> list[Hit]:
+        texts = [rows[pid]["text"] for pid, _ in kept]
+        encoder = self.library.encoder if options.highlight else None
+        best = highlights(question, query, texts, encoder) if options.highlight else [""] * len(texts)
+        hits = []
+        for (pid, score), text, sentence in zip(kept, texts, best):
+            row = rows[pid]
+            start, end = row["para_start"], row["para_end"]
+            hits.append(Hit(passage_id=pid, text=text, highlight=sentence, score=round(score, 4),
+                            paragraph=str(start) if start == end else f"{start}-{end}",
+                            article=article_from_row(row), dense=dense.get(pid, 0.0)))
+        return hits

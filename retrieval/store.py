@@ -1,0 +1,272 @@
+"""The SQLite store, source of truth: articles, passages and the FTS5 keyword index.
+
+Articles belong to the operator's global library (``guild_id`` NULL) or to one Discord
+server. Passage ids are never reused (AUTOINCREMENT), so the vector index can key on them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from retrieval.errors import StoreError
+from retrieval.models import Article, Chunk, Document
+from retrieval.terms import fts_query
+
+logger = logging.getLogger(__name__)
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS articles (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    guild_id INTEGER,
+    identity TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    title TEXT NOT NULL DEFAULT '',
+    source TEXT NOT NULL DEFAULT '',
+    author TEXT NOT NULL DEFAULT '',
+    date TEXT NOT NULL DEFAULT '',
+    url TEXT NOT NULL DEFAULT '',
+    path TEXT NOT NULL DEFAULT '',
+    body TEXT NOT NULL,
+    added_at REAL NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS articles_identity ON articles (ifnull(guild_id, 0), identity);
+CREATE INDEX IF NOT EXISTS articles_hash ON articles (ifnull(guild_id, 0), content_hash);
+CREATE TABLE IF NOT EXISTS passages (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    article_id INTEGER NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+    ord INTEGER NOT NULL,
+    para_start INTEGER NOT NULL,
+    para_end INTEGER NOT NULL,
+    char_start INTEGER NOT NULL,
+    char_end INTEGER NOT NULL,
+    text TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS passages_article ON passages (article_id);
+CREATE VIRTUAL TABLE IF NOT EXISTS passages_fts USING fts5 (
+    title, text, tokenize = 'porter unicode61 remove_diacritics 2'
+);
+"""
+_ARTICLE_COLUMNS = "a.id, a.title, a.source, a.author, a.date, a.url, a.path, a.guild_id"
+
+
+def content_hash(doc: Document) -> str:
+    """A fingerprint of an article's text (white space and case folded)."""
+    folded = " ".join(doc.text.lower().split())
+    return hashlib.sha256(folded.encode("utf-8")).hexdigest()
+
+
+def identity_of(doc: Document) -> str:
+    """What makes two versions the same article: its url, else where it came from."""
+    return doc.url or doc.path or content_hash(doc)
+
+
+
+class Store:
+    """Access to one library's SQLite database."""
+
+    def __init__(self, path: Path, *, timeout: float = 30.0) -> None:
+        """Open (creating if needed) the database at ``path``.
+
+        Args:
+            path: the database file.
+            timeout: seconds a writer waits for another process's lock before failing.
+        """
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._conn = sqlite3.connect(path, timeout=timeout, isolation_level=None,
+                                     check_same_thread=False)
+        self._conn.row_factory = sqlite3.Row
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute("PRAGMA synchronous=NORMAL")
+        self._conn.execute("PRAGMA foreign_keys=ON")
+        self._conn.executescript(SCHEMA)
+
+    def close(self) -> None:
+        """Close the connection."""
+        self._conn.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction (BEGIN IMMEDIATE), committed on success and rolled back on error.
+
+        Raises:
+            StoreError: another process held the write lock for longer than the timeout.
+        """
+        try:
+            self._conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise StoreError(f"the library is busy (another newsbot is writing): {exc}") from None
+        try:
+            yield self._conn
+        except BaseException:
+            self._conn.execute("ROLLBACK")
+            raise
+        self._conn.execute("UPDATE meta SET value = value + 1 WHERE key = 'generation'")
+        self._conn.execute("INSERT OR IGNORE INTO meta VALUES ('generation', '1')")
+        self._conn.execute("COMMIT")
+
+    # --- meta -----------------------------------------------------------------------------
+    def get_meta(self, key: str, default: str = "") -> str:
+        """Read a value from the meta table."""
+        row = self._conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else default
+
+    def set_meta(self, key: str, value: str) -> None:
+        """Write a value to the meta table."""
+        with self.transaction() as conn:
+            conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    def generation(self) -> int:
+        """A counter that every committed write increases (seen by other processes too)."""
+        return int(self.get_meta("generation", "0"))
+
+    # --- articles -------------------------------------------------------------------------
+    def find_existing(self, doc: Document, guild_id: int | None) -> tuple[int, str] | None:
+        """The (id, content hash) of a stored version of ``doc`` by identity or by content."""
+        scope = guild_id or 0
+        row = self._conn.execute(
+            "SELECT id, content_hash FROM articles WHERE ifnull(guild_id, 0) = ? AND identity = ?",
+            (scope, identity_of(doc)),
+        ).fetchone()
+        if row is None:
+            row = self._conn.execute(
+                "SELECT id, content_hash FROM articles WHERE ifnull(guild_id, 0) = ? AND content_hash = ?",
+                (scope, content_hash(doc)),
+            ).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def insert_article(self, conn: sqlite3.Connection, doc: Document, chunks: list[Chunk],
+                       guild_id: int | None) -> tuple[int, list[int]]:
+        """Insert an article with its passages and keyword entries (inside a transaction).
+
+        Returns:
+            The article id and the new passage ids, in order.
+        """
+        cur = conn.execute(
+            "INSERT INTO articles (guild_id, identity, content_hash, title, source, author, date, url,"
+            " path, body, added_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (guild_id, identity_of(doc), content_hash(doc), doc.title, doc.source, doc.author,
+             doc.date, doc.url, doc.path, doc.text, time.time()),
+        )
+        article_id = int(cur.lastrowid)
+        ids = []
+        for order, chunk in enumerate(chunks):
+            cur = conn.execute(
+                "INSERT INTO passages (article_id, ord, para_start, para_end, char_start, char_end, text)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (article_id, order, chunk.para_start, chunk.para_end, chunk.char_start,
+                 chunk.char_end, chunk.text),
+            )
+            ids.append(int(cur.lastrowid))
+            conn.execute("INSERT INTO passages_fts (rowid, title, text) VALUES (?, ?, ?)",
+                         (ids[-1], doc.title, chunk.text))
+        return article_id, ids
+
+    def delete_article(self, conn: sqlite3.Connection, article_id: int) -> list[int]:
+        """Delete an article and its passages (inside a transaction); return the passage ids."""
+        ids = [r[0] for r in conn.execute("SELECT id FROM passages WHERE article_id = ?", (article_id,))]
+        conn.executemany("DELETE FROM passages_fts WHERE rowid = ?", [(i,) for i in ids])
+        conn.execute("DELETE FROM articles WHERE id = ?", (article_id,))
+        return ids
+
+    def get_article(self, article_id: int) -> Article | None:
+        """One article by id, with its passage count."""
+        row = self._conn.execute(
+            f"SELECT {_ARTICLE_COLUMNS}, (SELECT count(*) FROM passages p WHERE p.article_id = a.id)"
+            " FROM articles a WHERE a.id = ?", (article_id,),
+        ).fetchone()
+        return _article(row) if row else None
+
+    def article_body(self, article_id: int) -> str:
+        """The cleaned text of an article."""
+        row = self._conn.execute("SELECT body FROM articles WHERE id = ?", (article_id,)).fetchone()
+        return row[0] if row else ""
+
+    def list_articles(self, guild_ids: Iterable[int | None] = (None,), *, offset: int = 0,
+                      limit: int = 1_000_000, title_like: str = "") -> list[Article]:
+        """Articles in the given scopes, newest first."""
+        scopes = [g or 0 for g in guild_ids]
+        marks = ",".join("?" * len(scopes))
+        rows = self._conn.execute(
+            f"SELECT {_ARTICLE_COLUMNS}, (SELECT count(*) FROM passages p WHERE p.article_id = a.id)"
+            f" FROM articles a WHERE ifnull(a.guild_id, 0) IN ({marks}) AND a.title LIKE ?"
+            " ORDER BY a.date DESC, a.id DESC LIMIT ? OFFSET ?",
+            (*scopes, f"%{title_like}%", limit, offset),
+        ).fetchall()
+        return [_article(r) for r in rows]
+
+    def count(self, table: str) -> int:
+        """Rows in ``articles`` or ``passages``."""
+        if table not in {"articles", "passages"}:
+            raise ValueError(table)
+        return int(self._conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+
+    # --- passages -------------------------------------------------------------------------
+    def passage_ids(self) -> list[int]:
+        """Every passage id in the store."""
+        return [r[0] for r in self._conn.execute("SELECT id FROM passages ORDER BY id")]
+
+    def passages_for_embedding(self, ids: list[int]) -> list[tuple[int, str, str]]:
+        """(id, article title, passage text) for the given passage ids."""
+        out = []
+        for start in range(0, len(ids), 500):
+            part = ids[start:start + 500]
+            rows = self._conn.execute(
+                "SELECT p.id, a.title, p.text FROM passages p JOIN articles a ON a.id = p.article_id"
+                f" WHERE p.id IN ({','.join('?' * len(part))})", part,
+            ).fetchall()
+            out.extend((r[0], r[1], r[2]) for r in rows)
+        return out
+
+    def passages(self, ids: list[int], guild_ids: Iterable[int | None]) -> dict[int, sqlite3.Row]:
+        """Rows of the passages among ``ids`` that lie in the given scopes, by id."""
+        if not ids:
+            return {}
+        scopes = [g or 0 for g in guild_ids]
+        rows = self._conn.execute(
+            f"SELECT p.id AS pid, p.text AS text, p.para_start, p.para_end, {_ARTICLE_COLUMNS}"
+            " FROM passages p JOIN articles a ON a.id = p.article_id"
+            f" WHERE p.id IN ({','.join('?' * len(ids))})"
+            f" AND ifnull(a.guild_id, 0) IN ({','.join('?' * len(scopes))})",
+            (*ids, *scopes),
+        ).fetchall()
+        return {r["pid"]: r for r in rows}
+
+    def keyword_search(self, question: str, limit: int,
+                       guild_ids: Iterable[int | None]) -> list[tuple[int, float]]:
+        """BM25 search over passages (title weighted 0.5, text 1.0).
+
+        Returns:
+            (passage id, score) pairs, best first; scores are positive, higher is better.
+        """
+        query = fts_query(question)
+        if not query:
+            return []
+        scopes = [g or 0 for g in guild_ids]
+        rows = self._conn.execute(
+            "SELECT f.rowid, -bm25(passages_fts, 0.5, 1.0) AS score FROM passages_fts f"
+            " JOIN passages p ON p.id = f.rowid JOIN articles a ON a.id = p.article_id"
+            f" WHERE passages_fts MATCH ? AND ifnull(a.guild_id, 0) IN ({','.join('?' * len(scopes))})"
+            " ORDER BY bm25(passages_fts, 0.5, 1.0) LIMIT ?",
+            (query, *scopes, limit),
+        ).fetchall()
+        return [(int(r[0]), float(r[1])) for r in rows]
+
+
+def article_from_row(row: sqlite3.Row) -> Article:
+    """An :class:`Article` from a row holding the article columns."""
+    return Article(id=row["id"], title=row["title"], source=row["source"], author=row["author"],
+                   date=row["date"], url=row["url"], path=row["path"], guild_id=row["guild_id"])
+
+
+def _article(row: sqlite3.Row) -> Article:
+    article = article_from_row(row)
+    article.passages = int(row[8])
+    return article
