@@ -28,7 +28,7 @@ _FURNITURE_LINE = re.compile(
     r"|join .* for access to this content.*|you have reached your maximum.*)$",
     re.IGNORECASE,
 )
-_BREADCRUMB = re.compile(r"^home\s*([›>»/|]|(?=[A-Z]))", re.IGNORECASE)
+_BREADCRUMB = re.compile(r"^(?:Home|HOME)(?:\s*[›>»/|]|(?=[A-Z]))")
 _SENTENCE_END = re.compile(r"""[.!?…]["'”’)\]]*$|[.!?…]["'”’)\]]*\s*\(.*\)$""")
 _MAX_LABEL_WORDS = 14
 
@@ -71,7 +71,7 @@ def _continues(previous: str, line: str) -> bool:
     last_word = previous.rsplit(" ", 1)[-1].lower()
     if previous.endswith((",", ";", "-", "–", "—")) or last_word in _JOINING_WORDS:
         return True
-    return len(previous) >= 50 and line[:1].islower()
+    return len(previous) >= 40 and line[:1].islower()
 
 
 def _flush(current: list[str], paragraphs: list[str]) -> None:

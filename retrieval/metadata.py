@@ -13,7 +13,7 @@ _FIELD_LINE = re.compile(
     r"^(source|publisher|author|by|written by|date|published|url|link|title)\s*:\s*(.{1,200})$",
     re.IGNORECASE,
 )
-_BYLINE = re.compile(r"^by\s+([A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){0,3}(?:\s+and\s+[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){0,3})?)(?:[,|].*)?$")
+_BYLINE = re.compile(r"^[Bb]y\s+([A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){0,3}(?:\s+and\s+[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){0,3})?)(?:[,|].*)?$")
 _HEADER_SCAN = 8
 _TITLE_WORDS = 12
 
@@ -87,7 +87,9 @@ def _take_header(paragraphs: list[str], found: dict[str, str]) -> list[str]:
 
 
 def _is_body(paragraph: str) -> bool:
-    return ends_sentence(paragraph) and len(paragraph.split()) >= 8
+    """Prose: a sentence of eight words or more, or anything too long to be a headline."""
+    count = len(paragraph.split())
+    return count > 25 or (count >= 8 and ends_sentence(paragraph))
 
 
 def derive_title(paragraphs: list[str]) -> str:

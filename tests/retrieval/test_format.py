@@ -1,0 +1,39 @@
+import json
+
+from retrieval.format import NO_ANSWER, answer_json, answer_text, citation_line
+from retrieval.models import Answer, Article, Hit
+
+
+def make_hit(**article):
+    fields = dict(id=3, title="Flood", source="Daily", author="Ann", date="2024-01-02", url="", path="/lib/a.txt")
+    fields.update(article)
+    return Hit(passage_id=9, text="Water rose. Boats came.", highlight="Boats came.", score=0.87654,
+               paragraph="2-3", article=Article(**fields))
+
+
+def test_json_contract_keys_and_types():
+    data = answer_json(Answer(question="q?", answered=True, hits=[make_hit()], took_ms=12.345))
+    assert set(data) == {"question", "answered", "results", "took_ms"}
+    result = data["results"][0]
+    assert set(result) >= {"text", "highlight", "score", "paragraph", "article"}
+    assert set(result["article"]) == {"id", "title", "source", "author", "date", "url"}
+    assert result["article"]["url"] == "/lib/a.txt"  # no url: the file path
+    assert result["score"] == 0.8765 and data["took_ms"] == 12.3
+    json.dumps(data)
+
+
+def test_url_wins_over_path():
+    assert answer_json(Answer("q", True, [make_hit(url="https://x")], 1.0))["results"][0]["article"]["url"] == "https://x"
+
+
+def test_citation_line_skips_empty_parts():
+    assert citation_line(make_hit(author="", date="")) == "Flood — Daily, paragraph 2-3, /lib/a.txt"
+
+
+def test_text_marks_the_highlight_and_cites():
+    text = answer_text(Answer("q", True, [make_hit()], 1.0))
+    assert "»Boats came.«" in text and "— Flood — Daily, Ann, 2024-01-02, paragraph 2-3" in text
+
+
+def test_no_answer_text():
+    assert answer_text(Answer("q", False, [], 1.0)) == NO_ANSWER

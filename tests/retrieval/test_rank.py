@@ -1,0 +1,48 @@
+import numpy as np
+
+from retrieval.rank import cap_per_group, is_answered, rrf
+
+
+def test_rrf_rewards_agreement_between_lists():
+    dense = [(1, 0.9), (2, 0.8), (3, 0.7)]
+    keyword = [(3, 12.0), (1, 9.0), (4, 5.0)]
+    fused = rrf([dense, keyword])
+    assert [i for i, _ in fused][:2] == [1, 3]
+    assert fused[0][1] < 1.0 and {i for i, _ in fused} == {1, 2, 3, 4}
+
+
+def test_rrf_first_in_every_list_scores_one():
+    assert rrf([[(7, 0.1)], [(7, 3.0)]])[0] == (7, 1.0)
+
+
+def test_rrf_weights_shift_the_order():
+    dense, keyword = [(1, 0.9), (2, 0.1)], [(2, 9.0), (1, 1.0)]
+    assert rrf([dense, keyword], [2.0, 1.0])[0][0] == 1
+    assert rrf([dense, keyword], [1.0, 2.0])[0][0] == 2
+
+
+def test_fusion_on_fake_vectors_finds_what_either_signal_alone_misses():
+    # Passage 1 matches the query's meaning, passage 2 its rare keyword (passage 1 shares only
+    # common words); the fused list puts both on top, though neither signal alone does.
+    rng = np.random.default_rng(0)
+    query = rng.normal(size=16)
+    query /= np.linalg.norm(query)
+    passages = rng.normal(size=(6, 16))
+    passages[1] = query + 0.1 * rng.normal(size=16)
+    passages /= np.linalg.norm(passages, axis=1, keepdims=True)
+    dense = sorted(((i, float(passages[i] @ query)) for i in range(6)), key=lambda p: -p[1])
+    keyword = [(2, 8.0), (1, 0.9)]
+    top2 = {i for i, _ in rrf([dense, keyword])[:2]}
+    assert dense[0][0] == 1 and dense[1][0] != 2
+    assert top2 == {1, 2}
+
+
+def test_cap_per_group_keeps_order_and_limits():
+    items = [(1, 0.9), (2, 0.8), (3, 0.7), (4, 0.6), (5, 0.5)]
+    group = {1: "a", 2: "a", 3: "a", 4: "b", 5: None}.get
+    assert cap_per_group(items, group, per_group=2, limit=10) == [(1, 0.9), (2, 0.8), (4, 0.6)]
+    assert cap_per_group(items, group, per_group=1, limit=1) == [(1, 0.9)]
+
+
+def test_no_answer_threshold():
+    assert is_answered(0.5, 0.4) and not is_answered(0.39, 0.4)

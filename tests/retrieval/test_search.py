@@ -1,0 +1,75 @@
+import pytest
+
+from retrieval.errors import BadInputError
+from retrieval.search import SearchOptions, Searcher, clean_question
+from tests.helpers import doc
+
+ARTICLES = [
+    doc("The river flooded the valley on Monday. Hundreds of families left their homes.\n\n"
+        "Rescue boats reached the village of Upton by night.", title="Valley flood", url="u-flood",
+        source="Daily", date="2024-01-02"),
+    doc("The council passed the city budget after a long debate. Taxes stay flat.", title="Budget",
+        url="u-budget"),
+    doc("A new bridge over the river opens in March. Engineers tested it for weeks.", title="Bridge",
+        url="u-bridge"),
+]
+
+
+@pytest.fixture
+def searcher(library):
+    library.add_documents(ARTICLES)
+    library.add_documents([doc("The river parade in Upton was private to this server.", url="u-private")],
+                          guild_id=42)
+    return Searcher(library)
+
+
+def test_hybrid_finds_the_passage_and_its_citation(searcher):
+    answer = searcher.ask("Which village did rescue boats reach?", SearchOptions(min_score=0.0))
+    top = answer.hits[0]
+    assert answer.answered and top.article.title == "Valley flood"
+    assert top.highlight == "Rescue boats reached the village of Upton by night."
+    assert top.article.source == "Daily" and top.paragraph in {"1-2", "2"}
+
+
+def test_each_mode_ranks(searcher):
+    for mode in ("dense", "keyword", "hybrid"):
+        answer = searcher.ask("city budget taxes", SearchOptions(mode=mode, min_score=0.0))
+        assert answer.hits[0].article.url == "u-budget", mode
+
+
+def test_weak_evidence_is_no_answer(searcher):
+    answer = searcher.ask("zebra giraffe savanna", SearchOptions(min_score=0.3))
+    assert not answer.answered and answer.hits == []
+
+
+def test_other_servers_articles_are_invisible(searcher):
+    urls = {h.article.url for h in searcher.ask("river parade Upton", SearchOptions(min_score=0.0, k=10)).hits}
+    assert "u-private" not in urls
+    urls = {h.article.url for h in searcher.ask("river parade Upton", SearchOptions(min_score=0.0, k=10),
+                                              guild_ids=[None, 42]).hits}
+    assert "u-private" in urls
+
+
+def test_per_article_cap(library):
+    long = "\n\n".join(f"Paragraph {i} tells about the harbour strike and its ships." for i in range(40))
+    library.add_documents([doc(long, title="Strike", url="u-strike")])
+    library.max_passage_tokens = 200
+    answer = Searcher(library).ask("harbour strike ships", SearchOptions(k=5, max_per_article=2, min_score=0.0))
+    assert len(answer.hits) == 2
+
+
+@pytest.mark.parametrize("raw, expected", [("  what\tis\nthis?  ", "what is this?"),
+                                           ("bell\x07 char", "bell char")])
+def test_clean_question(raw, expected):
+    assert clean_question(raw) == expected
+
+
+@pytest.mark.parametrize("raw", ["", "   \n\t", "\x00\x01"])
+def test_empty_question_is_refused(raw):
+    with pytest.raises(BadInputError, match="empty"):
+        clean_question(raw)
+
+
+def test_too_long_question_is_refused():
+    with pytest.raises(BadInputError, match="too long"):
+        clean_question("why " * 2000, max_chars=1000)

@@ -1,0 +1,88 @@
+import sqlite3
+
+import pytest
+
+from retrieval.errors import StoreError
+from retrieval.models import Chunk
+from retrieval.store import Store, content_hash, identity_of
+from tests.helpers import doc
+
+
+def add(store: Store, document, guild_id=None):
+    chunk = Chunk(text=document.text, para_start=1, para_end=1, char_start=0, char_end=len(document.text))
+    with store.transaction() as conn:
+        return store.insert_article(conn, document, [chunk], guild_id)
+
+
+def test_round_trip_keeps_metadata_and_passages(tmp_path):
+    store = Store(tmp_path / "db.sqlite3")
+    d = doc("Body of the article about rivers.", title="Rivers", source="S", author="A", date="2020-01-01",
+            url="https://x/r", path="/p")
+    article_id, ids = add(store, d)
+    store.close()
+    store = Store(tmp_path / "db.sqlite3")
+    a = store.get_article(article_id)
+    assert (a.title, a.source, a.author, a.date, a.url, a.path, a.passages) == (
+        "Rivers", "S", "A", "2020-01-01", "https://x/r", "/p", 1)
+    assert store.passage_ids() == ids
+    assert store.article_body(article_id) == d.text
+
+
+def test_wal_mode(tmp_path):
+    store = Store(tmp_path / "db.sqlite3")
+    assert store._conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_keyword_search_ranks_by_bm25_and_respects_scope(tmp_path):
+    store = Store(tmp_path / "db.sqlite3")
+    _, (river,) = add(store, doc("The river flooded the valley.", url="u1"))
+    _, (budget,) = add(store, doc("The council passed the budget.", url="u2"))
+    _, (private,) = add(store, doc("The river festival was cancelled.", url="u3"), guild_id=7)
+    assert [pid for pid, _ in store.keyword_search("Where did the river flood?", 10, [None])] == [river]
+    both = [pid for pid, _ in store.keyword_search("river", 10, [None, 7])]
+    assert set(both) == {river, private}
+    assert store.keyword_search("zebra", 10, [None]) == []
+
+
+def test_keyword_search_survives_fts_syntax_in_questions(tmp_path):
+    store = Store(tmp_path / "db.sqlite3")
+    add(store, doc("The river flooded the valley.", url="u1"))
+    for question in ('river" OR NEAR(', "AND OR NOT", "*", "'); DROP TABLE articles; --", ""):
+        store.keyword_search(question, 5, [None])
+    assert store.count("articles") == 1
+
+
+def test_delete_removes_passages_and_keyword_entries(tmp_path):
+    store = Store(tmp_path / "db.sqlite3")
+    article_id, _ = add(store, doc("The river flooded the valley.", url="u1"))
+    with store.transaction() as conn:
+        store.delete_article(conn, article_id)
+    assert store.count("passages") == 0
+    assert store.keyword_search("river", 5, [None]) == []
+
+
+def test_failed_transaction_leaves_nothing(tmp_path):
+    store = Store(tmp_path / "db.sqlite3")
+    with pytest.raises(RuntimeError):
+        with store.transaction() as conn:
+            store.insert_article(conn, doc("Half written.", url="u"), [], None)
+            raise RuntimeError("crash")
+    assert store.count("articles") == 0
+
+
+def test_writer_that_cannot_get_the_lock_fails_clearly(tmp_path):
+    path = tmp_path / "db.sqlite3"
+    Store(path)
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    store = Store(path, timeout=0.2)
+    with pytest.raises(StoreError, match="busy"):
+        with store.transaction():
+            pass
+    other.execute("ROLLBACK")
+
+
+def test_identity_is_url_then_path_and_hash_ignores_spacing():
+    assert identity_of(doc("x", url="https://a", path="/p")) == "https://a"
+    assert identity_of(doc("x", path="/p")) == "/p"
+    assert content_hash(doc("A  b\nc")) == content_hash(doc("a b c"))
