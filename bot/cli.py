@@ -119,6 +119,8 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     questions = sys.stdin if args.question == "-" else [args.question]
     status = 0
     with open_library(settings) as (_, searcher):
+        if args.mode != "keyword":
+            searcher.warm()
         for raw in questions:
             if args.question == "-" and not raw.strip():
                 continue
@@ -215,6 +217,7 @@ def cmd_console(args: argparse.Namespace, settings: Settings) -> int:
     options = SearchOptions(k=settings.results, max_per_article=settings.max_per_article,
                             min_score=settings.min_score)
     with open_library(settings) as (library, searcher):
+        searcher.warm()
         print(f"newsbot console: {library.store.count('articles')} articles. "
               "Ask a question (empty line or Ctrl-D to quit).")
         while True:

@@ -55,6 +55,8 @@ class Settings(BaseSettings):
     cooldown_questions: int = Field(default=3, ge=1)
     max_inflight_searches: int = Field(default=8, ge=1)
     reply_style: Literal["reply", "thread"] = "reply"
+    message_content_intent: bool = Field(
+        default=False, description="Read replies to the bot that do not mention it (privileged intent).")
     log_level: str = "INFO"
 
     @field_validator("log_level")

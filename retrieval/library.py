@@ -173,7 +173,7 @@ class Library:
         with self.lock:
             article = self.store.get_article(article_id)
             if article is None or (article.guild_id or None) != (guild_id or None):
-                raise ArticleNotFoundError(f"no article with id {article_id} in this library")
+                raise ArticleNotFoundError(f"No article with id {article_id} in this library.")
             with self.store.transaction() as conn:
                 ids = self.store.delete_article(conn, article_id)
             self.vectors.remove(ids)

@@ -62,6 +62,10 @@ class Searcher:
         """Search ``library``."""
         self.library = library
 
+    def warm(self) -> None:
+        """Load the embedding model now rather than on the first question."""
+        self.library.encoder.encode(["warm up"])
+
     def ask(self, question: str, options: SearchOptions | None = None,
             guild_ids: Iterable[int | None] = (None,)) -> Answer:
         """Answer one question.

@@ -88,6 +88,11 @@ class Store:
         self._conn.execute("PRAGMA foreign_keys=ON")
         self._conn.executescript(SCHEMA)
 
+    @property
+    def connection(self) -> sqlite3.Connection:
+        """The connection, for modules that keep their own tables in this database."""
+        return self._conn
+
     def close(self) -> None:
         """Close the connection."""
         self._conn.close()

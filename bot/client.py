@@ -1,0 +1,91 @@
+"""The Discord client: one bot, its cogs, its single app-command error handler."""
+
+from __future__ import annotations
+
+import logging
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.service import BusyError, CooldownError, NewsService
+from config.settings import Settings
+from retrieval.errors import BadInputError, NewsbotError
+
+logger = logging.getLogger(__name__)
+
+COGS = ("bot.cogs.ask", "bot.cogs.library", "bot.cogs.admin")
+NO_MENTIONS = discord.AllowedMentions.none()
+
+
+def intents(settings: Settings) -> discord.Intents:
+    """Gateway intents: guilds and guild messages; message content only if configured.
+
+    Messages that mention the bot carry their content without the privileged intent,
+    which is all channel mode needs.
+    """
+    chosen = discord.Intents.none()
+    chosen.guilds = True
+    chosen.guild_messages = True
+    chosen.message_content = settings.message_content_intent
+    return chosen
+
+
+class NewsBot(commands.Bot):
+    """newsbot on Discord."""
+
+    def __init__(self, settings: Settings, service: NewsService) -> None:
+        """Build the bot around a service; nothing connects until it starts."""
+        super().__init__(command_prefix=commands.when_mentioned, intents=intents(settings),
+                         allowed_mentions=NO_MENTIONS, help_command=None,
+                         owner_ids=set(settings.owner_ids) or None)
+        self.settings = settings
+        self.service = service
+        self.tree.on_error = self.on_app_command_error
+
+    async def setup_hook(self) -> None:
+        """Load the cogs; sync commands only to a configured development guild."""
+        for cog in COGS:
+            await self.load_extension(cog)
+        if self.settings.dev_guild_id:
+            guild = discord.Object(self.settings.dev_guild_id)
+            self.tree.copy_global_to(guild=guild)
+            await self.tree.sync(guild=guild)
+            logger.info("synced commands to development guild %s", self.settings.dev_guild_id)
+
+    async def close(self) -> None:
+        """Stop the workers, then disconnect."""
+        self.service.close()
+        await super().close()
+
+    async def on_app_command_error(self, interaction: discord.Interaction,
+                                   error: app_commands.AppCommandError) -> None:
+        """The one handler for app-command errors: a clear, ephemeral message."""
+        original = getattr(error, "original", error)
+        message = error_message(original)
+        if message is None:
+            logger.error("command %s failed", getattr(interaction.command, "qualified_name", "?"),
+                         exc_info=(type(original), original, original.__traceback__))
+            message = "Something went wrong on my side; the error has been logged."
+        await send_ephemeral(interaction, message)
+
+
+def error_message(error: BaseException) -> str | None:
+    """What to tell the user about an error, or None for an unexpected one."""
+    if isinstance(error, (app_commands.MissingPermissions, app_commands.NoPrivateMessage)):
+        return "You need the **Manage Server** permission to do that."
+    if isinstance(error, app_commands.CommandOnCooldown):
+        return f"You're asking quickly! Try again in {error.retry_after:.0f} s."
+    if isinstance(error, app_commands.CheckFailure):
+        return "You can't use this command here."
+    if isinstance(error, (BadInputError, BusyError, CooldownError, NewsbotError)):
+        return str(error)
+    return None
+
+
+async def send_ephemeral(interaction: discord.Interaction, message: str) -> None:
+    """Reply privately, whether or not the interaction was already answered or deferred."""
+    if interaction.response.is_done():
+        await interaction.followup.send(message, ephemeral=True, allowed_mentions=NO_MENTIONS)
+    else:
+        await interaction.response.send_message(message, ephemeral=True, allowed_mentions=NO_MENTIONS)

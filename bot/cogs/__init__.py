@@ -1,0 +1,1 @@
+"""The bot's cogs: thin layers that parse, defer, call the service, format and reply."""

@@ -1,0 +1,140 @@
+"""/ask, answers in enabled channels, and the buttons under each answer."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.client import NO_MENTIONS, NewsBot, error_message
+from bot.embeds import answer_embed, trim
+from retrieval.models import Answer
+
+logger = logging.getLogger(__name__)
+
+
+class FeedbackButton(discord.ui.DynamicItem[discord.ui.Button], template=r"nb:fb:(?P<vote>up|down):(?P<qid>\d+)"):
+    """Helpful / not helpful, stored per user; survives restarts (the id carries the question)."""
+
+    def __init__(self, question_id: int, helpful: bool) -> None:
+        super().__init__(discord.ui.Button(
+            label="Helpful" if helpful else "Not helpful", emoji="👍" if helpful else "👎",
+            style=discord.ButtonStyle.secondary,
+            custom_id=f"nb:fb:{'up' if helpful else 'down'}:{question_id}"))
+        self.question_id = question_id
+        self.helpful = helpful
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button,
+                             match: re.Match[str], /) -> FeedbackButton:
+        return cls(int(match["qid"]), match["vote"] == "up")
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        service = interaction.client.service
+        await service.run(service.activity.record_feedback, self.question_id, interaction.user.id, self.helpful)
+        await interaction.response.send_message("Thanks for the feedback!", ephemeral=True,
+                                                allowed_mentions=NO_MENTIONS)
+
+
+class MoreButton(discord.ui.DynamicItem[discord.ui.Button], template=r"nb:more:(?P<qid>\d+)"):
+    """Shows the next passages for the same question, privately to whoever clicks."""
+
+    def __init__(self, question_id: int) -> None:
+        super().__init__(discord.ui.Button(label="More results", style=discord.ButtonStyle.primary,
+                                           custom_id=f"nb:more:{question_id}"))
+        self.question_id = question_id
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button,
+                             match: re.Match[str], /) -> MoreButton:
+        return cls(int(match["qid"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        answer = await interaction.client.service.more(self.question_id, interaction.guild_id)
+        if answer is None or not answer.hits:
+            await interaction.followup.send("There are no more results for this question.", ephemeral=True,
+                                            allowed_mentions=NO_MENTIONS)
+            return
+        shown = (await interaction.client.service.run(
+            interaction.client.service.activity.question, self.question_id))[2]
+        await interaction.followup.send(embed=answer_embed(answer, start=shown + 1), ephemeral=True,
+                                        allowed_mentions=NO_MENTIONS)
+
+
+def answer_view(answer: Answer, question_id: int) -> discord.ui.View:
+    """The buttons under an answer (feedback only when something was answered)."""
+    view = discord.ui.View(timeout=None)
+    if answer.answered:
+        view.add_item(FeedbackButton(question_id, True))
+        view.add_item(FeedbackButton(question_id, False))
+        view.add_item(MoreButton(question_id))
+    return view
+
+
+class Ask(commands.Cog):
+    """Questions: the /ask command and channel mode."""
+
+    def __init__(self, bot: NewsBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="ask", description="Ask a question about the news library")
+    @app_commands.describe(question="What do you want to know?", results="How many passages (1-10)")
+    async def ask(self, interaction: discord.Interaction, question: app_commands.Range[str, 1, 1000],
+                  results: app_commands.Range[int, 1, 10] | None = None) -> None:
+        """Answer with cited passages."""
+        self.bot.service.check_cooldown(interaction.user.id)
+        await interaction.response.defer(thinking=True)
+        answer, qid = await self.bot.service.ask(question, interaction.guild_id, results)
+        await interaction.followup.send(embed=answer_embed(answer), view=answer_view(answer, qid),
+                                        allowed_mentions=NO_MENTIONS)
+
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        """Answer questions addressed to the bot in channels where channel mode is on."""
+        if message.author.bot or message.guild is None or not self._addressed(message):
+            return
+        service = self.bot.service
+        channel_id = getattr(message.channel, "parent_id", None) or message.channel.id
+        enabled = await service.run(service.activity.channel_enabled, message.guild.id, channel_id)
+        if not enabled:
+            return
+        question = re.sub(rf"<@!?{self.bot.user.id}>", "", message.content).strip()
+        try:
+            service.check_cooldown(message.author.id)
+            answer, qid = await service.ask(question, message.guild.id)
+        except Exception as exc:  # the reply explains; unexpected errors are logged
+            text = error_message(exc)
+            if text is None:
+                logger.exception("channel question failed")
+                text = "Something went wrong on my side; the error has been logged."
+            await message.reply(text, mention_author=False, allowed_mentions=NO_MENTIONS)
+            return
+        await self._reply(message, answer, qid)
+
+    def _addressed(self, message: discord.Message) -> bool:
+        me = self.bot.user
+        if me is None:
+            return False
+        if me in message.mentions:
+            return True
+        resolved = message.reference.resolved if message.reference else None
+        return isinstance(resolved, discord.Message) and resolved.author.id == me.id
+
+    async def _reply(self, message: discord.Message, answer: Answer, qid: int) -> None:
+        style = self.bot.service.guild_settings(message.guild.id).reply_style or self.bot.settings.reply_style
+        embed, view = answer_embed(answer), answer_view(answer, qid)
+        if style == "thread" and isinstance(message.channel, discord.TextChannel):
+            thread = await message.create_thread(name=trim(answer.question, 100))
+            await thread.send(embed=embed, view=view, allowed_mentions=NO_MENTIONS)
+        else:
+            await message.reply(embed=embed, view=view, mention_author=False, allowed_mentions=NO_MENTIONS)
+
+
+async def setup(bot: NewsBot) -> None:
+    """Register the cog and the persistent buttons."""
+    bot.add_dynamic_items(FeedbackButton, MoreButton)
+    await bot.add_cog(Ask(bot))

@@ -1,0 +1,123 @@
+"""/library: list, show, add and remove articles (Manage Server)."""
+
+from __future__ import annotations
+
+from pathlib import PurePath
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.client import NO_MENTIONS, NewsBot
+from bot.embeds import escape, trim
+from retrieval.dates import parse_date
+from retrieval.errors import ArticleNotFoundError, BadInputError
+from retrieval.models import Article, Document
+from retrieval.parsers import SUPPORTED_SUFFIXES
+
+PAGE_SIZE = 10
+ADD_SUFFIXES = sorted(s for s in SUPPORTED_SUFFIXES if s and s != ".text")
+
+
+def article_line(article: Article) -> str:
+    """One line of the library list."""
+    scope = "server" if article.guild_id else "global"
+    date = article.date or "undated"
+    return trim(f"`{article.id}` **{escape(article.title or 'Untitled')}** — {escape(article.source or '?')}, "
+                f"{date} ({scope})", 300)
+
+
+@app_commands.guild_only()
+@app_commands.default_permissions(manage_guild=True)
+class LibraryCommands(commands.GroupCog, group_name="library", group_description="Manage the article library"):
+    """The library commands; every one needs Manage Server, checked here as well as by Discord."""
+
+    def __init__(self, bot: NewsBot) -> None:
+        self.bot = bot
+        super().__init__()
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        """Refuse members without Manage Server, whatever the command's permissions say."""
+        if not interaction.permissions.manage_guild:
+            raise app_commands.MissingPermissions(["manage_guild"])
+        return True
+
+    @app_commands.command(name="list", description="List the articles this server can search")
+    async def list_(self, interaction: discord.Interaction, page: app_commands.Range[int, 1, 10_000] = 1) -> None:
+        await interaction.response.defer(ephemeral=True)
+        articles = await self.bot.service.articles(interaction.guild_id, offset=(page - 1) * PAGE_SIZE,
+                                                   limit=PAGE_SIZE)
+        text = "\n".join(article_line(a) for a in articles) or "No articles on this page."
+        embed = discord.Embed(title=f"Library — page {page}", description=trim(text, 4096))
+        await interaction.followup.send(embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+    @app_commands.command(name="show", description="Show one article")
+    async def show(self, interaction: discord.Interaction, article: int) -> None:
+        await interaction.response.defer(ephemeral=True)
+        found = await self.bot.service.article(article, interaction.guild_id)
+        if found is None:
+            raise ArticleNotFoundError(f"No article with id {article} in this server's library.")
+        body = await self.bot.service.run(self.bot.service.library.store.article_body, found.id)
+        embed = discord.Embed(title=trim(found.title or "Untitled", 256), description=trim(escape(body), 1500),
+                              url=found.url if found.url.startswith(("http://", "https://")) else None)
+        for name, value in (("Source", found.source), ("Author", found.author), ("Date", found.date),
+                            ("Passages", str(found.passages)), ("Scope", "server" if found.guild_id else "global")):
+            if value:
+                embed.add_field(name=name, value=trim(escape(value), 1024))
+        await interaction.followup.send(embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+    @app_commands.command(name="add", description="Add an article file (txt, md, html, jsonl) to this server")
+    @app_commands.describe(date="Publication date, e.g. 2024-09-20 or 20 September 2024")
+    async def add(self, interaction: discord.Interaction, file: discord.Attachment, title: str | None = None,
+                  source: str | None = None, author: str | None = None, date: str | None = None,
+                  url: str | None = None) -> None:
+        suffix = PurePath(file.filename).suffix.lower()
+        if suffix not in ADD_SUFFIXES:
+            raise BadInputError(f"Unsupported file type `{suffix or 'none'}`: use {', '.join(ADD_SUFFIXES)}.")
+        limit = self.bot.settings.max_file_bytes
+        if file.size > limit:
+            raise BadInputError(f"The file is too large ({file.size:,} bytes; the limit is {limit:,}).")
+        if date and not parse_date(date):
+            raise BadInputError(f"I can't read the date {date!r}; try 2024-09-20.")
+        if url and not url.startswith(("http://", "https://")):
+            raise BadInputError("The url must start with http:// or https://.")
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        try:
+            data = await file.read()
+        except discord.HTTPException as exc:
+            raise BadInputError(f"I couldn't download the attachment ({exc.status}); nothing was added.") from None
+        meta = Document(text="", title=title or "", source=source or "", author=author or "",
+                        date=parse_date(date) if date else "", url=url or "")
+        report = await self.bot.service.add_file(file.filename, data, interaction.guild_id, meta)
+        lines = [f"**{escape(file.filename)}**: {report.summary()}."]
+        lines += [f"• {escape(f.path.rsplit('/', 1)[-1])}: {escape(f.reason)}" for f in report.failures[:10]]
+        await interaction.followup.send(trim("\n".join(lines), 2000), ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+    @app_commands.command(name="remove", description="Remove one of this server's articles")
+    async def remove(self, interaction: discord.Interaction, article: int) -> None:
+        await interaction.response.defer(ephemeral=True)
+        removed = await self.bot.service.remove(article, interaction.guild_id)
+        await interaction.followup.send(f"Removed `{removed.id}` **{escape(removed.title)}**.", ephemeral=True,
+                                        allowed_mentions=NO_MENTIONS)
+
+    @show.autocomplete("article")
+    async def _visible_titles(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[int]]:
+        return await self._choices(interaction, current, own_only=False)
+
+    @remove.autocomplete("article")
+    async def _own_titles(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[int]]:
+        return await self._choices(interaction, current, own_only=True)
+
+    async def _choices(self, interaction: discord.Interaction, current: str,
+                       own_only: bool) -> list[app_commands.Choice[int]]:
+        if not interaction.permissions.manage_guild:
+            return []
+        articles = await self.bot.service.articles(interaction.guild_id, own_only=own_only,
+                                                   title_like=current, limit=25)
+        return [app_commands.Choice(name=trim(f"{a.title or 'Untitled'} ({a.id})", 100), value=a.id)
+                for a in articles]
+
+
+async def setup(bot: NewsBot) -> None:
+    """Register the cog."""
+    await bot.add_cog(LibraryCommands(bot))

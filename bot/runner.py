@@ -1,0 +1,72 @@
+"""Starting the bot: settings in, one-line errors out, the token never shown."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+
+import discord
+
+from bot.client import NewsBot
+from bot.service import NewsService
+from config.settings import Settings
+from retrieval.ingest import ensure_seeded
+from retrieval.library import Library
+
+logger = logging.getLogger(__name__)
+
+
+def point_at_api(api_base: str) -> None:
+    """Send discord.py's REST calls to ``api_base`` (an API proxy, or a test server).
+
+    The gateway address then comes from that API's ``/gateway/bot`` answer.
+    """
+    discord.http.Route.BASE = api_base.rstrip("/")
+
+
+def build_bot(settings: Settings, library: Library) -> NewsBot:
+    """A bot serving ``library``."""
+    point_at_api(settings.discord_api_base)
+    return NewsBot(settings, NewsService(settings, library))
+
+
+async def serve(settings: Settings) -> None:
+    """Open the library and run the bot until it is stopped."""
+    library = Library.from_settings(settings)
+    ensure_seeded(library, settings.seeds_dir, settings.max_file_bytes)
+    await asyncio.to_thread(library.encoder.encode, ["warm up"])  # load the model before the first question
+    token = settings.discord_token.get_secret_value().strip() if settings.discord_token else ""
+    try:
+        async with build_bot(settings, library) as bot:
+            await bot.start(token)
+    finally:
+        library.close()
+
+
+def run_bot(settings: Settings) -> int:
+    """``newsbot run``: start the bot; return the exit status.
+
+    A missing or rejected token gives one line that says what to do, never a traceback.
+    """
+    if settings.discord_token is None or not settings.discord_token.get_secret_value().strip():
+        print("newsbot: error: no Discord token: set DISCORD_TOKEN in the environment or in .env "
+              "(see README, 'Running the bot')", file=sys.stderr)
+        return 2
+    try:
+        asyncio.run(serve(settings))
+    except discord.LoginFailure:
+        print("newsbot: error: Discord rejected the token: copy a fresh one from the Developer Portal "
+              "(Bot → Reset Token) into DISCORD_TOKEN", file=sys.stderr)
+        return 2
+    except discord.PrivilegedIntentsRequired:
+        print("newsbot: error: enable the Message Content intent in the Developer Portal, or unset "
+              "NEWSBOT_MESSAGE_CONTENT_INTENT", file=sys.stderr)
+        return 2
+    except (discord.GatewayNotFound, OSError) as exc:
+        print(f"newsbot: error: cannot reach Discord at {settings.discord_api_base}: {type(exc).__name__}",
+              file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    return 0

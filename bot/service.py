@@ -1,0 +1,169 @@
+"""What the cogs call: searches and library changes run in worker threads, never on the event loop.
+
+A bounded pool runs the work; a cap on in-flight searches queues the excess and politely
+refuses once the queue is full, so a flood of questions cannot exhaust memory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import time
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import PurePath
+from typing import TypeVar
+
+from config.settings import Settings
+from retrieval.activity import Activity, GuildSettings
+from retrieval.errors import NewsbotError
+from retrieval.ingest import IngestReport, ingest_documents
+from retrieval.library import Library
+from retrieval.models import Answer, Article, Document
+from retrieval.parsers import JSONL_SUFFIXES, parse_bytes, parse_jsonl, decode
+from retrieval.search import SearchOptions, Searcher, clean_question
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+WORKER_THREADS = 2
+
+
+class BusyError(NewsbotError):
+    """Too many questions are waiting; the asker should try again shortly."""
+
+
+class CooldownError(NewsbotError):
+    """The user asked too often; ``retry_after`` seconds until the next question."""
+
+    def __init__(self, retry_after: float) -> None:
+        super().__init__(f"You're asking quickly! Try again in {retry_after:.0f} s.")
+        self.retry_after = retry_after
+
+
+class NewsService:
+    """The bot's access to the library, settings and activity log."""
+
+    def __init__(self, settings: Settings, library: Library) -> None:
+        """Serve ``library`` with the operator's ``settings``."""
+        self.settings = settings
+        self.library = library
+        self.searcher = Searcher(library)
+        self.activity = Activity(library.store)
+        self._executor = ThreadPoolExecutor(WORKER_THREADS, thread_name_prefix="newsbot-worker")
+        self._slots: asyncio.Semaphore | None = None
+        self._queued = 0
+        self.max_queued = settings.max_inflight_searches * 8
+        self._recent: dict[int, deque[float]] = {}
+
+    async def run(self, func: Callable[..., T], *args, **kwargs) -> T:
+        """Run blocking library work in the worker pool."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, functools.partial(func, *args, **kwargs))
+
+    def close(self) -> None:
+        """Stop the worker threads."""
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+    # --- asking ---------------------------------------------------------------------------
+    def check_cooldown(self, user_id: int) -> None:
+        """Count one question for a user.
+
+        Raises:
+            CooldownError: the user is over the limit.
+        """
+        if self.settings.cooldown_seconds <= 0:
+            return
+        now = time.monotonic()
+        window = self._recent.setdefault(user_id, deque())
+        while window and now - window[0] >= self.settings.cooldown_seconds:
+            window.popleft()
+        if len(window) >= self.settings.cooldown_questions:
+            raise CooldownError(self.settings.cooldown_seconds - (now - window[0]))
+        window.append(now)
+        if len(self._recent) > 10_000:  # forget idle users so the map stays small
+            self._recent = {u: w for u, w in self._recent.items() if w and now - w[-1] < self.settings.cooldown_seconds}
+
+    def guild_settings(self, guild_id: int | None) -> GuildSettings:
+        """A server's settings (defaults outside servers)."""
+        return self.activity.settings(guild_id) if guild_id else GuildSettings(0)
+
+    def options(self, guild: GuildSettings, k: int | None = None) -> SearchOptions:
+        """Search options from the operator's settings and the server's overrides."""
+        return SearchOptions(
+            k=k or guild.results or self.settings.results,
+            max_per_article=self.settings.max_per_article,
+            min_score=guild.min_score if guild.min_score is not None else self.settings.min_score,
+        )
+
+    async def ask(self, question: str, guild_id: int | None, k: int | None = None) -> tuple[Answer, int]:
+        """Answer a question for a server and log it.
+
+        Returns:
+            The answer and the logged question's id.
+
+        Raises:
+            BadInputError: the question is empty or too long.
+            BusyError: too many questions are waiting.
+        """
+        question = clean_question(question, self.settings.max_question_chars)
+        options = self.options(self.guild_settings(guild_id), k)
+        answer = await self._bounded(self.searcher.ask, question, options, [None, guild_id])
+        qid = await self.run(self.activity.record_question, guild_id, question, answer.answered,
+                             answer.confidence, len(answer.hits))
+        return answer, qid
+
+    async def more(self, question_id: int, guild_id: int | None, extra: int = 3) -> Answer | None:
+        """The next results of a logged question (None when it is unknown or another server's)."""
+        logged = await self.run(self.activity.question, question_id)
+        if logged is None or logged[0] != guild_id:
+            return None
+        _, question, shown = logged
+        options = self.options(self.guild_settings(guild_id), min(shown + extra, 30))
+        answer = await self._bounded(self.searcher.ask, question, options, [None, guild_id])
+        answer.hits = answer.hits[shown:]
+        return answer
+
+    async def _bounded(self, func: Callable[..., T], *args) -> T:
+        if self._slots is None:
+            self._slots = asyncio.Semaphore(self.settings.max_inflight_searches)
+        if self._queued >= self.max_queued:
+            raise BusyError("I'm answering a lot of questions right now; please ask again in a moment.")
+        self._queued += 1
+        try:
+            async with self._slots:
+                return await self.run(func, *args)
+        finally:
+            self._queued -= 1
+
+    # --- library --------------------------------------------------------------------------
+    async def add_file(self, name: str, data: bytes, guild_id: int, meta: Document) -> IngestReport:
+        """Parse an uploaded file and add its articles to a server's library."""
+        return await self.run(self._add_file, name, data, guild_id, meta)
+
+    def _add_file(self, name: str, data: bytes, guild_id: int, meta: Document) -> IngestReport:
+        suffix = PurePath(name).suffix.lower()
+        label = f"discord:{guild_id}/{name}"
+        if suffix in JSONL_SUFFIXES:
+            items = list(parse_jsonl(decode(data, max_bytes=self.settings.max_file_bytes), label))
+        else:
+            items = [parse_bytes(data, suffix, label, max_bytes=self.settings.max_file_bytes, meta=meta)]
+        return ingest_documents(self.library, items, guild_id=guild_id)
+
+    async def articles(self, guild_id: int, *, own_only: bool = False, title_like: str = "",
+                       offset: int = 0, limit: int = 10) -> list[Article]:
+        """Articles a server can see (global and its own), or only its own."""
+        scopes = [guild_id] if own_only else [None, guild_id]
+        return await self.run(self.library.articles, scopes, offset=offset, limit=limit, title_like=title_like)
+
+    async def article(self, article_id: int, guild_id: int) -> Article | None:
+        """One article, if the server can see it."""
+        article = await self.run(self.library.store.get_article, article_id)
+        if article is None or article.guild_id not in (None, guild_id):
+            return None
+        return article
+
+    async def remove(self, article_id: int, guild_id: int) -> Article:
+        """Remove one of a server's own articles."""
+        return await self.run(self.library.remove, article_id, guild_id)

@@ -1,0 +1,156 @@
+"""Per-server settings, the questions asked and the feedback given, in the library's SQLite store."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass, field
+from typing import Literal
+
+from retrieval.store import Store
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS guild_settings (
+    guild_id INTEGER PRIMARY KEY,
+    results INTEGER,
+    min_score REAL,
+    reply_style TEXT
+);
+CREATE TABLE IF NOT EXISTS guild_channels (
+    guild_id INTEGER NOT NULL,
+    channel_id INTEGER NOT NULL,
+    PRIMARY KEY (guild_id, channel_id)
+);
+CREATE TABLE IF NOT EXISTS questions (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    guild_id INTEGER,
+    question TEXT NOT NULL,
+    answered INTEGER NOT NULL,
+    confidence REAL NOT NULL,
+    shown INTEGER NOT NULL,
+    asked_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS questions_guild ON questions (guild_id, asked_at);
+CREATE TABLE IF NOT EXISTS feedback (
+    question_id INTEGER NOT NULL REFERENCES questions (id) ON DELETE CASCADE,
+    user_id INTEGER NOT NULL,
+    helpful INTEGER NOT NULL,
+    PRIMARY KEY (question_id, user_id)
+);
+"""
+
+
+@dataclass(slots=True)
+class GuildSettings:
+    """A server's settings; None means "use the operator's default"."""
+
+    guild_id: int
+    results: int | None = None
+    min_score: float | None = None
+    reply_style: Literal["reply", "thread"] | None = None
+    channels: list[int] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Stats:
+    """Activity of one server."""
+
+    asked: int
+    answered: int
+    helpful: int
+    not_helpful: int
+    latest_unanswered: list[tuple[str, str]]  # (ISO day, question)
+    per_day: list[tuple[str, int, int]]  # (ISO day, answered, unanswered)
+
+    @property
+    def unanswered(self) -> int:
+        """Questions the library did not cover."""
+        return self.asked - self.answered
+
+
+class Activity:
+    """Reads and writes per-server settings, questions and feedback."""
+
+    def __init__(self, store: Store) -> None:
+        """Use the tables of ``store`` (created if missing)."""
+        self.store = store
+        store.connection.executescript(SCHEMA)
+
+    def settings(self, guild_id: int) -> GuildSettings:
+        """A server's settings (defaults when it has none)."""
+        conn = self.store.connection
+        row = conn.execute("SELECT results, min_score, reply_style FROM guild_settings WHERE guild_id = ?",
+                           (guild_id,)).fetchone()
+        channels = [r[0] for r in conn.execute(
+            "SELECT channel_id FROM guild_channels WHERE guild_id = ? ORDER BY channel_id", (guild_id,))]
+        if row is None:
+            return GuildSettings(guild_id, channels=channels)
+        return GuildSettings(guild_id, row[0], row[1], row[2], channels)
+
+    def update(self, guild_id: int, **values: object) -> GuildSettings:
+        """Change some of a server's settings (results, min_score, reply_style)."""
+        allowed = {"results", "min_score", "reply_style"}
+        if not values or set(values) - allowed:
+            raise ValueError(f"settings are {sorted(allowed)}")
+        assignments = ", ".join(f"{k} = ?" for k in values)
+        with self.store.transaction() as conn:
+            conn.execute("INSERT OR IGNORE INTO guild_settings (guild_id) VALUES (?)", (guild_id,))
+            conn.execute(f"UPDATE guild_settings SET {assignments} WHERE guild_id = ?",
+                         (*values.values(), guild_id))
+        return self.settings(guild_id)
+
+    def set_channel(self, guild_id: int, channel_id: int, enabled: bool) -> None:
+        """Enable or disable channel mode in one channel."""
+        with self.store.transaction() as conn:
+            if enabled:
+                conn.execute("INSERT OR IGNORE INTO guild_channels VALUES (?, ?)", (guild_id, channel_id))
+            else:
+                conn.execute("DELETE FROM guild_channels WHERE guild_id = ? AND channel_id = ?",
+                             (guild_id, channel_id))
+
+    def channel_enabled(self, guild_id: int, channel_id: int) -> bool:
+        """True when channel mode is on in that channel."""
+        return self.store.connection.execute(
+            "SELECT 1 FROM guild_channels WHERE guild_id = ? AND channel_id = ?", (guild_id, channel_id)
+        ).fetchone() is not None
+
+    def record_question(self, guild_id: int | None, question: str, answered: bool, confidence: float,
+                        shown: int) -> int:
+        """Log a question; return its id (used by the feedback and "more" buttons)."""
+        with self.store.transaction() as conn:
+            cur = conn.execute(
+                "INSERT INTO questions (guild_id, question, answered, confidence, shown, asked_at)"
+                " VALUES (?, ?, ?, ?, ?, ?)", (guild_id, question, int(answered), confidence, shown, time.time()))
+        return int(cur.lastrowid)
+
+    def question(self, question_id: int) -> tuple[int | None, str, int] | None:
+        """(guild id, question, results shown) of a logged question."""
+        row = self.store.connection.execute("SELECT guild_id, question, shown FROM questions WHERE id = ?",
+                                       (question_id,)).fetchone()
+        return (row[0], row[1], row[2]) if row else None
+
+    def record_feedback(self, question_id: int, user_id: int, helpful: bool) -> None:
+        """Store one user's vote on an answer (a second vote replaces the first)."""
+        with self.store.transaction() as conn:
+            conn.execute("INSERT OR REPLACE INTO feedback VALUES (?, ?, ?)", (question_id, user_id, int(helpful)))
+
+    def stats(self, guild_id: int, days: int = 30, latest: int = 5) -> Stats:
+        """Counts, feedback, the latest unanswered questions and questions per day."""
+        conn = self.store.connection
+        asked, answered = conn.execute(
+            "SELECT count(*), ifnull(sum(answered), 0) FROM questions WHERE guild_id = ?", (guild_id,)).fetchone()
+        helpful, not_helpful = conn.execute(
+            "SELECT ifnull(sum(f.helpful), 0), ifnull(sum(1 - f.helpful), 0) FROM feedback f"
+            " JOIN questions q ON q.id = f.question_id WHERE q.guild_id = ?", (guild_id,)).fetchone()
+        gaps = [(_day(t), q) for t, q in conn.execute(
+            "SELECT asked_at, question FROM questions WHERE guild_id = ? AND answered = 0"
+            " ORDER BY asked_at DESC, id DESC LIMIT ?", (guild_id, latest))]
+        since = time.time() - days * 86400
+        per_day = [(d, int(a), int(u)) for d, a, u in conn.execute(
+            "SELECT date(asked_at, 'unixepoch') AS d, sum(answered), sum(1 - answered) FROM questions"
+            " WHERE guild_id = ? AND asked_at >= ? GROUP BY d ORDER BY d", (guild_id, since))]
+        return Stats(int(asked), int(answered), int(helpful), int(not_helpful), gaps, per_day)
+
+
+def _day(timestamp: float) -> str:
+    return dt.datetime.fromtimestamp(timestamp, dt.timezone.utc).date().isoformat()

@@ -1,0 +1,79 @@
+"""The command line, end to end on the seed library with the real model."""
+
+import io
+import json
+
+import pytest
+
+from bot.cli import main
+from tests.conftest import need_eval_data
+
+
+@pytest.fixture
+def run(tmp_path, capsys):
+    data = tmp_path / "data"
+
+    def invoke(*args: str, stdin: str | None = None):
+        if stdin is not None:
+            import sys
+            sys.stdin = io.StringIO(stdin)
+        code = main(["--data-dir", str(data), *args])
+        out, err = capsys.readouterr()
+        return code, out, err
+    return invoke
+
+
+def test_ask_cites_the_depot_and_json_contract(run):
+    code, out, _ = run("ask", "Where did the North Korean containers go?", "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["answered"] is True and isinstance(data["took_ms"], float)
+    top = data["results"][0]
+    assert "Tikhoretsk" in top["text"] and "Tikhoretsk" in top["highlight"]
+    assert set(top["article"]) == {"id", "title", "source", "author", "date", "url"}
+    assert any(r["article"]["source"] == "BBC" and r["article"]["author"] == "Matt Murphy"
+               for r in data["results"])
+
+    code, out, _ = run("ask", "-", "--json", "--k", "2",
+                       stdin="How did the equipment travel from North Korea to Russia?\n\nHow do I bake banana bread?\n")
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert [line["answered"] for line in lines] == [True, False]
+    assert len(lines[0]["results"]) <= 2 and lines[1]["results"] == []
+
+    code, out, _ = run("ask", "Where did the North Korean containers go?")
+    assert code == 0 and "Tikhoretsk" in out and "paragraph" in out
+
+    code, out, _ = run("list")
+    assert code == 0 and "North Korea provided Russia with weapons, White House says" in out
+    article_id = int(out.splitlines()[0].split()[0])
+    code, out, _ = run("remove", str(article_id))
+    assert code == 0 and out.startswith(f"removed {article_id}")
+    code, out, _ = run("list")
+    assert out.count("\n") == 2  # one article and the summary line
+
+
+def test_eval_on_seed_questions_passes(run):
+    questions = need_eval_data("seed_dev_questions.jsonl")
+    code, out, _ = run("eval", str(questions))
+    assert code == 0, out
+    assert "10/10" in out and "2/2" in out
+
+
+def test_bad_arguments_are_one_line_errors(run, tmp_path):
+    code, _, err = run("ask", "   ")
+    assert code == 2 and err.strip() == "newsbot: error: the question is empty"
+    code, _, err = run("ask", "hello", "--k", "11")
+    assert code == 2 and "between 1 and 10" in err
+    code, _, err = run("eval", str(tmp_path / "missing.jsonl"))
+    assert code == 2 and "missing.jsonl" in err
+    code, _, err = run("remove", "12345")
+    assert code == 2 and "No article with id 12345" in err
+
+
+def test_ingest_prints_summary_and_failures(run, tmp_path):
+    (tmp_path / "a.txt").write_text("Flood hits town\n\nThe river flooded the town on Monday, officials said.\n")
+    (tmp_path / "b.txt").write_bytes(b"")
+    code, out, _ = run("ingest", str(tmp_path / "a.txt"), str(tmp_path / "b.txt"))
+    assert code == 0
+    assert "failed: " in out and "file is empty" in out
+    assert out.strip().endswith("added 1, updated 0, unchanged 0, failed 1")

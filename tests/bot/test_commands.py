@@ -1,0 +1,232 @@
+"""Every command, driven through simcord against the real bot (fake embedding model)."""
+
+import discord
+import pytest
+from discord import app_commands
+from discord.ext import commands
+from simcord import assert_error
+
+from bot.embeds import NO_ANSWER_TEXT
+from bot.service import CooldownError
+from retrieval.errors import ArticleNotFoundError, BadInputError
+
+TIKHORETSK_Q = "Where did the North Korean containers go?"
+STORY = ("Harbour strike ends\n\nSource: Port Gazette\n\n"
+         "Dock workers at the Lindholm harbour ended their strike on Tuesday after the port agreed to a pay rise. "
+         "The strike had lasted nine days and stranded forty cargo ships in the bay.\n")
+
+
+def reply(result):
+    """The message a command finally produced (a follow-up after a defer)."""
+    return result.followups[-1] if result.followups else result.response
+
+
+async def add_story(admin, channel, name="strike.txt", data=STORY.encode(), **options):
+    return await admin.slash(channel, "library add", file=(name, data), **options)
+
+
+async def test_ask_answers_with_cited_passage_and_buttons(env, channel, member):
+    result = await member.slash(channel, "ask", question=TIKHORETSK_Q)
+    message = reply(result)
+    assert result.acknowledged and not message.ephemeral
+    embed = message.embeds[0]
+    assert embed.title == TIKHORETSK_Q
+    first = embed.fields[0].value
+    assert "Tikhoretsk" in first and "**" in first
+    assert "North Korea provided Russia with weapons" in first.split("\n— ")[1]
+    labels = [c["label"] for row in message.components for c in row["components"]]
+    assert labels == ["Helpful", "Not helpful", "More results"]
+
+
+async def test_results_option_limits_passages(env, channel, member):
+    message = reply(await member.slash(channel, "ask", question=TIKHORETSK_Q, results=1))
+    assert len(message.embeds[0].fields) == 1
+
+
+async def test_no_answer_reply_is_honest(env, channel, member):
+    message = reply(await member.slash(channel, "ask", question="How do I bake banana bread?"))
+    assert message.embeds[0].description == NO_ANSWER_TEXT
+    assert message.components == []
+
+
+async def test_feedback_is_stored_and_counted(env, guild, channel, member, admin):
+    message = reply(await member.slash(channel, "ask", question=TIKHORETSK_Q))
+    clicked = await member.click(message.message, label="Helpful")
+    assert clicked.ephemeral and "Thanks" in clicked.response.content
+    await admin.click(message.message, label="Not helpful")
+    await member.click(message.message, label="Not helpful")  # a second vote replaces the first
+    stats = env.bot.service.activity.stats(guild.id)
+    assert (stats.helpful, stats.not_helpful) == (0, 2)
+
+
+async def test_more_results_shows_the_next_passages(env, channel, member):
+    message = reply(await member.slash(channel, "ask", question=TIKHORETSK_Q, results=2))
+    shown = {f.value for f in message.embeds[0].fields}
+    more = await member.click(message.message, label="More results")
+    extra = reply(more)
+    assert extra.ephemeral
+    assert extra.embeds[0].fields[0].name.startswith("3. ")
+    assert not shown & {f.value for f in extra.embeds[0].fields}
+
+
+async def test_cooldown_is_polite_and_expires(env, channel, member):
+    for _ in range(3):
+        await member.slash(channel, "ask", question=TIKHORETSK_Q)
+    refused = await member.slash(channel, "ask", question=TIKHORETSK_Q)
+    assert refused.ephemeral and "Try again in" in refused.response.content
+    assert_error(env, CooldownError)
+    await env.advance_time(61)
+    assert reply(await member.slash(channel, "ask", question=TIKHORETSK_Q)).embeds
+
+
+async def test_mentions_in_articles_and_questions_never_ping(env, channel, member, admin):
+    story = STORY.replace("Dock workers", "@everyone @here <@&123> <@1> Dock workers")
+    await add_story(admin, channel, data=story.encode())
+    await member.slash(channel, "ask", question="@everyone when did the Lindholm harbour strike end?")
+    sends = [r for r in env.http_requests if r.method in {"POST", "PATCH"} and isinstance(r.json, dict)
+             and ("embeds" in r.json or "content" in r.json)]
+    assert sends
+    for request in sends:
+        body = request.json.get("data", request.json)
+        assert body.get("allowed_mentions") == {"parse": []}, request.path
+
+
+async def test_library_add_then_ask_finds_it_only_in_that_server(env, guild, channel, member, admin):
+    added = await add_story(admin, channel, author="R. Writer", date="3 May 2024")
+    assert added.ephemeral and "added 1" in reply(added).content
+    answer = reply(await member.slash(channel, "ask", question="When did the Lindholm harbour strike end?"))
+    top = answer.embeds[0].fields[0]
+    assert "Harbour strike ends" in top.name and "Port Gazette · R. Writer · 2024-05-03" in top.value
+
+    other = env.create_guild(name="Elsewhere")
+    other_channel = other.create_text_channel("general")
+    outsider = other.add_member(env.create_user("outsider"))
+    elsewhere = reply(await outsider.slash(other_channel, "ask", question="When did the Lindholm harbour strike end?"))
+    assert all("Harbour strike" not in f.name for f in elsewhere.embeds[0].fields)
+
+
+async def test_library_list_show_remove(env, guild, channel, admin):
+    await add_story(admin, channel)
+    listing = reply(await admin.slash(channel, "library list")).embeds[0].description
+    assert "Harbour strike ends" in listing and "(server)" in listing and "(global)" in listing
+    own = env.bot.service.library.articles([guild.id])[0]
+    shown = reply(await admin.slash(channel, "library show", article=own.id)).embeds[0]
+    assert shown.title == "Harbour strike ends" and "Dock workers" in shown.description
+    removed = reply(await admin.slash(channel, "library remove", article=own.id))
+    assert removed.ephemeral and "Removed" in removed.content
+    assert env.bot.service.library.articles([guild.id]) == []
+
+
+async def test_autocomplete_offers_titles_and_only_own_for_remove(env, guild, channel, admin):
+    await add_story(admin, channel)
+    show_choices = await admin.autocomplete(channel, "library show", "article", "")
+    remove_choices = await admin.autocomplete(channel, "library remove", "article", "")
+    assert any("North Korea" in c["name"] for c in show_choices)
+    assert [c["name"].rsplit(" (", 1)[0] for c in remove_choices] == ["Harbour strike ends"]
+
+
+async def test_admin_cannot_remove_global_or_other_servers_articles(env, guild, channel, admin):
+    seed = env.bot.service.library.articles([None])[0]
+    refused = reply(await admin.slash(channel, "library remove", article=seed.id))
+    assert refused.ephemeral and "No article" in refused.content
+    assert_error(env, ArticleNotFoundError)
+    other = env.create_guild(name="Elsewhere")
+    other_channel = other.create_text_channel("general")
+    role = other.create_role("Admins", permissions=discord.Permissions(manage_guild=True))
+    other_admin = other.add_member(env.create_user("other-admin"), roles=[role])
+    await add_story(admin, channel)
+    mine = env.bot.service.library.articles([guild.id])[0]
+    assert "No article" in reply(await other_admin.slash(other_channel, "library remove", article=mine.id)).content
+    assert "No article" in reply(await other_admin.slash(other_channel, "library show", article=mine.id)).content
+    listing = reply(await other_admin.slash(other_channel, "library list")).embeds[0].description
+    assert "Harbour strike" not in listing
+    assert len(env.errors) == 3
+
+
+@pytest.mark.parametrize("name, data, error", [
+    ("story.pdf", b"%PDF-1.4", "Unsupported file type"),
+    ("empty.txt", b"", "file is empty"),
+    ("binary.txt", b"\x00\x01\x02\x03" * 50, "binary"),
+])
+async def test_bad_attachments_get_an_ephemeral_error_and_nothing_is_stored(env, guild, channel, admin, name,
+                                                                            data, error):
+    result = await add_story(admin, channel, name=name, data=data)
+    assert result.ephemeral and error in reply(result).content
+    assert env.bot.service.library.articles([guild.id]) == []
+    assert_error(env, BadInputError)
+
+
+async def test_too_large_attachment_is_refused(env, guild, channel, admin):
+    env.bot.settings.max_file_bytes = 1_000
+    result = await add_story(admin, channel, data=b"x " * 2_000)
+    assert result.ephemeral and "too large" in reply(result).content
+    assert env.bot.service.library.articles([guild.id]) == []
+    assert_error(env, BadInputError)
+
+
+async def test_members_without_manage_server_are_refused_even_if_allowed_in_the_client(env, guild, channel, member):
+    assert member.available_commands(channel) == ("ask",)
+    for command in await env.bot.tree.fetch_commands():
+        if command.name in {"library", "settings", "stats"}:
+            guild.set_command_permissions(command, {member: True})  # an admin widened the defaults
+    for name, options in [("library add", {"file": ("a.txt", STORY.encode())}), ("library remove", {"article": 1}),
+                          ("settings results", {"count": 3}), ("settings channel", {"channel": channel, "enabled": True}),
+                          ("stats", {})]:
+        result = await member.slash(channel, name, **options)
+        assert result.ephemeral and "Manage Server" in reply(result).content, name
+        assert_error(env, app_commands.MissingPermissions)
+    assert env.bot.service.library.articles([guild.id]) == []
+    assert env.bot.service.activity.settings(guild.id).results is None
+
+
+async def test_settings_commands(env, guild, channel, admin):
+    await admin.slash(channel, "settings results", count=2)
+    await admin.slash(channel, "settings threshold", value=0.5)
+    await admin.slash(channel, "settings reply-style", style="thread")
+    await admin.slash(channel, "settings channel", channel=channel, enabled=True)
+    shown = reply(await admin.slash(channel, "settings show"))
+    assert shown.ephemeral
+    for text in ("Results per answer:** 2", "threshold:** 0.50", "channels:** thread", f"<#{channel.id}>"):
+        assert text in shown.content, text
+
+
+async def test_channel_mode_answers_mentions_only_where_enabled(env, guild, channel, admin, member):
+    quiet = guild.create_text_channel("quiet")
+    await admin.slash(channel, "settings channel", channel=channel, enabled=True)
+    bot_id = env.bot.user.id
+    await member.send(quiet, f"<@{bot_id}> {TIKHORETSK_Q}")
+    assert quiet.last_message.author.id == member.id
+    await member.send(channel, f"<@{bot_id}> {TIKHORETSK_Q}")
+    answer = channel.last_message
+    assert answer.author.id == bot_id and "Tikhoretsk" in answer.embeds[0].fields[0].value
+    await member.send(channel, TIKHORETSK_Q)  # not addressed to the bot
+    assert channel.last_message.author.id == member.id
+    await member.send(channel, "And how many containers were there?", reply_to=answer)
+    assert channel.last_message.author.id == bot_id
+
+
+async def test_channel_mode_can_answer_in_a_thread(env, guild, channel, admin, member):
+    await admin.slash(channel, "settings channel", channel=channel, enabled=True)
+    await admin.slash(channel, "settings reply-style", style="thread")
+    await member.send(channel, f"<@{env.bot.user.id}> {TIKHORETSK_Q}")
+    threads = channel.threads
+    assert len(threads) == 1 and threads[0].last_message.embeds
+
+
+async def test_stats_counts_and_chart(env, guild, channel, admin, member):
+    await member.slash(channel, "ask", question=TIKHORETSK_Q)
+    await member.slash(channel, "ask", question="How do I bake banana bread?")
+    result = reply(await admin.slash(channel, "stats"))
+    embed = result.embeds[0]
+    values = {f.name: f.value for f in embed.fields}
+    assert (values["Questions"], values["Answered"], values["Not in the library"]) == ("2", "1", "1")
+    assert "banana bread" in values["Latest unanswered questions"]
+    attachment = result.attachments[0]
+    assert attachment.filename == "questions.png"
+    assert (await attachment.read()).startswith(b"\x89PNG")
+
+
+async def test_sync_is_owner_only(env, guild, channel, member):
+    await member.send(channel, f"<@{env.bot.user.id}> sync")
+    assert "Only the bot's owner" in channel.last_message.content
+    assert_error(env, commands.NotOwner)

@@ -1,0 +1,74 @@
+"""Embed formatting, without Discord: limits, trimming, highlight and citations."""
+
+from bot.embeds import (DESCRIPTION_LIMIT, FIELD_VALUE_LIMIT, MESSAGE_LIMIT, NO_ANSWER_TEXT, TITLE_LIMIT,
+                        answer_embed, citation, newest_date, trim)
+from retrieval.models import Answer, Article, Hit
+
+
+def article(**kw):
+    fields = dict(id=1, title="Flood", source="Daily", author="Ann", date="2024-01-02", url="https://x/f", path="")
+    fields.update(kw)
+    return Article(**fields)
+
+
+def hit(text="Water rose fast. Boats came at night. People were saved.", highlight="Boats came at night.",
+        **kw):
+    return Hit(passage_id=1, text=text, highlight=highlight, score=0.9, paragraph="2", article=article(**kw))
+
+
+def test_trim_cuts_at_sentence_boundaries():
+    assert trim("One two. Three four. Five six.", 22) == "One two. Three four.…"
+    assert trim("short", 10) == "short"
+    assert len(trim("x" * 50, 10)) == 10 and trim("x" * 50, 10).endswith("…")
+
+
+def test_trim_falls_back_to_a_word_boundary():
+    assert trim("alpha beta gamma delta", 12) == "alpha beta…"
+
+
+def test_highlight_is_bold_and_citation_linked():
+    embed = answer_embed(Answer("Who came?", True, [hit()], 5.0))
+    value = embed.fields[0].value
+    assert "**Boats came at night.**" in value
+    assert "[Flood](https://x/f) · Daily · Ann · 2024-01-02 · ¶ 2" in value
+    assert embed.footer.text.startswith("Newest article cited: 2024-01-02")
+
+
+def test_file_paths_are_not_linked():
+    assert citation(article(url="/srv/a.txt"), "3") == "Flood · Daily · Ann · 2024-01-02 · ¶ 3"
+
+
+def test_markdown_in_articles_is_escaped():
+    embed = answer_embed(Answer("q", True, [hit(text="A *bold* claim. Boats came at night.")], 1.0))
+    assert "\\*bold\\*" in embed.fields[0].value
+
+
+def test_long_passages_and_titles_respect_every_limit():
+    sentence = "This sentence is part of a very long passage about the harbour strike. "
+    long_hit = hit(text=sentence * 200, highlight=sentence.strip(), title="T" * 600, source="S" * 300,
+                   author="A" * 300)
+    embed = answer_embed(Answer("Q" * 5000, True, [long_hit] * 10, 1.0))
+    assert len(embed.title) <= TITLE_LIMIT
+    assert all(len(f.name) <= 256 and len(f.value) <= FIELD_VALUE_LIMIT for f in embed.fields)
+    assert len(embed.description or "") <= DESCRIPTION_LIMIT
+    assert len(embed) <= MESSAGE_LIMIT
+    assert len(embed.fields) >= 3
+    assert embed.fields[0].value.split("\n— ")[0].endswith("…")
+
+
+def test_long_single_sentence_highlight_is_cut():
+    text = "word " * 2000
+    embed = answer_embed(Answer("q", True, [hit(text=text, highlight=text.strip())], 1.0))
+    assert len(embed.fields[0].value) <= FIELD_VALUE_LIMIT
+
+
+def test_no_answer_embed():
+    embed = answer_embed(Answer("How do I bake bread?", False, [], 1.0))
+    assert embed.description == NO_ANSWER_TEXT and not embed.fields
+
+
+def test_newest_date():
+    older = hit(date="2020-01-01")
+    newer = hit(date="2024-05-05")
+    assert newest_date([older, newer]) == "2024-05-05"
+    assert newest_date([hit(date="")]) == ""
