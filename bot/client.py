@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 
 import discord
+import yarl
 from discord import app_commands
+from discord.gateway import DiscordWebSocket
 from discord.ext import commands
 
 from bot.service import BusyError, CooldownError, NewsService
@@ -42,6 +44,16 @@ class NewsBot(commands.Bot):
         self.settings = settings
         self.service = service
         self.tree.on_error = self.on_app_command_error
+
+    async def login(self, token: str) -> None:
+        """Log in over REST, then take the gateway address from the API's answer.
+
+        discord.py's single-shard client would otherwise use its built-in gateway URL, which
+        an API proxy (``NEWSBOT_DISCORD_API_BASE``) may not front.
+        """
+        await super().login(token)
+        _, url, _ = await self.http.get_bot_gateway()
+        DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(url)
 
     async def setup_hook(self) -> None:
         """Load the cogs; sync commands only to a configured development guild."""

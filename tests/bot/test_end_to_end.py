@@ -1,0 +1,93 @@
+"""The real client against a fake Discord on 127.0.0.1: log in, sync, answer /ask, keep heartbeating."""
+
+import asyncio
+import time
+
+import pytest
+
+from bot.client import NewsBot
+from bot.runner import point_at_api
+from bot.service import NewsService
+from config.settings import Settings
+from retrieval.ingest import ensure_seeded
+from retrieval.library import Library
+from tests.bot.fake_discord import GUILD_ID, HEARTBEAT_MS, FakeDiscord
+from tests.conftest import SEEDS_DIR
+
+
+@pytest.fixture
+async def fake():
+    server = FakeDiscord()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+def e2e_library(tmp_path, real_encoder):
+    library = Library(tmp_path / "data", real_encoder)
+    ensure_seeded(library, SEEDS_DIR, 20_000_000)
+    real_encoder.encode(["warm up"])
+    yield library
+    library.close()
+
+
+async def wait_for(condition, timeout=30.0):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError("condition not met")
+        await asyncio.sleep(0.05)
+
+
+class StallMonitor:
+    """Measures how late the event loop wakes a 10 ms sleeper: the longest stall of the loop."""
+
+    def __init__(self) -> None:
+        self.largest = 0.0
+        self.task = asyncio.create_task(self._watch())
+
+    async def _watch(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            before = loop.time()
+            await asyncio.sleep(0.01)
+            self.largest = max(self.largest, loop.time() - before - 0.01)
+
+
+async def test_login_sync_ask_and_heartbeat_under_load(fake, e2e_library, tmp_path):
+    settings = Settings(data_dir=tmp_path / "data", seeds_dir=SEEDS_DIR, discord_token="fake-token",
+                        discord_api_base=fake.api_base, dev_guild_id=int(GUILD_ID), cooldown_seconds=0)
+    point_at_api(settings.discord_api_base)
+    bot = NewsBot(settings, NewsService(settings, e2e_library))
+    try:
+        async with bot:
+            await bot.login("fake-token")
+            runner = asyncio.create_task(bot.connect(reconnect=False))
+            await asyncio.wait_for(bot.wait_until_ready(), 30)
+            assert any(method == "PUT" and path.endswith(f"/guilds/{GUILD_ID}/commands")
+                       for method, path, _ in fake.requests)
+            assert {c["name"] for c in fake.commands} >= {"ask", "library", "settings", "stats"}
+
+            await fake.slash("ask", question="Where did the North Korean containers go?")
+            await wait_for(lambda: fake.followups)
+            assert fake.callbacks[0]["type"] == 5  # deferred at once
+            embed = fake.followups[0]["embeds"][0]
+            assert "Tikhoretsk" in embed["fields"][0]["value"]
+            assert "North Korea provided Russia with weapons" in embed["fields"][0]["value"]
+            assert fake.followups[0]["allowed_mentions"] == {"parse": []}
+
+            beats_before = len(fake.heartbeats)
+            monitor = StallMonitor()
+            for _ in range(20):
+                await fake.slash("ask", question="How did the equipment travel from North Korea to Russia?")
+            await wait_for(lambda: len(fake.followups) == 21, timeout=120)
+            await wait_for(lambda: len(fake.heartbeats) >= beats_before + 2)
+            monitor.task.cancel()
+            print(f"largest loop stall {monitor.largest * 1000:.1f} ms, "
+                  f"largest heartbeat gap {fake.largest_heartbeat_gap() * 1000:.0f} ms")
+            assert fake.largest_heartbeat_gap() < HEARTBEAT_MS / 1000 * 1.5
+            assert monitor.largest < 0.1  # a search on the loop itself takes longer than this
+            runner.cancel()
+    finally:
+        point_at_api("https://discord.com/api/v10")
