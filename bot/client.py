@@ -11,7 +11,7 @@ from discord.gateway import DiscordWebSocket
 from discord.ext import commands
 
 from bot.service import BusyError, CooldownError, NewsService
-from config.settings import Settings
+from config.settings import DISCORD_API, Settings
 from retrieval.errors import BadInputError, NewsbotError
 
 logger = logging.getLogger(__name__)
@@ -52,8 +52,9 @@ class NewsBot(commands.Bot):
         an API proxy (``NEWSBOT_DISCORD_API_BASE``) may not front.
         """
         await super().login(token)
-        _, url, _ = await self.http.get_bot_gateway()
-        DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(url)
+        if self.settings.discord_api_base != DISCORD_API:
+            _, url, _ = await self.http.get_bot_gateway()
+            DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(url)
 
     async def setup_hook(self) -> None:
         """Load the cogs; sync commands only to a configured development guild."""

@@ -16,6 +16,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
+DISCORD_API = "https://discord.com/api/v10"
 
 
 def _default_data_dir() -> Path:
@@ -48,7 +49,7 @@ class Settings(BaseSettings):
     discord_token: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("DISCORD_TOKEN", "NEWSBOT_DISCORD_TOKEN")
     )
-    discord_api_base: str = Field(default="https://discord.com/api/v10")
+    discord_api_base: str = Field(default=DISCORD_API, description="Discord's REST API, or a proxy of it.")
     dev_guild_id: int | None = Field(default=None, description="Sync commands to this guild on start.")
     owner_ids: list[int] = Field(default_factory=list)
     cooldown_seconds: float = Field(default=10.0, ge=0.0)

@@ -18,7 +18,7 @@ from retrieval.errors import BadInputError
 from retrieval.highlight import highlights
 from retrieval.library import Library
 from retrieval.models import Answer, Hit
-from retrieval.rank import cap_per_group, is_answered, rrf
+from retrieval.rank import cap_per_group, convex, is_answered
 from retrieval.store import article_from_row
 
 logger = logging.getLogger(__name__)
@@ -35,8 +35,7 @@ class SearchOptions:
     max_per_article: int = 2
     min_score: float = 0.35
     mode: Mode = "hybrid"
-    dense_weight: float = 1.0
-    keyword_weight: float = 1.0
+    dense_weight: float = 0.6
     highlight: bool = True
 
 
@@ -106,17 +105,17 @@ class Searcher:
         if options.mode != "dense":
             with self.library.lock:
                 keyword = self.library.store.keyword_search(question, pool, scopes)
+        scores = dict(dense)
+        if query is not None:
+            missing = [pid for pid, _ in keyword if pid not in scores]
+            scores.update(self.library.dense_scores(query, missing))
         if options.mode == "dense":
             ranked = dense
         elif options.mode == "keyword":
             top = keyword[0][1] if keyword else 1.0
             ranked = [(pid, score / top) for pid, score in keyword]
         else:
-            ranked = rrf([dense, keyword], [options.dense_weight, options.keyword_weight])
-        scores = dict(dense)
-        if query is not None:
-            missing = [pid for pid, _ in ranked[:pool] if pid not in scores]
-            scores.update(self.library.dense_scores(query, missing))
+            ranked = convex(scores, keyword, options.dense_weight)
         return ranked, scores
 
     def _hits(self, question: str, query: np.ndarray | None, kept: list[tuple[int, float]],

@@ -8,7 +8,7 @@ import pytest
 from bot.client import NewsBot
 from bot.runner import point_at_api
 from bot.service import NewsService
-from config.settings import Settings
+from config.settings import DISCORD_API, Settings
 from retrieval.ingest import ensure_seeded
 from retrieval.library import Library
 from tests.bot.fake_discord import GUILD_ID, HEARTBEAT_MS, FakeDiscord
@@ -90,4 +90,4 @@ async def test_login_sync_ask_and_heartbeat_under_load(fake, e2e_library, tmp_pa
             assert monitor.largest < 0.1  # a search on the loop itself takes longer than this
             runner.cancel()
     finally:
-        point_at_api("https://discord.com/api/v10")
+        point_at_api(DISCORD_API)

@@ -1,6 +1,8 @@
 import numpy as np
 
-from retrieval.rank import cap_per_group, is_answered, rrf
+import pytest
+
+from retrieval.rank import cap_per_group, convex, is_answered, rrf
 
 
 def test_rrf_rewards_agreement_between_lists():
@@ -46,3 +48,30 @@ def test_cap_per_group_keeps_order_and_limits():
 
 def test_no_answer_threshold():
     assert is_answered(0.5, 0.4) and not is_answered(0.39, 0.4)
+
+
+def test_convex_combines_cosine_and_normalised_bm25():
+    dense = {1: 0.9, 2: 0.5, 3: 0.4}
+    keyword = [(3, 10.0), (2, 5.0), (4, 8.0)]
+    fused = dict(convex(dense, keyword, dense_weight=0.5))
+    assert fused[3] == pytest.approx(0.5 * 0.4 + 0.5 * 1.0)
+    assert fused[1] == pytest.approx(0.45)
+    assert fused[4] == pytest.approx(0.4)  # keyword only
+    assert [i for i, _ in convex(dense, keyword, 0.5)][:2] == [3, 2]
+
+
+def test_convex_weight_one_is_dense_order():
+    dense = {1: 0.9, 2: 0.5}
+    assert [i for i, _ in convex(dense, [(2, 9.0)], dense_weight=1.0)] == [1, 2]
+
+
+def test_convex_on_fake_vectors_keeps_semantic_and_lexical_matches_on_top():
+    rng = np.random.default_rng(1)
+    query = rng.normal(size=16)
+    query /= np.linalg.norm(query)
+    passages = rng.normal(size=(6, 16))
+    passages[1] = query + 0.1 * rng.normal(size=16)  # same meaning, different words
+    passages /= np.linalg.norm(passages, axis=1, keepdims=True)
+    dense = {i: float(passages[i] @ query) for i in range(6)}
+    keyword = [(2, 8.0), (5, 1.0)]  # passage 2 holds the rare keyword
+    assert {i for i, _ in convex(dense, keyword)[:2]} == {1, 2}
