@@ -42,7 +42,7 @@ class Settings(BaseSettings):
     max_passage_tokens: int = Field(default=200, ge=32, le=512)
     results: int = Field(default=5, ge=1, le=10, description="Results per answer by default.")
     max_per_article: int = Field(default=2, ge=1, le=10)
-    min_score: float = Field(default=0.35, ge=0.0, le=1.0, description="No-answer threshold.")
+    min_score: float = Field(default=0.45, ge=0.0, le=1.0, description="No-answer threshold (docs/quality.md).")
     max_file_bytes: int = Field(default=20_000_000, ge=1_000)
     max_question_chars: int = Field(default=1_000, ge=10)
 

@@ -53,8 +53,9 @@ def answer_text(answer: Answer, *, width: int = 88, color: bool = False) -> str:
     start, end = ("\033[1m", "\033[0m") if color else ("»", "«")
     blocks = []
     for number, hit in enumerate(answer.hits, start=1):
-        body = textwrap.fill(emphasise(hit.text, hit.highlight, start, end), width=width,
-                             initial_indent="   ", subsequent_indent="   ")
+        marked = emphasise(hit.text, hit.highlight, start, end)
+        body = "\n".join(textwrap.fill(paragraph, width=width, initial_indent="   ", subsequent_indent="   ")
+                         for paragraph in marked.split("\n\n"))
         also = "".join(f"\n   also reported by: {a.source or a.title}" for a in hit.also_reported_by)
         blocks.append(f"{number}. [{hit.score:.2f}]\n{body}\n   — {citation_line(hit)}{also}")
     return "\n\n".join(blocks)

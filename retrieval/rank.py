@@ -88,6 +88,24 @@ def cap_per_group(items: Sequence[tuple[int, float]], group_of: Callable[[int], 
     return kept
 
 
+def confidence(cosines: Sequence[float], coverages: Sequence[float]) -> float:
+    """How sure we are that the top results answer the question, in [0, 1].
+
+    The best, over the top results, of the mean of two signals: the passage's cosine
+    similarity to the question and the share of the question's content words the passage
+    contains. Cosine alone cannot tell a passage on the topic from one that answers;
+    word coverage catches that (calibration in docs/quality.md).
+
+    Args:
+        cosines: cosine similarity of each top result.
+        coverages: share of the question's content terms in each top result.
+
+    Returns:
+        The confidence; 0 when there are no results.
+    """
+    return max(((c + v) / 2 for c, v in zip(cosines, coverages)), default=0.0)
+
+
 def is_answered(confidence: float, threshold: float) -> bool:
     """The no-answer decision: answer only when the evidence reaches the threshold."""
     return confidence >= threshold

@@ -18,7 +18,9 @@ from retrieval.errors import BadInputError
 from retrieval.highlight import highlights
 from retrieval.library import Library
 from retrieval.models import Answer, Hit
-from retrieval.rank import cap_per_group, convex, is_answered
+from retrieval.highlight import lexical_overlap
+from retrieval.rank import cap_per_group, confidence, convex, is_answered
+from retrieval.terms import content_terms
 from retrieval.store import article_from_row
 
 logger = logging.getLogger(__name__)
@@ -33,7 +35,7 @@ class SearchOptions:
 
     k: int = 5
     max_per_article: int = 2
-    min_score: float = 0.35
+    min_score: float = 0.45
     mode: Mode = "hybrid"
     dense_weight: float = 0.6
     highlight: bool = True
@@ -87,11 +89,12 @@ class Searcher:
         kept = cap_per_group(ranked, lambda pid: rows[pid]["id"] if pid in rows else None,
                              options.max_per_article, options.k)
         hits = self._hits(question, query, kept, rows, dense, options)
-        confidence = max((h.dense for h in hits), default=0.0) if query is not None else 0.0
-        answered = bool(hits) and (query is None or is_answered(confidence, options.min_score))
+        terms = content_terms(question)
+        sure = confidence([h.dense for h in hits], [lexical_overlap(terms, h.text) for h in hits])
+        answered = bool(hits) and (query is None or is_answered(sure, options.min_score))
         took = (time.perf_counter() - started) * 1000
         return Answer(question=question, answered=answered, hits=hits if answered else [],
-                      took_ms=took, confidence=confidence)
+                      took_ms=took, confidence=sure)
 
     def _candidates(self, question: str, query: np.ndarray | None, options: SearchOptions,
                     scopes: list[int | None]) -> tuple[list[tuple[int, float]], dict[int, float]]:
