@@ -35,6 +35,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--k", type=int, default=None, help="number of results (1-10)")
     p.add_argument("--json", action="store_true", help="print the JSON contract")
     p.add_argument("--mode", choices=("hybrid", "dense", "keyword"), default="hybrid")
+    p.add_argument("--source", action="append", default=[], help="only this publisher (repeatable)")
+    p.add_argument("--since", help="only articles published on or after this date")
+    p.add_argument("--until", help="only articles published on or before this date")
 
     sub.add_parser("list", parents=[common], help="list the articles")
     p = sub.add_parser("remove", parents=[common], help="remove an article by id")
@@ -110,12 +113,13 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     from retrieval.errors import BadInputError
     from retrieval.format import answer_json, answer_text
     from retrieval.search import SearchOptions, clean_question
+    from retrieval.store import make_filters
 
     k = args.k or settings.results
     if not 1 <= k <= 10:
         raise BadInputError("--k must be between 1 and 10")
-    options = SearchOptions(k=k, max_per_article=settings.max_per_article,
-                            min_score=settings.min_score, mode=args.mode)
+    options = SearchOptions(k=k, max_per_article=settings.max_per_article, min_score=settings.min_score,
+                            mode=args.mode, filters=make_filters(args.source, args.since, args.until))
     questions = sys.stdin if args.question == "-" else [args.question]
     status = 0
     with open_library(settings) as (_, searcher):

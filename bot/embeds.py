@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import discord
 
+from retrieval.format import newest_date
 from retrieval.models import Answer, Article, Hit
 from retrieval.sentences import sentences
 
@@ -75,13 +76,6 @@ def hit_field(number: int, hit: Hit) -> tuple[str, str]:
         cite = "\n— " + trim(cite[3:], 397)
     body = excerpt(hit, FIELD_VALUE_LIMIT - len(cite) - len(also))
     return name, body + cite + also
-
-
-def newest_date(hits: list[Hit]) -> str:
-    """The date of the newest article cited, or ""."""
-    dates = [h.article.date for h in hits if h.article.date]
-    dates += [a.date for h in hits for a in h.also_reported_by if a.date]
-    return max(dates, default="")
 
 
 def answer_embed(answer: Answer, *, start: int = 1) -> discord.Embed:

@@ -24,6 +24,7 @@ from retrieval.library import Library
 from retrieval.models import Answer, Article, Document
 from retrieval.parsers import JSONL_SUFFIXES, parse_bytes, parse_jsonl, decode
 from retrieval.search import SearchOptions, Searcher, clean_question
+from retrieval.store import Filters
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -89,15 +90,17 @@ class NewsService:
         """A server's settings (defaults outside servers)."""
         return self.activity.settings(guild_id) if guild_id else GuildSettings(0)
 
-    def options(self, guild: GuildSettings, k: int | None = None) -> SearchOptions:
+    def options(self, guild: GuildSettings, k: int | None = None, filters: Filters = Filters()) -> SearchOptions:
         """Search options from the operator's settings and the server's overrides."""
         return SearchOptions(
             k=k or guild.results or self.settings.results,
             max_per_article=self.settings.max_per_article,
             min_score=guild.min_score if guild.min_score is not None else self.settings.min_score,
+            filters=filters,
         )
 
-    async def ask(self, question: str, guild_id: int | None, k: int | None = None) -> tuple[Answer, int]:
+    async def ask(self, question: str, guild_id: int | None, k: int | None = None,
+                  filters: Filters = Filters()) -> tuple[Answer, int]:
         """Answer a question for a server and log it.
 
         Returns:
@@ -108,21 +111,22 @@ class NewsService:
             BusyError: too many questions are waiting.
         """
         question = clean_question(question, self.settings.max_question_chars)
-        options = self.options(self.guild_settings(guild_id), k)
+        guild = await self.run(self.guild_settings, guild_id)
+        options = self.options(guild, k, filters)
         answer = await self._bounded(self.searcher.ask, question, options, [None, guild_id])
         qid = await self.run(self.activity.record_question, guild_id, question, answer.answered,
-                             answer.confidence, len(answer.hits))
+                             answer.confidence, len(answer.hits), filters)
         return answer, qid
 
     async def more(self, question_id: int, guild_id: int | None, extra: int = 3) -> Answer | None:
         """The next results of a logged question (None when it is unknown or another server's)."""
         logged = await self.run(self.activity.question, question_id)
-        if logged is None or logged[0] != guild_id:
+        if logged is None or logged.guild_id != guild_id:
             return None
-        _, question, shown = logged
-        options = self.options(self.guild_settings(guild_id), min(shown + extra, 30))
-        answer = await self._bounded(self.searcher.ask, question, options, [None, guild_id])
-        answer.hits = answer.hits[shown:]
+        guild = await self.run(self.guild_settings, guild_id)
+        options = self.options(guild, min(logged.shown + extra, 30), logged.filters)
+        answer = await self._bounded(self.searcher.ask, logged.question, options, [None, guild_id])
+        answer.hits = answer.hits[logged.shown:]
         return answer
 
     async def _bounded(self, func: Callable[..., T], *args) -> T:

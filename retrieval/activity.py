@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import time
 from dataclasses import dataclass, field
 from typing import Literal
 
-from retrieval.store import Store
+from retrieval.store import Filters, Store
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS guild_settings (
@@ -28,6 +29,7 @@ CREATE TABLE IF NOT EXISTS questions (
     answered INTEGER NOT NULL,
     confidence REAL NOT NULL,
     shown INTEGER NOT NULL,
+    filters TEXT NOT NULL DEFAULT '{}',
     asked_at REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS questions_guild ON questions (guild_id, asked_at);
@@ -49,6 +51,16 @@ class GuildSettings:
     min_score: float | None = None
     reply_style: Literal["reply", "thread"] | None = None
     channels: list[int] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class LoggedQuestion:
+    """A question as logged: where, what, how many results were shown, with which filters."""
+
+    guild_id: int | None
+    question: str
+    shown: int
+    filters: Filters
 
 
 @dataclass(slots=True)
@@ -115,19 +127,25 @@ class Activity:
         ).fetchone() is not None
 
     def record_question(self, guild_id: int | None, question: str, answered: bool, confidence: float,
-                        shown: int) -> int:
+                        shown: int, filters: Filters = Filters()) -> int:
         """Log a question; return its id (used by the feedback and "more" buttons)."""
+        stored = json.dumps({"sources": list(filters.sources), "since": filters.since, "until": filters.until})
         with self.store.transaction() as conn:
             cur = conn.execute(
-                "INSERT INTO questions (guild_id, question, answered, confidence, shown, asked_at)"
-                " VALUES (?, ?, ?, ?, ?, ?)", (guild_id, question, int(answered), confidence, shown, time.time()))
+                "INSERT INTO questions (guild_id, question, answered, confidence, shown, filters, asked_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (guild_id, question, int(answered), confidence, shown, stored, time.time()))
         return int(cur.lastrowid)
 
-    def question(self, question_id: int) -> tuple[int | None, str, int] | None:
-        """(guild id, question, results shown) of a logged question."""
-        row = self.store.connection.execute("SELECT guild_id, question, shown FROM questions WHERE id = ?",
-                                       (question_id,)).fetchone()
-        return (row[0], row[1], row[2]) if row else None
+    def question(self, question_id: int) -> LoggedQuestion | None:
+        """A logged question, or None."""
+        row = self.store.connection.execute(
+            "SELECT guild_id, question, shown, filters FROM questions WHERE id = ?", (question_id,)).fetchone()
+        if row is None:
+            return None
+        stored = json.loads(row[3])
+        filters = Filters(tuple(stored["sources"]), stored["since"], stored["until"])
+        return LoggedQuestion(row[0], row[1], row[2], filters)
 
     def record_feedback(self, question_id: int, user_id: int, helpful: bool) -> None:
         """Store one user's vote on an answer (a second vote replaces the first)."""

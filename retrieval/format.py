@@ -22,14 +22,22 @@ def hit_json(hit: Hit) -> dict:
             "also_reported_by": [article_json(a) for a in hit.also_reported_by]}
 
 
+def newest_date(hits: list[Hit]) -> str:
+    """The publication date of the newest article cited (results and also-reported), or ""."""
+    dates = [h.article.date for h in hits] + [a.date for h in hits for a in h.also_reported_by]
+    return max((d for d in dates if d), default="")
+
+
 def answer_json(answer: Answer) -> dict:
     """An answer as the JSON contract of ``newsbot ask --json``.
 
     ``{"question", "answered", "results": [{"text", "highlight", "score", "paragraph",
-    "article": {"id", "title", "source", "author", "date", "url"}}], "took_ms"}``
+    "article": {"id", "title", "source", "author", "date", "url"}, "also_reported_by": [...]}],
+    "newest_date", "took_ms"}``
     """
     return {"question": answer.question, "answered": answer.answered,
-            "results": [hit_json(h) for h in answer.hits], "took_ms": round(answer.took_ms, 1)}
+            "results": [hit_json(h) for h in answer.hits], "newest_date": newest_date(answer.hits),
+            "took_ms": round(answer.took_ms, 1)}
 
 
 def citation_line(hit: Hit) -> str:
@@ -56,6 +64,9 @@ def answer_text(answer: Answer, *, width: int = 88, color: bool = False) -> str:
         marked = emphasise(hit.text, hit.highlight, start, end)
         body = "\n".join(textwrap.fill(paragraph, width=width, initial_indent="   ", subsequent_indent="   ")
                          for paragraph in marked.split("\n\n"))
-        also = "".join(f"\n   also reported by: {a.source or a.title}" for a in hit.also_reported_by)
+        also = "".join(f"\n   also reported by: {a.source or a.title}{f' ({a.date})' if a.date else ''}"
+                       f" — {a.link}" for a in hit.also_reported_by)
         blocks.append(f"{number}. [{hit.score:.2f}]\n{body}\n   — {citation_line(hit)}{also}")
+    if newest := newest_date(answer.hits):
+        blocks.append(f"Newest article cited: {newest}")
     return "\n\n".join(blocks)

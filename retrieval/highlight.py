@@ -44,8 +44,8 @@ def score_sentences(question: str, query: np.ndarray | None, candidates: list[st
 
 
 def highlights(question: str, query: np.ndarray | None, passages: list[str],
-               encoder: Encoder | None) -> list[str]:
-    """The best sentence of each passage.
+               encoder: Encoder | None) -> list[tuple[str, np.ndarray | None]]:
+    """The best sentence of each passage, with its vector.
 
     Args:
         question: the question.
@@ -54,7 +54,8 @@ def highlights(question: str, query: np.ndarray | None, passages: list[str],
         encoder: embeds the sentences (None: lexical only).
 
     Returns:
-        One sentence per passage (the passage itself when it has a single sentence).
+        One (sentence, vector or None) pair per passage; the sentence is the passage
+        itself when it has a single sentence.
     """
     split = [sentences(p) or [p] for p in passages]
     flat = [s for group in split for s in group]
@@ -62,7 +63,7 @@ def highlights(question: str, query: np.ndarray | None, passages: list[str],
     scores = score_sentences(question, query, flat, vectors)
     best, offset = [], 0
     for group in split:
-        group_scores = scores[offset:offset + len(group)]
-        best.append(group[int(np.argmax(group_scores))])
+        index = offset + int(np.argmax(scores[offset:offset + len(group)]))
+        best.append((flat[index], None if vectors is None else vectors[index]))
         offset += len(group)
     return best

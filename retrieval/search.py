@@ -1,7 +1,8 @@
-"""Answering a question: embed it, gather dense and keyword candidates, rank, highlight.
+"""Answering a question: embed it, gather dense and keyword candidates, rank, highlight, group.
 
 The flow is question -> embed -> search (this module) -> rank (:mod:`retrieval.rank`) ->
-highlight -> :class:`Answer`, which :mod:`retrieval.format` renders.
+highlight (:mod:`retrieval.highlight`) -> group (:mod:`retrieval.group`) -> :class:`Answer`,
+which :mod:`retrieval.format` renders.
 """
 
 from __future__ import annotations
@@ -9,24 +10,26 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
 
 from retrieval.errors import BadInputError
-from retrieval.highlight import highlights
+from retrieval.group import group_same_story
+from retrieval.highlight import highlights, lexical_overlap
 from retrieval.library import Library
 from retrieval.models import Answer, Hit
-from retrieval.highlight import lexical_overlap
 from retrieval.rank import cap_per_group, confidence, convex, is_answered
+from retrieval.store import Filters, article_from_row
 from retrieval.terms import content_terms
-from retrieval.store import article_from_row
 
 logger = logging.getLogger(__name__)
 
 Mode = Literal["hybrid", "dense", "keyword"]
 CANDIDATES = 50
+FILTERED_CANDIDATES = 2000  # filters drop candidates after the vector search: look further
+GROUPING_SPARE = 3  # extra results highlighted so grouping still leaves k
 
 
 @dataclass(slots=True)
@@ -39,6 +42,8 @@ class SearchOptions:
     mode: Mode = "hybrid"
     dense_weight: float = 0.6
     highlight: bool = True
+    group: bool = True
+    filters: Filters = field(default_factory=Filters)
 
 
 def clean_question(question: str, max_chars: int = 1000) -> str:
@@ -85,10 +90,11 @@ class Searcher:
         self.library.refresh()
         query = None if options.mode == "keyword" else self.library.encoder.encode([question])[0]
         ranked, dense = self._candidates(question, query, options, scopes)
-        rows = self.library.store.passages([pid for pid, _ in ranked], scopes)
+        rows = self.library.store.passages([pid for pid, _ in ranked], scopes, options.filters)
+        spare = GROUPING_SPARE if options.group and options.highlight else 0
         kept = cap_per_group(ranked, lambda pid: rows[pid]["id"] if pid in rows else None,
-                             options.max_per_article, options.k)
-        hits = self._hits(question, query, kept, rows, dense, options)
+                             options.max_per_article, options.k + spare)
+        hits = self._hits(question, query, kept, rows, dense, options)[:options.k]
         terms = content_terms(question)
         sure = confidence([h.dense for h in hits], [lexical_overlap(terms, h.text) for h in hits])
         answered = bool(hits) and (query is None or is_answered(sure, options.min_score))
@@ -100,6 +106,8 @@ class Searcher:
                     scopes: list[int | None]) -> tuple[list[tuple[int, float]], dict[int, float]]:
         """Fused (passage id, score) candidates and the dense score of each."""
         pool = CANDIDATES + options.k * 10
+        if options.filters.active:
+            pool = max(pool, FILTERED_CANDIDATES)
         dense: list[tuple[int, float]] = []
         keyword: list[tuple[int, float]] = []
         if query is not None:
@@ -107,7 +115,7 @@ class Searcher:
                 dense = self.library.vectors.search(query, pool)
         if options.mode != "dense":
             with self.library.lock:
-                keyword = self.library.store.keyword_search(question, pool, scopes)
+                keyword = self.library.store.keyword_search(question, pool, scopes, options.filters)
         scores = dict(dense)
         if query is not None:
             missing = [pid for pid, _ in keyword if pid not in scores]
@@ -124,13 +132,17 @@ class Searcher:
     def _hits(self, question: str, query: np.ndarray | None, kept: list[tuple[int, float]],
               rows: dict, dense: dict[int, float], options: SearchOptions) -> list[Hit]:
         texts = [rows[pid]["text"] for pid, _ in kept]
-        encoder = self.library.encoder if options.highlight else None
-        best = highlights(question, query, texts, encoder) if options.highlight else [""] * len(texts)
+        if options.highlight:
+            best = highlights(question, query, texts, self.library.encoder)
+        else:
+            best = [("", None)] * len(texts)
         hits = []
-        for (pid, score), text, sentence in zip(kept, texts, best):
+        for (pid, score), text, (sentence, _) in zip(kept, texts, best):
             row = rows[pid]
             start, end = row["para_start"], row["para_end"]
             hits.append(Hit(passage_id=pid, text=text, highlight=sentence, score=round(score, 4),
                             paragraph=str(start) if start == end else f"{start}-{end}",
                             article=article_from_row(row), dense=dense.get(pid, 0.0)))
+        if options.group:
+            hits = group_same_story(hits, [vector for _, vector in best])
         return hits

@@ -12,9 +12,11 @@ import sqlite3
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
-from retrieval.errors import StoreError
+from retrieval.dates import parse_date
+from retrieval.errors import BadInputError, StoreError
 from retrieval.models import Article, Chunk, Document
 from retrieval.terms import fts_query
 
@@ -54,6 +56,51 @@ CREATE VIRTUAL TABLE IF NOT EXISTS passages_fts USING fts5 (
 );
 """
 _ARTICLE_COLUMNS = "a.id, a.title, a.source, a.author, a.date, a.url, a.path, a.guild_id"
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    """Optional limits on which articles a search may return."""
+
+    sources: tuple[str, ...] = ()  # publisher names, case-insensitive
+    since: str = ""  # ISO day, inclusive
+    until: str = ""  # ISO day, inclusive
+
+    @property
+    def active(self) -> bool:
+        """True when any limit is set."""
+        return bool(self.sources or self.since or self.until)
+
+    def sql(self, scopes: Iterable[int | None]) -> tuple[str, list]:
+        """A WHERE clause on articles ``a`` (scope and filters) and its parameters."""
+        scope_list = [g or 0 for g in scopes]
+        clauses = [f"ifnull(a.guild_id, 0) IN ({','.join('?' * len(scope_list))})"]
+        params: list = list(scope_list)
+        if self.sources:
+            clauses.append(f"lower(a.source) IN ({','.join('?' * len(self.sources))})")
+            params.extend(s.lower() for s in self.sources)
+        if self.since:
+            clauses.append("a.date != '' AND a.date >= ?")
+            params.append(self.since)
+        if self.until:
+            clauses.append("a.date != '' AND a.date <= ?")
+            params.append(self.until)
+        return " AND ".join(clauses), params
+
+
+def make_filters(sources: Iterable[str], since: str | None, until: str | None) -> Filters:
+    """Filters from what a person typed (publisher names, dates in any common format).
+
+    Raises:
+        BadInputError: a date that cannot be read.
+    """
+    days = {}
+    for name, value in (("since", since), ("until", until)):
+        if value:
+            days[name] = parse_date(value)
+            if not days[name]:
+                raise BadInputError(f"cannot read the date {value!r} (try 2024-09-20)")
+    return Filters(sources=tuple(s.strip() for s in sources if s and s.strip()), **days)
 
 
 def content_hash(doc: Document) -> str:
@@ -230,22 +277,24 @@ class Store:
             out.extend((r[0], r[1], r[2]) for r in rows)
         return out
 
-    def passages(self, ids: list[int], guild_ids: Iterable[int | None]) -> dict[int, sqlite3.Row]:
-        """Rows of the passages among ``ids`` that lie in the given scopes, by id."""
-        if not ids:
-            return {}
-        scopes = [g or 0 for g in guild_ids]
-        rows = self._conn.execute(
-            f"SELECT p.id AS pid, p.text AS text, p.para_start, p.para_end, {_ARTICLE_COLUMNS}"
-            " FROM passages p JOIN articles a ON a.id = p.article_id"
-            f" WHERE p.id IN ({','.join('?' * len(ids))})"
-            f" AND ifnull(a.guild_id, 0) IN ({','.join('?' * len(scopes))})",
-            (*ids, *scopes),
-        ).fetchall()
-        return {r["pid"]: r for r in rows}
+    def passages(self, ids: list[int], guild_ids: Iterable[int | None],
+                 filters: Filters = Filters()) -> dict[int, sqlite3.Row]:
+        """Rows of the passages among ``ids`` whose articles pass the scope and filters, by id."""
+        out: dict[int, sqlite3.Row] = {}
+        where, params = filters.sql(guild_ids)
+        for start in range(0, len(ids), 500):
+            part = ids[start:start + 500]
+            rows = self._conn.execute(
+                f"SELECT p.id AS pid, p.text AS text, p.para_start, p.para_end, {_ARTICLE_COLUMNS}"
+                " FROM passages p JOIN articles a ON a.id = p.article_id"
+                f" WHERE p.id IN ({','.join('?' * len(part))}) AND {where}",
+                (*part, *params),
+            ).fetchall()
+            out.update((r["pid"], r) for r in rows)
+        return out
 
-    def keyword_search(self, question: str, limit: int,
-                       guild_ids: Iterable[int | None]) -> list[tuple[int, float]]:
+    def keyword_search(self, question: str, limit: int, guild_ids: Iterable[int | None],
+                       filters: Filters = Filters()) -> list[tuple[int, float]]:
         """BM25 search over passages (title weighted 0.5, text 1.0).
 
         Returns:
@@ -254,13 +303,13 @@ class Store:
         query = fts_query(question)
         if not query:
             return []
-        scopes = [g or 0 for g in guild_ids]
+        where, params = filters.sql(guild_ids)
         rows = self._conn.execute(
             "SELECT f.rowid, -bm25(passages_fts, 0.5, 1.0) AS score FROM passages_fts f"
             " JOIN passages p ON p.id = f.rowid JOIN articles a ON a.id = p.article_id"
-            f" WHERE passages_fts MATCH ? AND ifnull(a.guild_id, 0) IN ({','.join('?' * len(scopes))})"
+            f" WHERE passages_fts MATCH ? AND {where}"
             " ORDER BY bm25(passages_fts, 0.5, 1.0) LIMIT ?",
-            (query, *scopes, limit),
+            (query, *params, limit),
         ).fetchall()
         return [(int(r[0]), float(r[1])) for r in rows]
 

@@ -12,6 +12,7 @@ from discord.ext import commands
 from bot.client import NO_MENTIONS, NewsBot, error_message
 from bot.embeds import answer_embed, trim
 from retrieval.models import Answer
+from retrieval.store import make_filters
 
 logger = logging.getLogger(__name__)
 
@@ -59,9 +60,9 @@ class MoreButton(discord.ui.DynamicItem[discord.ui.Button], template=r"nb:more:(
             await interaction.followup.send("There are no more results for this question.", ephemeral=True,
                                             allowed_mentions=NO_MENTIONS)
             return
-        shown = (await interaction.client.service.run(
-            interaction.client.service.activity.question, self.question_id))[2]
-        await interaction.followup.send(embed=answer_embed(answer, start=shown + 1), ephemeral=True,
+        logged = await interaction.client.service.run(interaction.client.service.activity.question,
+                                                      self.question_id)
+        await interaction.followup.send(embed=answer_embed(answer, start=logged.shown + 1), ephemeral=True,
                                         allowed_mentions=NO_MENTIONS)
 
 
@@ -82,13 +83,17 @@ class Ask(commands.Cog):
         self.bot = bot
 
     @app_commands.command(name="ask", description="Ask a question about the news library")
-    @app_commands.describe(question="What do you want to know?", results="How many passages (1-10)")
+    @app_commands.describe(question="What do you want to know?", results="How many passages (1-10)",
+                           source="Only articles from this publisher", since="Only articles from this date on",
+                           until="Only articles up to this date")
     async def ask(self, interaction: discord.Interaction, question: app_commands.Range[str, 1, 1000],
-                  results: app_commands.Range[int, 1, 10] | None = None) -> None:
+                  results: app_commands.Range[int, 1, 10] | None = None, source: str | None = None,
+                  since: str | None = None, until: str | None = None) -> None:
         """Answer with cited passages."""
+        filters = make_filters([source] if source else [], since, until)
         self.bot.service.check_cooldown(interaction.user.id)
         await interaction.response.defer(thinking=True)
-        answer, qid = await self.bot.service.ask(question, interaction.guild_id, results)
+        answer, qid = await self.bot.service.ask(question, interaction.guild_id, results, filters)
         await interaction.followup.send(embed=answer_embed(answer), view=answer_view(answer, qid),
                                         allowed_mentions=NO_MENTIONS)
 
@@ -125,7 +130,8 @@ class Ask(commands.Cog):
         return isinstance(resolved, discord.Message) and resolved.author.id == me.id
 
     async def _reply(self, message: discord.Message, answer: Answer, qid: int) -> None:
-        style = self.bot.service.guild_settings(message.guild.id).reply_style or self.bot.settings.reply_style
+        guild = await self.bot.service.run(self.bot.service.guild_settings, message.guild.id)
+        style = guild.reply_style or self.bot.settings.reply_style
         embed, view = answer_embed(answer), answer_view(answer, qid)
         if style == "thread" and isinstance(message.channel, discord.TextChannel):
             thread = await message.create_thread(name=trim(answer.question, 100))

@@ -1,7 +1,7 @@
 import pytest
 
 from retrieval.activity import Activity
-from retrieval.store import Store
+from retrieval.store import Filters, Store
 
 
 @pytest.fixture
@@ -20,7 +20,7 @@ def test_settings_default_then_update_per_server(activity):
 
 def test_unknown_setting_is_refused(activity):
     with pytest.raises(ValueError):
-        activity.update(1, guild_id=5)
+        activity.update(1, colour="red")
 
 
 def test_channels_per_server(activity):
@@ -43,4 +43,7 @@ def test_questions_feedback_and_stats_per_server(activity):
     assert (stats.helpful, stats.not_helpful) == (0, 2)
     assert [q for _, q in stats.latest_unanswered] == ["a gap"]
     assert sum(a + u for _, a, u in stats.per_day) == 2
-    assert activity.question(q1) == (1, "answered one", 3)
+    logged = activity.question(q1)
+    assert (logged.guild_id, logged.question, logged.shown, logged.filters) == (1, "answered one", 3, Filters())
+    filtered = activity.record_question(1, "q", True, 0.9, 2, Filters(("BBC",), "2024-01-01", ""))
+    assert activity.question(filtered).filters == Filters(("BBC",), "2024-01-01", "")

@@ -2,6 +2,7 @@ import pytest
 
 from retrieval.errors import BadInputError
 from retrieval.search import SearchOptions, Searcher, clean_question
+from retrieval.store import Filters, make_filters
 from tests.helpers import doc
 
 ARTICLES = [
@@ -73,3 +74,37 @@ def test_empty_question_is_refused(raw):
 def test_too_long_question_is_refused():
     with pytest.raises(BadInputError, match="too long"):
         clean_question("why " * 2000, max_chars=1000)
+
+
+@pytest.fixture
+def dated(library):
+    library.add_documents([
+        doc("The harbour strike ended after nine days of talks.", title="Strike ends", url="u1", source="Gazette",
+            date="2024-03-01"),
+        doc("The harbour strike began over pay and hours.", title="Strike begins", url="u2", source="Herald",
+            date="2024-02-20"),
+        doc("The harbour strike worried local shop owners.", title="Shops worry", url="u3", source="Gazette"),
+    ])
+    return Searcher(library)
+
+
+def urls(answer):
+    return {h.article.url for h in answer.hits}
+
+
+def test_filter_by_source_is_case_insensitive(dated):
+    options = SearchOptions(min_score=0.0, k=10, filters=Filters(sources=("gazette",)))
+    assert urls(dated.ask("harbour strike", options)) == {"u1", "u3"}
+
+
+def test_filter_by_date_range_excludes_undated(dated):
+    since = SearchOptions(min_score=0.0, k=10, filters=Filters(since="2024-02-25"))
+    assert urls(dated.ask("harbour strike", since)) == {"u1"}
+    until = SearchOptions(min_score=0.0, k=10, filters=Filters(until="2024-02-25"))
+    assert urls(dated.ask("harbour strike", until)) == {"u2"}
+
+
+def test_make_filters_reads_common_dates_and_refuses_bad_ones():
+    assert make_filters([" BBC "], "20 Sep 2024", None) == Filters(("BBC",), "2024-09-20", "")
+    with pytest.raises(BadInputError, match="cannot read the date"):
+        make_filters([], "yesterday-ish", None)

@@ -1,0 +1,41 @@
+import numpy as np
+
+from retrieval.group import group_same_story
+from retrieval.models import Article, Hit
+
+
+def hit(pid, article_id, date="", source=""):
+    article = Article(id=article_id, title=f"a{article_id}", source=source, author="", date=date, url="", path="")
+    return Hit(passage_id=pid, text="t", highlight="h", score=1.0 - pid / 10, paragraph="1", article=article)
+
+
+def unit(*values):
+    v = np.array(values, dtype=np.float32)
+    return v / np.linalg.norm(v)
+
+
+def test_same_statement_in_two_articles_becomes_one_result_earliest_first():
+    hits = [hit(1, 10, date="2024-05-02", source="Wire"), hit(2, 11, source="Other"),
+            hit(3, 12, date="2024-05-01", source="BBC")]
+    vectors = [unit(1, 0, 0), unit(0, 1, 0), unit(1, 0.1, 0)]
+    grouped = group_same_story(hits, vectors)
+    assert [h.passage_id for h in grouped] == [3, 2]
+    assert [a.source for a in grouped[0].also_reported_by] == ["Wire"]
+    assert grouped[0].score == hits[0].score  # the group keeps its best score and position
+
+
+def test_undated_articles_come_after_dated_ones():
+    hits = [hit(1, 10), hit(2, 11, date="2023-01-01")]
+    grouped = group_same_story(hits, [unit(1, 0), unit(1, 0)])
+    assert grouped[0].article.id == 11 and grouped[0].also_reported_by[0].id == 10
+
+
+def test_passages_of_one_article_are_never_grouped():
+    hits = [hit(1, 10), hit(2, 10)]
+    assert len(group_same_story(hits, [unit(1, 0), unit(1, 0)])) == 2
+
+
+def test_different_statements_and_unknown_vectors_stay_apart():
+    hits = [hit(1, 10), hit(2, 11), hit(3, 12)]
+    grouped = group_same_story(hits, [unit(1, 0), unit(0.6, 0.8), None])
+    assert len(grouped) == 3 and all(not h.also_reported_by for h in grouped)
