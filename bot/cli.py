@@ -44,7 +44,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("article_id", type=int)
     sub.add_parser("reindex", parents=[common], help="rebuild every vector with the configured model")
 
-    p = sub.add_parser("eval", parents=[common], help="score answers on a JSONL question file")
+    p = sub.add_parser("eval", parents=[common],
+                       help="score answers on a JSONL question file, or the highlighter on a TrecQA .csv")
     p.add_argument("file", type=Path)
     p.add_argument("--modes", default="hybrid", help="comma-separated: hybrid,dense,keyword or 'all'")
     p.add_argument("--json", action="store_true")
@@ -192,6 +193,8 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     from retrieval.evaluate import MODES, evaluate, load_questions, results_table
     from retrieval.search import SearchOptions
 
+    if args.file.suffix.lower() == ".csv":
+        return _eval_sentences(args, settings)
     questions = load_questions(args.file)
     modes = MODES if args.modes == "all" else tuple(m.strip() for m in args.modes.split(","))
     if unknown := set(modes) - set(MODES):
@@ -210,6 +213,22 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
             for failure in r.failures:
                 print(f"FAIL [{r.mode}] {failure}")
     return 0 if results[0].passed else 1
+
+
+def _eval_sentences(args: argparse.Namespace, settings: Settings) -> int:
+    """``newsbot eval FILE.csv``: rank TrecQA-style candidate sentences as the highlighter does."""
+    from retrieval.embed import SentenceEmbedder
+    from retrieval.evaluate_sentences import evaluate_sentences, sentence_table
+
+    if not args.file.is_file():
+        raise NewsbotError(f"cannot read {args.file}: no such file")
+    results = evaluate_sentences(args.file, SentenceEmbedder(settings.model, settings.batch_size))
+    if args.json:
+        print(json.dumps({name: {"map": round(m, 4), "mrr": round(r, 4), "questions": n}
+                          for name, (m, r, n) in results.items()}, indent=2))
+    else:
+        print(sentence_table(results))
+    return 0
 
 
 def cmd_console(args: argparse.Namespace, settings: Settings) -> int:
