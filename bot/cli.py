@@ -48,6 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="score answers on a JSONL question file, or the highlighter on a TrecQA .csv")
     p.add_argument("file", type=Path)
     p.add_argument("--modes", default="hybrid", help="comma-separated: hybrid,dense,keyword or 'all'")
+    p.add_argument("--baselines", action="store_true",
+                   help="also build and score the naive recipe (paragraph chunks, RRF) on the same articles")
     p.add_argument("--json", action="store_true")
 
     sub.add_parser("console", parents=[common], help="ask questions interactively")
@@ -201,10 +203,16 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
         raise NewsbotError(f"unknown mode(s) {sorted(unknown)}; use hybrid, dense, keyword or all")
     base = SearchOptions(max_per_article=settings.max_per_article, min_score=settings.min_score)
     results = []
-    with open_library(settings) as (_, searcher):
-        for mode in modes:
+    with open_library(settings) as (library, searcher):
+        runs = [(mode, searcher) for mode in modes]
+        if args.baselines:
+            from retrieval.baseline import BASELINE_MODES, NaiveBaseline
+
+            baseline = NaiveBaseline(library, library.encoder)
+            runs += [(mode, baseline) for mode in BASELINE_MODES]
+        for mode, engine in runs:
             with tqdm(total=len(questions), desc=mode, file=sys.stderr, disable=len(questions) < 50) as bar:
-                results.append(evaluate(searcher, questions, mode, base, bar.update))
+                results.append(evaluate(engine, questions, mode, base, bar.update))
     if args.json:
         print(json.dumps([r.as_dict() for r in results], indent=2))
     else:

@@ -136,11 +136,11 @@ def _score_answer(result: EvalResult, item: dict, answer: Answer) -> None:
 
 def results_table(results: list[EvalResult]) -> str:
     """A plain-text table of results, one row per mode."""
-    header = f"{'mode':<8} {'questions':>9} {'expect':>9} {'no-answer':>9} {'hit@1':>6} {'hit@3':>6} {'hit@5':>6} {'MRR@10':>7}"
+    header = f"{'mode':<11} {'questions':>9} {'expect':>9} {'no-answer':>9} {'hit@1':>6} {'hit@3':>6} {'hit@5':>6} {'MRR@10':>7}"
     lines = [header, "-" * len(header)]
     for r in results:
         lines.append(
-            f"{r.mode:<8} {r.questions:>9} {f'{r.expect_passed}/{r.expect_total}':>9} "
+            f"{r.mode:<11} {r.questions:>9} {f'{r.expect_passed}/{r.expect_total}':>9} "
             f"{f'{r.none_passed}/{r.none_total}':>9} {r.hit_at(1):>6.3f} {r.hit_at(3):>6.3f} "
             f"{r.hit_at(5):>6.3f} {r.mrr:>7.3f}"
         )
