@@ -52,6 +52,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="also build and score the naive recipe (paragraph chunks, RRF) on the same articles")
     p.add_argument("--json", action="store_true")
 
+    sub.add_parser("doctor", parents=[common], help="check the library and repair what can be rebuilt")
+    p = sub.add_parser("export", parents=[common], help="write the library as JSONL (the ingest format)")
+    p.add_argument("file", type=Path)
+    p = sub.add_parser("backup", parents=[common], help="copy the library consistently, even while in use")
+    p.add_argument("directory", type=Path)
+
     sub.add_parser("console", parents=[common], help="ask questions interactively")
     sub.add_parser("run", parents=[common], help="start the Discord bot (needs DISCORD_TOKEN)")
     sub.add_parser("start", parents=[common], help="the bot when DISCORD_TOKEN is set, else the console")
@@ -78,13 +84,13 @@ def main(argv: list[str] | None = None) -> int:
 
 
 @contextmanager
-def open_library(settings: Settings, *, seed: bool = True):
+def open_library(settings: Settings, *, seed: bool = True, repair: bool = True):
     """The library and a searcher over it, seeded from ``seeds/`` on first use."""
     from retrieval.ingest import ensure_seeded
     from retrieval.library import Library
     from retrieval.search import Searcher
 
-    library = Library.from_settings(settings)
+    library = Library.from_settings(settings, repair=repair)
     try:
         if seed:
             ensure_seeded(library, settings.seeds_dir, settings.max_file_bytes)
@@ -239,6 +245,40 @@ def _eval_sentences(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_doctor(args: argparse.Namespace, settings: Settings) -> int:
+    """``newsbot doctor``: exit 1 when problems were found (and report the repairs)."""
+    from retrieval.maintenance import doctor
+
+    with open_library(settings, seed=False, repair=False) as (library, _):
+        report = doctor(library)
+    for problem in report.problems:
+        print(f"problem: {problem}")
+    for repair in report.repairs:
+        print(f"repaired: {repair}")
+    print("library is healthy" if report.healthy else f"{len(report.problems)} problem(s) found")
+    return 0 if report.healthy else 1
+
+
+def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    """``newsbot export FILE``"""
+    from retrieval.maintenance import export_jsonl
+
+    with open_library(settings, seed=False) as (library, _):
+        count = export_jsonl(library, args.file)
+    print(f"exported {count} articles to {args.file}")
+    return 0
+
+
+def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
+    """``newsbot backup DIR``"""
+    from retrieval.maintenance import backup
+
+    with open_library(settings, seed=False) as (library, _):
+        backup(library, args.directory)
+    print(f"backed up the library to {args.directory}")
+    return 0
+
+
 def cmd_console(args: argparse.Namespace, settings: Settings) -> int:
     """``newsbot console``: a local question-and-answer loop on the library."""
     from retrieval.errors import BadInputError
@@ -283,7 +323,8 @@ def cmd_start(args: argparse.Namespace, settings: Settings) -> int:
 
 COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "ingest": cmd_ingest, "ask": cmd_ask, "list": cmd_list, "remove": cmd_remove,
-    "reindex": cmd_reindex, "eval": cmd_eval, "console": cmd_console, "run": cmd_run,
+    "reindex": cmd_reindex, "eval": cmd_eval, "doctor": cmd_doctor, "export": cmd_export,
+    "backup": cmd_backup, "console": cmd_console, "run": cmd_run,
     "start": cmd_start,
 }
 

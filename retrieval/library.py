@@ -51,13 +51,16 @@ class SyncReport:
 class Library:
     """A library of articles in one data directory."""
 
-    def __init__(self, data_dir: Path, encoder: Encoder, *, max_passage_tokens: int = 200) -> None:
+    def __init__(self, data_dir: Path, encoder: Encoder, *, max_passage_tokens: int = 200,
+                 repair: bool = True) -> None:
         """Open the library in ``data_dir`` (created if needed) and bring the index in step.
 
         Args:
             data_dir: where the database and the vector index live.
             encoder: the embedding model.
             max_passage_tokens: passage size for new articles.
+            repair: run the cheap consistency check (:meth:`sync`) now; ``newsbot doctor``
+                opens without it so that it can report what it finds.
 
         Raises:
             ModelMismatchError: the index was built with another model.
@@ -69,14 +72,15 @@ class Library:
         manifest = read_manifest(data_dir)
         self.vectors = VectorIndex.open(data_dir, encoder.name, int(manifest["dim"]) if manifest else None)
         self.lock = threading.RLock()
-        self.sync()
+        if repair:
+            self.sync()
 
     @classmethod
-    def from_settings(cls, settings: Settings, encoder: Encoder | None = None) -> Library:
+    def from_settings(cls, settings: Settings, encoder: Encoder | None = None, *, repair: bool = True) -> Library:
         """Open the library the settings point at, with the configured model."""
         encoder = encoder or SentenceEmbedder(settings.model, settings.batch_size,
                                               dim=_known_dim(settings.data_dir, settings.model))
-        return cls(settings.data_dir, encoder, max_passage_tokens=settings.max_passage_tokens)
+        return cls(settings.data_dir, encoder, max_passage_tokens=settings.max_passage_tokens, repair=repair)
 
     def close(self) -> None:
         """Close the database."""

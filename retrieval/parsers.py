@@ -182,13 +182,45 @@ def parse_html(html: str, meta: Document | None = None) -> Document:
                                                 include_tables=False, favor_precision=True)
     except Exception as exc:  # trafilatura raises many kinds on broken markup
         raise BadInputError(f"cannot parse HTML: {exc}") from None
-    if extracted is None or not (extracted.text or "").strip():
+    if extracted is not None and (extracted.text or "").strip():
+        found = Document(text="", title=extracted.title or "", source=extracted.sitename or "",
+                         author=extracted.author or "", date=parse_date(extracted.date),
+                         url=extracted.url or "")
+        return extract_plain(extracted.text, defaults=_merge(meta, found))
+    title, text = _html_blocks(html)  # short pages trafilatura judges too thin to be an article
+    if not text.strip():
         raise BadInputError("no article text found in the HTML page")
-    found = Document(text="", title=extracted.title or "", source=extracted.sitename or "",
-                     author=extracted.author or "", date=parse_date(extracted.date),
-                     url=extracted.url or "")
-    doc = extract_plain(extracted.text, defaults=_merge(meta, found))
-    return doc
+    return extract_plain(text, defaults=_merge(meta, Document(text="", title=title)))
+
+
+_HTML_NOISE = "//script|//style|//noscript|//nav|//footer|//aside|//header|//form|//iframe|//svg"
+_HTML_BLOCKS = "//h1|//h2|//h3|//p|//li|//blockquote|//pre"
+
+
+def _html_blocks(html: str) -> tuple[str, str]:
+    """(title, text of the block elements) of a page, scripts and page chrome removed."""
+    from lxml import etree
+    from lxml import html as lxml_html
+
+    try:
+        tree = lxml_html.fromstring(html, parser=lxml_html.HTMLParser(huge_tree=True, remove_comments=True))
+    except (etree.ParserError, ValueError):
+        return "", ""
+    for node in tree.xpath(_HTML_NOISE):
+        node.drop_tree()
+    title = " ".join(" ".join(tree.xpath("//title//text()")).split())
+    blocks = [" ".join(node.text_content().split()) for node in tree.xpath(_HTML_BLOCKS)]
+    text = "\n\n".join(b for b in blocks if b)
+    return title, text or _strip_tags(html)
+
+
+def _strip_tags(html: str) -> str:
+    """Text of markup too broken or too deep for a parser: scripts and styles out, tags to breaks."""
+    import html as html_lib
+
+    text = re.sub(r"(?is)<(script|style|noscript)\b.*?</\1\s*>", " ", html)
+    text = re.sub(r"(?s)<[^>]*>", "\n", text)
+    return "\n\n".join(" ".join(line.split()) for line in html_lib.unescape(text).splitlines() if line.strip())
 
 
 def parse_jsonl(text: str, path: str) -> Iterator[Document | ParseFailure]:

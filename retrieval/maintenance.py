@@ -1,0 +1,120 @@
+"""Keeping a library healthy: the doctor's checks and repairs, JSONL export, online backup."""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import sqlite3
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from retrieval.library import DB_FILE, Library
+from retrieval.vectors import INDEX_FILE, MANIFEST_FILE, read_manifest
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class DoctorReport:
+    """What the doctor found, and what it repaired."""
+
+    problems: list[str] = field(default_factory=list)
+    repairs: list[str] = field(default_factory=list)
+
+    @property
+    def healthy(self) -> bool:
+        """True when nothing was wrong."""
+        return not self.problems
+
+
+def doctor(library: Library) -> DoctorReport:
+    """Check that SQLite, FTS5 and FAISS agree, and repair what SQLite can rebuild.
+
+    Checks: integrity of the database; every passage has its keyword entry and nothing
+    else is in the keyword index; every passage has its vector and the index has no
+    orphan ids; the manifest names the configured model and the right count.
+
+    Returns:
+        The problems found and the repairs made.
+    """
+    report = DoctorReport()
+    conn = library.store.connection
+    with library.lock:
+        integrity = conn.execute("PRAGMA integrity_check").fetchone()[0]
+        if integrity != "ok":
+            report.problems.append(f"database integrity check failed: {integrity}")
+        _check_keywords(library, report)
+        manifest = read_manifest(library.data_dir)
+        stale_manifest = manifest is not None and manifest.get("count") != library.vectors.count
+        if stale_manifest:
+            report.problems.append(f"manifest counts {manifest.get('count')} vectors, the index holds "
+                                   f"{library.vectors.count}")
+        sync = library.sync()
+        if sync.missing:
+            report.problems.append(f"{sync.missing} passages had no vector")
+            report.repairs.append(f"embedded {sync.missing} passages")
+        if sync.orphans:
+            report.problems.append(f"{sync.orphans} vectors had no passage")
+            report.repairs.append(f"removed {sync.orphans} orphan vectors")
+        if stale_manifest and sync.clean:
+            library.vectors.save()  # sync saves on its own when it repairs
+            report.repairs.append("rewrote the manifest")
+    return report
+
+
+def _check_keywords(library: Library, report: DoctorReport) -> None:
+    conn = library.store.connection
+    missing = [r[0] for r in conn.execute(
+        "SELECT p.id FROM passages p WHERE p.id NOT IN (SELECT rowid FROM passages_fts)")]
+    extra = [r[0] for r in conn.execute(
+        "SELECT rowid FROM passages_fts WHERE rowid NOT IN (SELECT id FROM passages)")]
+    if not missing and not extra:
+        return
+    report.problems.append(f"keyword index: {len(missing)} passages missing, {len(extra)} stale entries")
+    with library.store.transaction() as tx:
+        tx.executemany("DELETE FROM passages_fts WHERE rowid = ?", [(i,) for i in extra])
+        tx.execute(
+            "INSERT INTO passages_fts (rowid, title, text) SELECT p.id, a.title, p.text FROM passages p"
+            " JOIN articles a ON a.id = p.article_id WHERE p.id NOT IN (SELECT rowid FROM passages_fts)")
+    report.repairs.append("rebuilt the keyword entries")
+
+
+def export_jsonl(library: Library, path: Path, guild_id: int | None = None) -> int:
+    """Write a scope's articles as JSONL in the ingest format; return how many.
+
+    The file is written to a temporary name and moved into place.
+    """
+    tmp = path.with_name(f".{path.name}.tmp")
+    count = 0
+    with tmp.open("w", encoding="utf-8") as handle:
+        for article in library.articles([guild_id]):
+            record = {"title": article.title, "text": library.store.article_body(article.id),
+                      "url": article.url, "source": article.source, "author": article.author,
+                      "date": article.date}
+            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+            count += 1
+    tmp.replace(path)
+    return count
+
+
+def backup(library: Library, directory: Path) -> Path:
+    """A consistent copy of the library while it is in use: SQLite online backup, then the vectors.
+
+    The copy opens like any library; if the vectors lag the database by a write, opening it
+    embeds what is missing.
+
+    Returns:
+        The folder written.
+    """
+    directory.mkdir(parents=True, exist_ok=True)
+    target = sqlite3.connect(directory / DB_FILE)
+    try:
+        library.store.connection.backup(target)
+    finally:
+        target.close()
+    with library.lock:
+        library.vectors.save()
+        for name in (INDEX_FILE, MANIFEST_FILE):
+            shutil.copy2(library.data_dir / name, directory / name)
+    return directory

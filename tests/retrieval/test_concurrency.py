@@ -1,0 +1,42 @@
+"""Two processes on one library: a writer and a reader that keeps running."""
+
+import subprocess
+import sys
+import textwrap
+
+from config.settings import PROJECT_ROOT
+from retrieval.library import Library
+from retrieval.search import SearchOptions, Searcher
+from tests.helpers import HashEncoder, doc
+
+WRITER = textwrap.dedent("""
+    import sys
+    from pathlib import Path
+    from retrieval.library import Library
+    from tests.helpers import HashEncoder, doc
+    lib = Library(Path(sys.argv[1]), HashEncoder())
+    if sys.argv[2] == "add":
+        lib.add_documents([doc("The lighthouse keeper retired after forty years.", url="u-light", title="Keeper")])
+    else:
+        lib.remove(int(sys.argv[3]))
+    lib.close()
+""")
+
+
+def run_writer(path, *args):
+    subprocess.run([sys.executable, "-c", WRITER, str(path), *args], check=True, cwd=PROJECT_ROOT)
+
+
+def test_reader_sees_another_process_add_and_remove_without_restart(tmp_path):
+    reader = Library(tmp_path, HashEncoder())
+    reader.add_documents([doc("The river flooded the valley on Monday.", url="u-river")])
+    searcher = Searcher(reader)
+    options = SearchOptions(min_score=0.0)
+    assert all(h.article.url != "u-light" for h in searcher.ask("lighthouse keeper retired", options).hits)
+
+    run_writer(tmp_path, "add")
+    hits = searcher.ask("lighthouse keeper retired", options).hits
+    assert hits[0].article.url == "u-light" and hits[0].dense > 0.5  # found by keyword and by vector
+
+    run_writer(tmp_path, "remove", str(hits[0].article.id))
+    assert all(h.article.url != "u-light" for h in searcher.ask("lighthouse keeper retired", options).hits)
