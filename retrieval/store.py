@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import sqlite3
+import threading
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -130,6 +131,7 @@ class Store:
         self._conn = sqlite3.connect(path, timeout=timeout, isolation_level=None,
                                      check_same_thread=False)
         self._conn.row_factory = sqlite3.Row
+        self._write_lock = threading.RLock()
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=NORMAL")
         self._conn.execute("PRAGMA foreign_keys=ON")
@@ -151,18 +153,19 @@ class Store:
         Raises:
             StoreError: another process held the write lock for longer than the timeout.
         """
-        try:
-            self._conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as exc:
-            raise StoreError(f"the library is busy (another newsbot is writing): {exc}") from None
-        try:
-            yield self._conn
-        except BaseException:
-            self._conn.execute("ROLLBACK")
-            raise
-        self._conn.execute("UPDATE meta SET value = value + 1 WHERE key = 'generation'")
-        self._conn.execute("INSERT OR IGNORE INTO meta VALUES ('generation', '1')")
-        self._conn.execute("COMMIT")
+        with self._write_lock:  # one connection serves several threads: one transaction at a time
+            try:
+                self._conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                raise StoreError(f"the library is busy (another newsbot is writing): {exc}") from None
+            try:
+                yield self._conn
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("UPDATE meta SET value = value + 1 WHERE key = 'generation'")
+            self._conn.execute("INSERT OR IGNORE INTO meta VALUES ('generation', '1')")
+            self._conn.execute("COMMIT")
 
     # --- meta -----------------------------------------------------------------------------
     def get_meta(self, key: str, default: str = "") -> str:

@@ -77,3 +77,32 @@ def test_ingest_prints_summary_and_failures(run, tmp_path):
     assert code == 0
     assert "failed: " in out and "file is empty" in out
     assert out.strip().endswith("added 1, updated 0, unchanged 0, failed 1")
+
+
+def test_doctor_export_backup_commands(run, tmp_path):
+    code, out, _ = run("doctor")
+    assert code == 0 and "library is healthy" in out  # an empty library is healthy
+    run("ingest", str(tmp_path.parent / "nothing-here"))
+    (tmp_path / "a.txt").write_text("Flood hits town\n\nThe river flooded the town on Monday, officials said.\n")
+    run("ingest", str(tmp_path / "a.txt"))
+    code, out, _ = run("export", str(tmp_path / "out.jsonl"))
+    assert code == 0 and out.startswith("exported 1 articles")
+    assert json.loads((tmp_path / "out.jsonl").read_text())["title"] == "Flood hits town"
+    code, out, _ = run("backup", str(tmp_path / "bak"))
+    assert code == 0 and (tmp_path / "bak" / "library.sqlite3").exists()
+    (tmp_path / "data" / "vectors.faiss").unlink()  # lose the index: doctor rebuilds it from SQLite
+    (tmp_path / "data" / "vectors.json").unlink()
+    code, out, _ = run("doctor")
+    assert code == 1 and "passages had no vector" in out and "repaired: embedded" in out
+    code, out, _ = run("doctor")
+    assert code == 0
+
+
+def test_filters_on_the_command_line(run):
+    code, out, _ = run("ask", "How many containers has Pyongyang supplied?", "--json", "--source", "bbc")
+    data = json.loads(out)
+    assert data["answered"] and {r["article"]["source"] for r in data["results"]} == {"BBC"}
+    code, out, _ = run("ask", "How many containers?", "--json", "--since", "2025-01-01")
+    assert json.loads(out)["answered"] is False
+    code, _, err = run("ask", "containers", "--since", "someday")
+    assert code == 2 and "cannot read the date" in err

@@ -1,0 +1,49 @@
+"""Starting the bot: one-line errors, and the token never shown."""
+
+import asyncio
+import logging
+import threading
+
+import pytest
+
+from bot.runner import point_at_api, run_bot
+from config.settings import DISCORD_API, Settings
+from tests.bot.fake_discord import FakeDiscord
+from tests.conftest import SEEDS_DIR
+from tests.helpers import HashEncoder
+
+SECRET = "MTIzNDU2Nzg5.secret-token-value.xyz"
+
+
+@pytest.fixture
+def fake_in_thread():
+    """The fake Discord on its own event loop, since run_bot runs its own."""
+    loop = asyncio.new_event_loop()
+    server = FakeDiscord()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    asyncio.run_coroutine_threadsafe(server.start(), loop).result(10)
+    yield server
+    asyncio.run_coroutine_threadsafe(server.stop(), loop).result(10)
+    loop.call_soon_threadsafe(loop.stop)
+    thread.join(5)
+    point_at_api(DISCORD_API)
+
+
+def test_no_token_is_one_line(tmp_path, capsys):
+    assert run_bot(Settings(data_dir=tmp_path)) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "DISCORD_TOKEN" in err
+
+
+def test_rejected_token_is_one_line_and_never_shown(tmp_path, capsys, caplog, fake_in_thread, monkeypatch):
+    monkeypatch.setattr("retrieval.library.SentenceEmbedder", lambda *a, **k: HashEncoder())
+    caplog.set_level(logging.DEBUG)
+    settings = Settings(data_dir=tmp_path, seeds_dir=SEEDS_DIR, discord_token=SECRET,
+                        discord_api_base=fake_in_thread.api_base)
+    assert run_bot(settings) == 2
+    captured = capsys.readouterr()
+    assert captured.err.count("\n") == 1 and "rejected the token" in captured.err
+    everything = captured.out + captured.err + caplog.text + repr(settings) + str(settings.model_dump())
+    assert SECRET not in everything
+    assert any(path == "/users/@me" for _, path, _ in fake_in_thread.requests)
