@@ -230,3 +230,24 @@ async def test_sync_is_owner_only(env, guild, channel, member):
     await member.send(channel, f"<@{env.bot.user.id}> sync")
     assert "Only the bot's owner" in channel.last_message.content
     assert_error(env, commands.NotOwner)
+
+
+@pytest.mark.parametrize("question", [
+    "**bold** _it_ `code` > quote ||spoiler||", "@everyone @here <@123> <@&456> where are the containers?",
+    "לאן הלכו המכולות?", "containers 🚢⚓️ where?", "a\u202eb containers\u0007", "x" * 1000,
+])
+async def test_odd_questions_get_a_reply_and_no_error(env, channel, member, question):
+    message = reply(await member.slash(channel, "ask", question=question))
+    assert message.embeds and len(message.embeds[0].title) <= 256
+    assert env.errors == []
+
+
+async def test_unreadable_attachment_is_an_ephemeral_error(env, guild, channel, admin, monkeypatch):
+    async def broken(self, **kwargs):
+        raise discord.HTTPException(type("R", (), {"status": 404, "reason": "Not Found"})(), "gone")
+
+    monkeypatch.setattr(discord.Attachment, "read", broken)
+    result = await add_story(admin, channel)
+    assert result.ephemeral and "couldn't download" in reply(result).content
+    assert env.bot.service.library.articles([guild.id]) == []
+    assert_error(env, BadInputError)

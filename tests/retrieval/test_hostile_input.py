@@ -63,9 +63,12 @@ def test_pathological_files_fail_alone(tmp_path, library):
     }
     for name, data in files.items():
         (tmp_path / name).write_bytes(data)
+    with (tmp_path / "fifty-megabytes.txt").open("wb") as handle:
+        handle.truncate(50 * 1024 * 1024)  # refused by its size, before it is read
     report = ingest(library, [tmp_path], max_bytes=2_000_000)
-    failed = {f.path.rsplit("/", 1)[-1] for f in report.failures}
-    assert failed == {"empty.txt", "binary.txt", "invalid-utf8.txt", "big.txt"}
+    failed = {f.path.rsplit("/", 1)[-1]: f.reason for f in report.failures}
+    assert set(failed) == {"empty.txt", "binary.txt", "invalid-utf8.txt", "big.txt", "fifty-megabytes.txt"}
+    assert "too large (52,428,800 bytes; the limit is 2,000,000)" in failed["fifty-megabytes.txt"]
     bodies = " ".join(library.store.article_body(a.id) for a in library.articles())
     assert "Zürich" in bodies and "ferry timetable" in bodies and "Fishing boats" in bodies
     assert "alert" not in bodies and "evil" not in bodies
