@@ -14,8 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from retrieval.errors import BadInputError
+from retrieval.highlight import lexical_overlap
 from retrieval.models import Answer
+from retrieval.rank import confidence
 from retrieval.search import SearchOptions, Searcher
+from retrieval.terms import content_terms
 
 MODES = ("hybrid", "dense", "keyword")
 
@@ -34,6 +37,25 @@ class EvalResult:
     hits: dict[int, int] = field(default_factory=lambda: {1: 0, 3: 0, 5: 0})
     reciprocal_ranks: float = 0.0
     failures: list[str] = field(default_factory=list)
+    threshold: float = 0.0
+    answerable: list[tuple[float, bool]] = field(default_factory=list)  # (confidence, gold in top 3)
+    unanswerable: list[float] = field(default_factory=list)  # confidence with the gold removed
+
+    def answered_quality(self, threshold: float | None = None) -> tuple[float, float, float]:
+        """Precision and recall of ``answered`` on the answerability set, and the share of
+        unanswerable twins that were answered (a confident wrong answer).
+
+        Answerable: each gold-url question, correct when a gold article is in the top 3.
+        Unanswerable: the same question with its gold articles taken out of the results.
+        """
+        t = self.threshold if threshold is None else threshold
+        if not self.answerable:
+            return 0.0, 0.0, 0.0
+        correct = sum(ok for c, ok in self.answerable if c >= t)
+        wrong = sum(c >= t for c in self.unanswerable)
+        answered = sum(c >= t for c, _ in self.answerable) + wrong
+        return (correct / answered if answered else 1.0, correct / len(self.answerable),
+                wrong / len(self.unanswerable))
 
     def hit_at(self, k: int) -> float:
         """Share of gold-url questions with a gold article in the top ``k``."""
@@ -51,7 +73,9 @@ class EvalResult:
 
     def as_dict(self) -> dict:
         """The scores as JSON."""
-        return {"mode": self.mode, "questions": self.questions,
+        precision, recall, wrong = self.answered_quality()
+        return {"answered_precision": round(precision, 4), "answered_recall": round(recall, 4),
+                "unanswerable_answered": round(wrong, 4),"mode": self.mode, "questions": self.questions,
                 "expect": [self.expect_passed, self.expect_total],
                 "expect_none": [self.none_passed, self.none_total], "ranked": self.ranked,
                 "hit@1": round(self.hit_at(1), 4), "hit@3": round(self.hit_at(3), 4),
@@ -86,14 +110,18 @@ def load_questions(path: Path) -> list[dict]:
 def evaluate(searcher: Searcher, questions: list[dict], mode: str, base: SearchOptions,
              progress: Callable[[int], None] | None = None) -> EvalResult:
     """Run every question in one search mode and score the answers."""
-    result = EvalResult(mode=mode)
+    result = EvalResult(mode=mode, threshold=base.min_score)
     answer_opts = SearchOptions(k=3, max_per_article=base.max_per_article, min_score=base.min_score,
                                 mode=mode, highlight=False)
-    rank_opts = SearchOptions(k=10, max_per_article=1, min_score=0.0, mode=mode, highlight=False)
+    # 20 passages, at most 2 per article: at least 10 articles, in the order the product ranks them
+    rank_opts = SearchOptions(k=20, max_per_article=base.max_per_article, min_score=0.0, mode=mode,
+                              highlight=False)
     for item in questions:
         result.questions += 1
         if item.get("gold_urls"):
-            _score_ranking(result, searcher.ask(item["question"], rank_opts), item["gold_urls"])
+            answer = searcher.ask(item["question"], rank_opts)
+            _score_ranking(result, answer, item["gold_urls"])
+            _score_answerability(result, item["question"], answer, set(item["gold_urls"]), base.k)
         else:
             _score_answer(result, item, searcher.ask(item["question"], answer_opts))
         if progress:
@@ -111,6 +139,18 @@ def _score_ranking(result: EvalResult, answer: Answer, gold: list[str]) -> None:
     for k in result.hits:
         if rank <= k:
             result.hits[k] += 1
+
+
+def _score_answerability(result: EvalResult, question: str, answer: Answer, gold: set[str], k: int) -> None:
+    terms = content_terms(question)
+
+    def sure(hits: list) -> float:
+        top = hits[:k]
+        return confidence([h.dense for h in top], [lexical_overlap(terms, h.text) for h in top])
+
+    correct = any(h.article.link in gold for h in answer.hits[:3])
+    result.answerable.append((sure(answer.hits), correct))
+    result.unanswerable.append(sure([h for h in answer.hits if h.article.link not in gold]))
 
 
 def _score_answer(result: EvalResult, item: dict, answer: Answer) -> None:
@@ -136,12 +176,16 @@ def _score_answer(result: EvalResult, item: dict, answer: Answer) -> None:
 
 def results_table(results: list[EvalResult]) -> str:
     """A plain-text table of results, one row per mode."""
-    header = f"{'mode':<11} {'questions':>9} {'expect':>9} {'no-answer':>9} {'hit@1':>6} {'hit@3':>6} {'hit@5':>6} {'MRR@10':>7}"
+    header = (f"{'mode':<11} {'questions':>9} {'expect':>9} {'no-answer':>9} {'hit@1':>6} {'hit@3':>6} "
+              f"{'hit@5':>6} {'MRR@10':>7} {'ans.prec':>8} {'ans.rec':>7}")
     lines = [header, "-" * len(header)]
     for r in results:
+        precision, recall, _ = r.answered_quality()
+        measured = any(c for c, _ in r.answerable)  # baselines give no confidence to measure
+        quality = f"{precision:>8.3f} {recall:>7.3f}" if measured else f"{'n/a':>8} {'n/a':>7}"
         lines.append(
             f"{r.mode:<11} {r.questions:>9} {f'{r.expect_passed}/{r.expect_total}':>9} "
             f"{f'{r.none_passed}/{r.none_total}':>9} {r.hit_at(1):>6.3f} {r.hit_at(3):>6.3f} "
-            f"{r.hit_at(5):>6.3f} {r.mrr:>7.3f}"
+            f"{r.hit_at(5):>6.3f} {r.mrr:>7.3f} {quality}"
         )
     return "\n".join(lines)
