@@ -198,11 +198,14 @@ class Library:
         """True when the library holds no article at all."""
         return self.store.count("articles") == 0
 
+    def vectors_for(self, ids: list[int]) -> dict[int, np.ndarray]:
+        """The stored vectors of the given passages (those the index holds)."""
+        with self.lock:
+            return self.vectors.vectors_for(ids)
+
     def dense_scores(self, query: np.ndarray, ids: list[int]) -> dict[int, float]:
         """Cosine similarity of the query to each stored passage vector."""
-        with self.lock:
-            found = self.vectors.vectors_for(ids)
-        return {pid: float(vec @ query.reshape(-1)) for pid, vec in found.items()}
+        return {pid: float(vec @ query.reshape(-1)) for pid, vec in self.vectors_for(ids).items()}
 
 
 def _known_dim(data_dir: Path, model: str) -> int | None:

@@ -144,5 +144,7 @@ class Searcher:
                             paragraph=str(start) if start == end else f"{start}-{end}",
                             article=article_from_row(row), dense=dense.get(pid, 0.0)))
         if options.group:
-            hits = group_same_story(hits, [vector for _, vector in best])
+            passage_vectors = self.library.vectors_for([pid for pid, _ in kept])
+            hits = group_same_story(hits, [vector for _, vector in best],
+                                    [passage_vectors.get(pid) for pid, _ in kept])
         return hits

@@ -39,3 +39,14 @@ def test_different_statements_and_unknown_vectors_stay_apart():
     hits = [hit(1, 10), hit(2, 11), hit(3, 12)]
     grouped = group_same_story(hits, [unit(1, 0), unit(0.6, 0.8), None])
     assert len(grouped) == 3 and all(not h.also_reported_by for h in grouped)
+
+
+def test_near_copy_passages_group_even_when_highlights_differ():
+    hits = [hit(1, 10, source="BBC"), hit(2, 11, source="Wire")]
+    grouped = group_same_story(hits, [unit(1, 0), unit(0, 1)], [unit(1, 1), unit(1, 0.95)])
+    assert len(grouped) == 1 and grouped[0].also_reported_by[0].source == "Wire"
+
+
+def test_one_publishers_follow_up_stories_stay_apart():
+    hits = [hit(1, 10, source="BBC"), hit(2, 11, source="bbc")]
+    assert len(group_same_story(hits, [unit(1, 0), unit(1, 0)])) == 2
