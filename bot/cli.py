@@ -231,12 +231,12 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
 
 def _eval_sentences(args: argparse.Namespace, settings: Settings) -> int:
     """``newsbot eval FILE.csv``: rank TrecQA-style candidate sentences as the highlighter does."""
-    from retrieval.embed import SentenceEmbedder
+    from retrieval.embed import make_encoder
     from retrieval.evaluate_sentences import evaluate_sentences, sentence_table
 
     if not args.file.is_file():
         raise NewsbotError(f"cannot read {args.file}: no such file")
-    results = evaluate_sentences(args.file, SentenceEmbedder(settings.model, settings.batch_size))
+    results = evaluate_sentences(args.file, make_encoder(settings))
     if args.json:
         print(json.dumps({name: {"map": round(m, 4), "mrr": round(r, 4), "questions": n}
                           for name, (m, r, n) in results.items()}, indent=2))

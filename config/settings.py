@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default_factory=_default_data_dir, description="Where the library lives.")
     seeds_dir: Path = Field(default=PROJECT_ROOT / "seeds", description="Articles for an empty library.")
     model: str = Field(default=DEFAULT_MODEL, description="Embedding model: a local path or a hub id.")
+    backend: Literal["onnx-int8", "torch"] = Field(
+        default="onnx-int8", description="Inference: ONNX Runtime with int8 weights, or PyTorch.")
+    model_cache_dir: Path | None = Field(default=None, description="Exported models (default DATA_DIR/models).")
     batch_size: int = Field(default=32, ge=1, le=1024)
     max_passage_tokens: int = Field(default=200, ge=32, le=512)
     results: int = Field(default=5, ge=1, le=10, description="Results per answer by default.")

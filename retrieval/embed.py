@@ -14,7 +14,7 @@ from typing import Protocol
 
 import numpy as np
 
-from config.settings import DEFAULT_MODEL
+from config.settings import DEFAULT_MODEL, Settings
 
 logger = logging.getLogger(__name__)
 
@@ -104,3 +104,29 @@ class SentenceEmbedder:
     def tokenizer_max_length(self) -> int:
         """The model's window in word pieces."""
         return int(self._load().max_seq_length)
+
+
+def make_encoder(settings: Settings, dim: int | None = None) -> Encoder:
+    """The configured model on the configured backend.
+
+    ``onnx-int8`` (the default) runs the same weights through ONNX Runtime with int8 weights,
+    exported once into ``DATA_DIR/models``; if that cannot be done here (no onnxruntime, a model
+    without mean pooling, a model only on a hub) it falls back to PyTorch with a warning. The
+    backend is part of the model's identity in the index manifest, so switching asks for
+    ``newsbot reindex``.
+    """
+    if settings.backend == "onnx-int8":
+        from retrieval.onnx_backend import OnnxEmbedder, OnnxUnavailable, check_mean_pooling
+
+        location, local = resolve_model(settings.model)
+        try:
+            if not local:
+                raise OnnxUnavailable("the model is not in a local folder")
+            check_mean_pooling(Path(location))
+            import onnxruntime  # noqa: F401
+        except (OnnxUnavailable, ImportError) as exc:
+            logger.warning("ONNX backend unavailable (%s); using PyTorch", exc)
+        else:
+            cache = settings.model_cache_dir or settings.data_dir / "models"
+            return OnnxEmbedder(f"{settings.model}+onnx-int8", Path(location), cache, settings.batch_size, dim)
+    return SentenceEmbedder(settings.model, settings.batch_size, dim=dim)

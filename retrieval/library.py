@@ -18,7 +18,7 @@ import numpy as np
 
 from config.settings import Settings
 from retrieval.chunk import chunk_article
-from retrieval.embed import Encoder, SentenceEmbedder
+from retrieval.embed import Encoder, make_encoder
 from retrieval.errors import ArticleNotFoundError
 from retrieval.models import Article, Document
 from retrieval.store import Store, content_hash
@@ -78,8 +78,7 @@ class Library:
     @classmethod
     def from_settings(cls, settings: Settings, encoder: Encoder | None = None, *, repair: bool = True) -> Library:
         """Open the library the settings point at, with the configured model."""
-        encoder = encoder or SentenceEmbedder(settings.model, settings.batch_size,
-                                              dim=_known_dim(settings.data_dir, settings.model))
+        encoder = encoder or make_encoder(settings, dim=_known_dim(settings.data_dir))
         return cls(settings.data_dir, encoder, max_passage_tokens=settings.max_passage_tokens, repair=repair)
 
     def close(self) -> None:
@@ -208,6 +207,6 @@ class Library:
         return {pid: float(vec @ query.reshape(-1)) for pid, vec in self.vectors_for(ids).items()}
 
 
-def _known_dim(data_dir: Path, model: str) -> int | None:
+def _known_dim(data_dir: Path) -> int | None:
     manifest = read_manifest(data_dir)
-    return int(manifest["dim"]) if manifest and manifest.get("model") == model else None
+    return int(manifest["dim"]) if manifest else None

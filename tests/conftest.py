@@ -6,6 +6,8 @@ import os
 
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+# the exported ONNX model is kept between test runs (its key changes with the weights and runtime)
+MODEL_CACHE = os.path.join(__import__("tempfile").gettempdir(), "newsbot-test-models")
 
 from pathlib import Path  # noqa: E402
 
@@ -34,6 +36,7 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     for key in list(os.environ):
         if key.startswith("NEWSBOT_") or key == "DISCORD_TOKEN":
             monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("NEWSBOT_MODEL_CACHE_DIR", MODEL_CACHE)
     monkeypatch.chdir(tmp_path)
 
 
@@ -59,10 +62,10 @@ def library(tmp_path: Path, encoder: HashEncoder) -> Library:
 
 @pytest.fixture(scope="session")
 def real_encoder():
-    """The bundled all-MiniLM-L6-v2, loaded once per test session."""
-    from retrieval.embed import SentenceEmbedder
+    """The bundled all-MiniLM-L6-v2 on the default backend, loaded once per test session."""
+    from retrieval.embed import make_encoder
 
-    return SentenceEmbedder("all-MiniLM-L6-v2")
+    return make_encoder(Settings(model_cache_dir=Path(MODEL_CACHE)))
 
 
 @pytest.fixture(scope="session")

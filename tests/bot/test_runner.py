@@ -37,7 +37,7 @@ def test_no_token_is_one_line(tmp_path, capsys):
 
 
 def test_rejected_token_is_one_line_and_never_shown(tmp_path, capsys, caplog, fake_in_thread, monkeypatch):
-    monkeypatch.setattr("retrieval.library.SentenceEmbedder", lambda *a, **k: HashEncoder())
+    monkeypatch.setattr("retrieval.library.make_encoder", lambda *a, **k: HashEncoder())
     caplog.set_level(logging.DEBUG)
     settings = Settings(data_dir=tmp_path, seeds_dir=SEEDS_DIR, discord_token=SECRET,
                         discord_api_base=fake_in_thread.api_base)

@@ -1,0 +1,173 @@
+"""The same sentence-transformers weights run through ONNX Runtime with int8 weights.
+
+The model is exported once from its local folder (``torch.onnx``), its weights quantised
+per channel to int8 (``onnxruntime.quantization``, dynamic: int8 weights, uint8 activations,
+which AVX-512 VNNI runs fast), and cached in the data directory. Texts are tokenised with the
+model's own ``tokenizer.json``, sorted by length to avoid padding, mean-pooled and normalised,
+as the sentence-transformers pipeline does. Only models with mean pooling are supported;
+others use the torch backend.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import tempfile
+import threading
+from pathlib import Path
+
+import numpy as np
+
+from retrieval.errors import NewsbotError
+
+logger = logging.getLogger(__name__)
+
+ONNX_FILE = "model.int8.onnx"
+
+
+class OnnxUnavailable(NewsbotError):
+    """The model cannot run on ONNX Runtime (missing package, unsupported pooling, failed export)."""
+
+
+def cache_key(model_dir: Path) -> str:
+    """A key that changes when the weights or the runtime change."""
+    import onnxruntime
+
+    weights = sorted(p for p in model_dir.glob("*.safetensors")) or sorted(model_dir.glob("*.bin"))
+    parts = [str(model_dir.resolve()), onnxruntime.__version__]
+    parts += [f"{p.name}:{p.stat().st_size}" for p in weights]
+    return hashlib.sha1("|".join(parts).encode()).hexdigest()[:16]
+
+
+def check_mean_pooling(model_dir: Path) -> int:
+    """The model's max sequence length; refuse models that do not mean-pool.
+
+    Raises:
+        OnnxUnavailable: the pooling is not mean pooling.
+    """
+    pooling = model_dir / "1_Pooling" / "config.json"
+    if not pooling.exists() or not json.loads(pooling.read_text()).get("pooling_mode_mean_tokens"):
+        raise OnnxUnavailable(f"{model_dir} does not use mean pooling; use NEWSBOT_BACKEND=torch")
+    config = model_dir / "sentence_bert_config.json"
+    return int(json.loads(config.read_text()).get("max_seq_length", 256)) if config.exists() else 256
+
+
+def export_int8(model_dir: Path, target: Path) -> None:
+    """Export the transformer to ONNX and quantise it to int8, written atomically to ``target``."""
+    import torch
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+    from transformers import AutoModel, AutoTokenizer
+
+    class Encoder(torch.nn.Module):
+        def __init__(self, model: torch.nn.Module) -> None:
+            super().__init__()
+            self.model = model
+
+        def forward(self, input_ids, attention_mask, token_type_ids):  # noqa: D102
+            return self.model(input_ids=input_ids, attention_mask=attention_mask,
+                              token_type_ids=token_type_ids).last_hidden_state
+
+    model = AutoModel.from_pretrained(str(model_dir), local_files_only=True).eval()
+    sample = AutoTokenizer.from_pretrained(str(model_dir), local_files_only=True)(
+        ["a sample sentence", "another"], padding=True, return_tensors="pt")
+    names = ["input_ids", "attention_mask", "token_type_ids"]
+    axes = {name: {0: "batch", 1: "tokens"} for name in [*names, "last_hidden_state"]}
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
+        plain = Path(tmp) / "model.onnx"
+        with torch.no_grad():
+            torch.onnx.export(Encoder(model), tuple(sample[n] for n in names), str(plain), input_names=names,
+                              output_names=["last_hidden_state"], dynamic_axes=axes, opset_version=17,
+                              dynamo=False)
+        quantised = Path(tmp) / ONNX_FILE
+        quantize_dynamic(str(plain), str(quantised), weight_type=QuantType.QInt8, per_channel=True)
+        os.replace(quantised, target)
+
+
+class OnnxEmbedder:
+    """The :class:`~retrieval.embed.Encoder` protocol on ONNX Runtime, int8."""
+
+    def __init__(self, name: str, model_dir: Path, cache_dir: Path, batch_size: int = 32,
+                 dim: int | None = None) -> None:
+        """Prepare (not load) the model.
+
+        Args:
+            name: the identity recorded in the index manifest.
+            model_dir: the sentence-transformers model folder.
+            cache_dir: where the exported model is kept.
+            batch_size: texts per run.
+            dim: the known dimension, to avoid loading the model just to ask it.
+        """
+        self.name = name
+        self.model_dir = model_dir
+        self.cache_dir = cache_dir
+        self.batch_size = batch_size
+        self._dim = dim
+        self._session = None
+        self._tokenizer = None
+        self._lock = threading.Lock()
+
+    @property
+    def dim(self) -> int:
+        """The vector dimension."""
+        if self._dim is None:
+            self._dim = int(self.encode(["dimension"]).shape[1])
+        return self._dim
+
+    def _load(self):
+        with self._lock:
+            if self._session is None:
+                self._session, self._tokenizer = self._open()
+            return self._session, self._tokenizer
+
+    def _open(self):
+        try:
+            import onnxruntime
+            from tokenizers import Tokenizer
+        except ImportError as exc:
+            raise OnnxUnavailable(f"onnxruntime is not installed: {exc}") from None
+        max_length = check_mean_pooling(self.model_dir)
+        target = self.cache_dir / cache_key(self.model_dir) / ONNX_FILE
+        if not target.exists():
+            logger.info("exporting %s to ONNX int8 (once) in %s", self.model_dir.name, target.parent)
+            try:
+                export_int8(self.model_dir, target)
+            except Exception as exc:  # export failures come in many kinds; the torch backend remains
+                shutil.rmtree(target.parent, ignore_errors=True)
+                raise OnnxUnavailable(f"cannot export the model to ONNX: {exc}") from None
+        options = onnxruntime.SessionOptions()
+        options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
+        session = onnxruntime.InferenceSession(str(target), options, providers=["CPUExecutionProvider"])
+        tokenizer = Tokenizer.from_file(str(self.model_dir / "tokenizer.json"))
+        tokenizer.enable_truncation(max_length)
+        tokenizer.enable_padding()
+        return session, tokenizer
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """Embed texts as L2-normalised float32 vectors, shape (len(texts), dim)."""
+        if not texts:
+            return np.zeros((0, self._dim or 0), dtype=np.float32)
+        session, tokenizer = self._load()
+        order = np.argsort([len(t) for t in texts], kind="stable")
+        out: np.ndarray | None = None
+        for start in range(0, len(texts), self.batch_size):
+            batch = order[start:start + self.batch_size]
+            vectors = self._run(session, tokenizer, [texts[i] for i in batch])
+            if out is None:
+                out = np.empty((len(texts), vectors.shape[1]), dtype=np.float32)
+            out[batch] = vectors
+        return out
+
+    @staticmethod
+    def _run(session, tokenizer, texts: list[str]) -> np.ndarray:
+        encoded = tokenizer.encode_batch(texts)
+        ids = np.array([e.ids for e in encoded], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in encoded], dtype=np.int64)
+        hidden = session.run(None, {"input_ids": ids, "attention_mask": mask,
+                                    "token_type_ids": np.zeros_like(ids)})[0]
+        weights = mask[..., None].astype(np.float32)
+        pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
+        return (pooled / np.linalg.norm(pooled, axis=1, keepdims=True)).astype(np.float32)
