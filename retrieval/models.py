@@ -73,3 +73,4 @@ class Answer:
     hits: list[Hit]
     took_ms: float
     confidence: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)  # ms per step: embed, search, rank, highlight

@@ -17,6 +17,7 @@ import os
 import shutil
 import tempfile
 import threading
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -58,7 +59,6 @@ def check_mean_pooling(model_dir: Path) -> int:
 def export_int8(model_dir: Path, target: Path) -> None:
     """Export the transformer to ONNX and quantise it to int8, written atomically to ``target``."""
     import torch
-    from onnxruntime.quantization import QuantType, quantize_dynamic
     from transformers import AutoModel, AutoTokenizer
 
     class Encoder(torch.nn.Module):
@@ -70,16 +70,31 @@ def export_int8(model_dir: Path, target: Path) -> None:
             return self.model(input_ids=input_ids, attention_mask=attention_mask,
                               token_type_ids=token_type_ids).last_hidden_state
 
-    model = AutoModel.from_pretrained(str(model_dir), local_files_only=True).eval()
+    model = Encoder(AutoModel.from_pretrained(str(model_dir), local_files_only=True).eval())
     sample = AutoTokenizer.from_pretrained(str(model_dir), local_files_only=True)(
         ["a sample sentence", "another"], padding=True, return_tensors="pt")
     names = ["input_ids", "attention_mask", "token_type_ids"]
     axes = {name: {0: "batch", 1: "tokens"} for name in [*names, "last_hidden_state"]}
     target.parent.mkdir(parents=True, exist_ok=True)
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(max(level, logging.ERROR))  # the quantiser logs every tensor on the root logger
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            _export(model, sample, names, axes, target)
+    finally:
+        root.setLevel(level)
+
+
+def _export(model, sample, names: list[str], axes: dict, target: Path) -> None:
+    import torch
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
     with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
         plain = Path(tmp) / "model.onnx"
         with torch.no_grad():
-            torch.onnx.export(Encoder(model), tuple(sample[n] for n in names), str(plain), input_names=names,
+            torch.onnx.export(model, tuple(sample[n] for n in names), str(plain), input_names=names,
                               output_names=["last_hidden_state"], dynamic_axes=axes, opset_version=17,
                               dynamo=False)
         quantised = Path(tmp) / ONNX_FILE

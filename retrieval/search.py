@@ -61,6 +61,22 @@ def clean_question(question: str, max_chars: int = 1000) -> str:
     return text
 
 
+class _Clock:
+    """Milliseconds spent in each step of a search."""
+
+    def __init__(self) -> None:
+        self.started = self.last = time.perf_counter()
+        self.laps: dict[str, float] = {}
+
+    def lap(self, step: str) -> None:
+        now = time.perf_counter()
+        self.laps[step] = (now - self.last) * 1000
+        self.last = now
+
+    def total(self) -> float:
+        return (time.perf_counter() - self.started) * 1000
+
+
 class Searcher:
     """Runs questions against a library."""
 
@@ -86,21 +102,24 @@ class Searcher:
         """
         options = options or SearchOptions()
         scopes = list(guild_ids)
-        started = time.perf_counter()
+        clock = _Clock()
         self.library.refresh()
         query = None if options.mode == "keyword" else self.library.encoder.encode([question])[0]
+        clock.lap("embed")
         ranked, dense = self._candidates(question, query, options, scopes)
+        clock.lap("search")
         rows = self.library.store.passages([pid for pid, _ in ranked], scopes, options.filters)
         spare = GROUPING_SPARE if options.group and options.highlight else 0
         kept = cap_per_group(ranked, lambda pid: rows[pid]["id"] if pid in rows else None,
                              options.max_per_article, options.k + spare)
+        clock.lap("rank")
         hits = self._hits(question, query, kept, rows, dense, options)[:options.k]
         terms = content_terms(question)
         sure = confidence([h.dense for h in hits], [lexical_overlap(terms, h.text) for h in hits])
         answered = bool(hits) and (query is None or is_answered(sure, options.min_score))
-        took = (time.perf_counter() - started) * 1000
+        clock.lap("highlight")
         return Answer(question=question, answered=answered, hits=hits if answered else [],
-                      took_ms=took, confidence=sure)
+                      took_ms=clock.total(), confidence=sure, timings=clock.laps)
 
     def _candidates(self, question: str, query: np.ndarray | None, options: SearchOptions,
                     scopes: list[int | None]) -> tuple[list[tuple[int, float]], dict[int, float]]:

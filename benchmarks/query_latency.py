@@ -1,0 +1,82 @@
+"""Query latency, in-process: question in, ranked cited results out (and rendered to JSON).
+
+Prints p50/p95 of the whole and the share of each step (embed, search, rank, highlight and
+grouping, format) for each backend, each on a library built with it (the vectors of one
+backend are not mixed with the other's), e.g. XQuAD with the BBC set:
+
+    for b in onnx-int8 torch; do NEWSBOT_BACKEND=$b .venv/bin/newsbot --data-dir /tmp/nb-$b \
+        ingest ../shared/eval/xquad/articles.jsonl ../shared/eval/bbc-news/bbc; done
+    .venv/bin/python benchmarks/query_latency.py --library onnx-int8=/tmp/nb-onnx-int8 --library torch=/tmp/nb-torch
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import time
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+import numpy as np  # noqa: E402
+
+from config.settings import PROJECT_ROOT, load_settings  # noqa: E402
+from retrieval.format import answer_json  # noqa: E402
+from retrieval.library import Library  # noqa: E402
+from retrieval.search import SearchOptions, Searcher  # noqa: E402
+
+QUESTIONS = PROJECT_ROOT.parent / "shared" / "eval" / "xquad" / "questions.jsonl"
+STEPS = ("embed", "search", "rank", "highlight", "format")
+
+
+def measure(searcher: Searcher, questions: list[str]) -> dict[str, list[float]]:
+    """Per-question milliseconds: total and each step."""
+    times: dict[str, list[float]] = {step: [] for step in (*STEPS, "total")}
+    options = SearchOptions()
+    for question in questions:
+        started = time.perf_counter()
+        answer = searcher.ask(question, options)
+        rendered = time.perf_counter()
+        json.dumps(answer_json(answer))
+        done = time.perf_counter()
+        for step in STEPS[:-1]:
+            times[step].append(answer.timings.get(step, 0.0))
+        times["format"].append((done - rendered) * 1000)
+        times["total"].append((done - started) * 1000)
+    return times
+
+
+def row(backend: str, times: dict[str, list[float]]) -> str:
+    total = sum(times["total"])
+    shares = " ".join(f"{100 * sum(times[s]) / total:>9.0f}%" for s in STEPS)
+    return (f"{backend:<10} {np.percentile(times['total'], 50):>7.1f} {np.percentile(times['total'], 95):>7.1f} "
+            f"{np.percentile(times['embed'], 50):>9.1f} {shares}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--library", action="append", required=True, metavar="BACKEND=DIR",
+                        help="a backend and a library built with it (repeatable)")
+    parser.add_argument("--questions", type=int, default=300)
+    args = parser.parse_args()
+    questions = [json.loads(line)["question"] for line in QUESTIONS.read_text().splitlines()][: args.questions]
+    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores; "
+          f"{len(questions)} questions")
+    print(f"{'backend':<10} {'p50 ms':>7} {'p95 ms':>7} {'embed p50':>9} "
+          + " ".join(f"{s:>10}" for s in STEPS))
+    for spec in args.library:
+        backend, data_dir = spec.split("=", 1)
+        settings = load_settings(data_dir=Path(data_dir), backend=backend)
+        library = Library.from_settings(settings)
+        searcher = Searcher(library)
+        searcher.warm()
+        measure(searcher, questions[:20])  # warm caches
+        print(row(backend, measure(searcher, questions)), flush=True)
+        print(f"{'':<10} passages in the library: {library.store.count('passages')}")
+        library.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,53 @@
+import json
+
+import numpy as np
+import pytest
+
+from config.settings import Settings
+from retrieval.embed import SentenceEmbedder, make_encoder
+from retrieval.onnx_backend import OnnxEmbedder, OnnxUnavailable, check_mean_pooling
+
+SENTENCES = [
+    "North Korea delivered weapons to Russia by sea and rail.",
+    "The harbour strike ended after nine days of talks.",
+    "Pyongyang shipped munitions to Moscow in containers.",
+    "Dock workers returned to work on Tuesday.",
+    "A dog named Zoe is looking for a new home.",
+]
+PARAPHRASES = ["How did the arms get from North Korea to Russia?", "When did the port workers go back?",
+               "Which pet is up for adoption?"]
+
+
+def test_int8_vectors_match_torch_and_rank_the_same(real_encoder):
+    assert isinstance(real_encoder, OnnxEmbedder)
+    torch_encoder = SentenceEmbedder("all-MiniLM-L6-v2")
+    onnx_vectors, torch_vectors = real_encoder.encode(SENTENCES), torch_encoder.encode(SENTENCES)
+    assert onnx_vectors.shape == torch_vectors.shape == (5, 384)
+    assert np.allclose(np.linalg.norm(onnx_vectors, axis=1), 1.0, atol=1e-5)
+    assert (onnx_vectors * torch_vectors).sum(axis=1).min() > 0.97
+    for question in PARAPHRASES:  # the same top-1 on a paraphrase check
+        q_onnx, q_torch = real_encoder.encode([question])[0], torch_encoder.encode([question])[0]
+        assert np.argmax(onnx_vectors @ q_onnx) == np.argmax(torch_vectors @ q_torch)
+
+
+def test_batches_keep_input_order(real_encoder):
+    # activations are quantised per batch, so a text's vector moves a little with its batch-mates
+    one_by_one = np.stack([real_encoder.encode([s])[0] for s in SENTENCES])
+    batched = real_encoder.encode(SENTENCES)
+    assert (batched * one_by_one).sum(axis=1).min() > 0.98
+    assert np.array_equal(np.argmax(batched @ one_by_one.T, axis=1), np.arange(len(SENTENCES)))
+
+
+def test_models_without_mean_pooling_are_refused(tmp_path):
+    (tmp_path / "1_Pooling").mkdir()
+    (tmp_path / "1_Pooling" / "config.json").write_text(json.dumps({"pooling_mode_cls_token": True}))
+    with pytest.raises(OnnxUnavailable, match="mean pooling"):
+        check_mean_pooling(tmp_path)
+
+
+def test_backend_choice_and_fallback(tmp_path):
+    assert isinstance(make_encoder(Settings(data_dir=tmp_path)), OnnxEmbedder)
+    assert make_encoder(Settings(data_dir=tmp_path)).name == "all-MiniLM-L6-v2+onnx-int8"
+    assert isinstance(make_encoder(Settings(data_dir=tmp_path, backend="torch")), SentenceEmbedder)
+    hub_only = make_encoder(Settings(data_dir=tmp_path, model="someone/some-hub-model"))
+    assert isinstance(hub_only, SentenceEmbedder)  # not local: PyTorch (which needs a hub)
