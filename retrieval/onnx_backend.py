@@ -60,6 +60,9 @@ def export_int8(model_dir: Path, target: Path) -> None:
     """Export the transformer to ONNX and quantise it to int8, written atomically to ``target``."""
     import torch
     from transformers import AutoModel, AutoTokenizer
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
 
     class Encoder(torch.nn.Module):
         def __init__(self, model: torch.nn.Module) -> None:
