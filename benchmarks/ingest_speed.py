@@ -22,7 +22,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from config.settings import load_settings  # noqa: E402
 from retrieval.chunk import chunk_article  # noqa: E402
-from retrieval.embed import SentenceEmbedder, resolve_model  # noqa: E402
+from retrieval.embed import resolve_model  # noqa: E402
 from retrieval.ingest import expand_paths, ingest  # noqa: E402
 from retrieval.library import Library, passage_text_for_embedding  # noqa: E402
 from retrieval.models import Document  # noqa: E402

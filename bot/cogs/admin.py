@@ -9,17 +9,9 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.charts import questions_chart
+from bot.checks import require_manage_guild
 from bot.client import NO_MENTIONS, NewsBot
 from bot.embeds import escape, trim
-
-
-def require_manage_guild(interaction: discord.Interaction) -> bool:
-    """Refuse members without Manage Server, whatever the command's permissions say."""
-    if interaction.guild is None:
-        raise app_commands.NoPrivateMessage()
-    if not interaction.permissions.manage_guild:
-        raise app_commands.MissingPermissions(["manage_guild"])
-    return True
 
 
 @app_commands.guild_only()

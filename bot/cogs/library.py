@@ -8,6 +8,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.checks import require_manage_guild
 from bot.client import NO_MENTIONS, NewsBot
 from bot.embeds import escape, trim
 from retrieval.dates import parse_date
@@ -37,10 +38,8 @@ class LibraryCommands(commands.GroupCog, group_name="library", group_description
         super().__init__()
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        """Refuse members without Manage Server, whatever the command's permissions say."""
-        if not interaction.permissions.manage_guild:
-            raise app_commands.MissingPermissions(["manage_guild"])
-        return True
+        """Every library command needs Manage Server, checked here too."""
+        return require_manage_guild(interaction)
 
     @app_commands.command(name="list", description="List the articles this server can search")
     async def list_(self, interaction: discord.Interaction, page: app_commands.Range[int, 1, 10_000] = 1) -> None:

@@ -3,7 +3,7 @@
 import json
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from retrieval.chunk import chunk_article, estimate_tokens
@@ -11,7 +11,7 @@ from retrieval.errors import BadInputError
 from retrieval.ingest import ingest
 from retrieval.metadata import extract_plain
 from retrieval.models import Document
-from retrieval.parsers import ParseFailure, decode, parse_bytes, parse_jsonl
+from retrieval.parsers import ParseFailure, parse_bytes, parse_jsonl
 from retrieval.search import SearchOptions, Searcher, clean_question
 from tests.helpers import doc
 
