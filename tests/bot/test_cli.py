@@ -106,3 +106,15 @@ def test_filters_on_the_command_line(run):
     assert json.loads(out)["answered"] is False
     code, _, err = run("ask", "containers", "--since", "someday")
     assert code == 2 and "cannot read the date" in err
+
+
+def test_start_without_token_is_the_console(run):
+    code, out, err = run("start", stdin="Where did the North Korean containers go?\nHow do I bake banana bread?\n\n")
+    assert code == 0 and "DISCORD_TOKEN is not set" in err
+    assert "newsbot console: 2 articles" in out
+    assert "Tikhoretsk" in out and "The library does not cover this question." in out
+
+
+def test_run_without_token_is_one_line(run):
+    code, _, err = run("run")
+    assert code == 2 and err.count("\n") == 1 and "DISCORD_TOKEN" in err
