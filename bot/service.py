@@ -7,11 +7,12 @@ refuses once the queue is full, so a flood of questions cannot exhaust memory.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import PurePath
 from typing import TypeVar
@@ -111,25 +112,29 @@ class NewsService:
             BusyError: too many questions are waiting.
         """
         question = clean_question(question, self.settings.max_question_chars)
-        guild = await self.run(self.guild_settings, guild_id)
-        options = self.options(guild, k, filters)
-        answer = await self._bounded(self.searcher.ask, question, options, [None, guild_id])
-        qid = await self.run(self.activity.record_question, guild_id, question, answer.answered,
-                             answer.confidence, len(answer.hits), filters)
+        async with self._slot():
+            guild = await self.run(self.guild_settings, guild_id)
+            answer = await self.run(self.searcher.ask, question, self.options(guild, k, filters),
+                                    [None, guild_id])
+            qid = await self.run(self.activity.record_question, guild_id, question, answer.answered,
+                                 answer.confidence, len(answer.hits), filters)
         return answer, qid
 
     async def more(self, question_id: int, guild_id: int | None, extra: int = 3) -> Answer | None:
         """The next results of a logged question (None when it is unknown or another server's)."""
-        logged = await self.run(self.activity.question, question_id)
-        if logged is None or logged.guild_id != guild_id:
-            return None
-        guild = await self.run(self.guild_settings, guild_id)
-        options = self.options(guild, min(logged.shown + extra, 30), logged.filters)
-        answer = await self._bounded(self.searcher.ask, logged.question, options, [None, guild_id])
+        async with self._slot():
+            logged = await self.run(self.activity.question, question_id)
+            if logged is None or logged.guild_id != guild_id:
+                return None
+            guild = await self.run(self.guild_settings, guild_id)
+            options = self.options(guild, min(logged.shown + extra, 30), logged.filters)
+            answer = await self.run(self.searcher.ask, logged.question, options, [None, guild_id])
         answer.hits = answer.hits[logged.shown:]
         return answer
 
-    async def _bounded(self, func: Callable[..., T], *args) -> T:
+    @contextlib.asynccontextmanager
+    async def _slot(self) -> AsyncIterator[None]:
+        """A place among the searches in flight; refuse at once when even the queue is full."""
         if self._slots is None:
             self._slots = asyncio.Semaphore(self.settings.max_inflight_searches)
         if self._queued >= self.max_queued:
@@ -137,7 +142,7 @@ class NewsService:
         self._queued += 1
         try:
             async with self._slots:
-                return await self.run(func, *args)
+                yield
         finally:
             self._queued -= 1
 

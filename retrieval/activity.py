@@ -105,7 +105,7 @@ class Activity:
         if not values or set(values) - allowed:
             raise ValueError(f"settings are {sorted(allowed)}")
         assignments = ", ".join(f"{k} = ?" for k in values)
-        with self.store.transaction() as conn:
+        with self.store.transaction(library_change=False) as conn:
             conn.execute("INSERT OR IGNORE INTO guild_settings (guild_id) VALUES (?)", (guild_id,))
             conn.execute(f"UPDATE guild_settings SET {assignments} WHERE guild_id = ?",
                          (*values.values(), guild_id))
@@ -113,7 +113,7 @@ class Activity:
 
     def set_channel(self, guild_id: int, channel_id: int, enabled: bool) -> None:
         """Enable or disable channel mode in one channel."""
-        with self.store.transaction() as conn:
+        with self.store.transaction(library_change=False) as conn:
             if enabled:
                 conn.execute("INSERT OR IGNORE INTO guild_channels VALUES (?, ?)", (guild_id, channel_id))
             else:
@@ -130,7 +130,7 @@ class Activity:
                         shown: int, filters: Filters = Filters()) -> int:
         """Log a question; return its id (used by the feedback and "more" buttons)."""
         stored = json.dumps({"sources": list(filters.sources), "since": filters.since, "until": filters.until})
-        with self.store.transaction() as conn:
+        with self.store.transaction(library_change=False) as conn:
             cur = conn.execute(
                 "INSERT INTO questions (guild_id, question, answered, confidence, shown, filters, asked_at)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -149,7 +149,7 @@ class Activity:
 
     def record_feedback(self, question_id: int, user_id: int, helpful: bool) -> None:
         """Store one user's vote on an answer (a second vote replaces the first)."""
-        with self.store.transaction() as conn:
+        with self.store.transaction(library_change=False) as conn:
             conn.execute("INSERT OR REPLACE INTO feedback VALUES (?, ?, ?)", (question_id, user_id, int(helpful)))
 
     def stats(self, guild_id: int, days: int = 30, latest: int = 5) -> Stats:

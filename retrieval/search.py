@@ -7,8 +7,11 @@ which :mod:`retrieval.format` renders.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
@@ -77,12 +80,39 @@ class _Clock:
         return (time.perf_counter() - self.started) * 1000
 
 
+class AnswerCache:
+    """The latest answers, reused while the library is unchanged (repeated questions are common)."""
+
+    def __init__(self, size: int = 256) -> None:
+        self.size = size
+        self._items: OrderedDict[tuple, tuple[tuple, Answer]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple, version: tuple) -> Answer | None:
+        """A copy of the cached answer, if it was computed on this version of the library."""
+        with self._lock:
+            found = self._items.get(key)
+            if found is None or found[0] != version:
+                return None
+            self._items.move_to_end(key)
+            return dataclasses.replace(found[1], hits=list(found[1].hits), timings={})
+
+    def put(self, key: tuple, version: tuple, answer: Answer) -> None:
+        """Remember an answer; the least recently used goes when full."""
+        with self._lock:
+            self._items[key] = (version, dataclasses.replace(answer, hits=list(answer.hits)))
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+
 class Searcher:
     """Runs questions against a library."""
 
-    def __init__(self, library: Library) -> None:
-        """Search ``library``."""
+    def __init__(self, library: Library, cache_size: int = 256) -> None:
+        """Search ``library``, keeping the latest ``cache_size`` answers."""
         self.library = library
+        self.cache = AnswerCache(cache_size)
 
     def warm(self) -> None:
         """Load the embedding model now rather than on the first question."""
@@ -104,6 +134,12 @@ class Searcher:
         scopes = list(guild_ids)
         clock = _Clock()
         self.library.refresh()
+        key = (question, dataclasses.astuple(options), tuple(scopes))
+        version = (self.library.store.generation(), self.library.vectors.loaded_mtime)
+        if (cached := self.cache.get(key, version)) is not None:
+            cached.took_ms = clock.total()
+            cached.timings = {"cache": cached.took_ms}
+            return cached
         query = None if options.mode == "keyword" else self.library.encoder.encode([question])[0]
         clock.lap("embed")
         ranked, dense = self._candidates(question, query, options, scopes)
@@ -118,8 +154,10 @@ class Searcher:
         sure = confidence([h.dense for h in hits], [lexical_overlap(terms, h.text) for h in hits])
         answered = bool(hits) and (query is None or is_answered(sure, options.min_score))
         clock.lap("highlight")
-        return Answer(question=question, answered=answered, hits=hits if answered else [],
-                      took_ms=clock.total(), confidence=sure, timings=clock.laps)
+        answer = Answer(question=question, answered=answered, hits=hits if answered else [],
+                        took_ms=clock.total(), confidence=sure, timings=clock.laps)
+        self.cache.put(key, version, answer)
+        return answer
 
     def _candidates(self, question: str, query: np.ndarray | None, options: SearchOptions,
                     scopes: list[int | None]) -> tuple[list[tuple[int, float]], dict[int, float]]:

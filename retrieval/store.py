@@ -147,8 +147,12 @@ class Store:
         self._conn.close()
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self, *, library_change: bool = True) -> Iterator[sqlite3.Connection]:
         """A write transaction (BEGIN IMMEDIATE), committed on success and rolled back on error.
+
+        Args:
+            library_change: the write changes articles or passages, so it bumps the library's
+                generation (cached answers become stale); activity logging does not.
 
         Raises:
             StoreError: another process held the write lock for longer than the timeout.
@@ -163,8 +167,9 @@ class Store:
             except BaseException:
                 self._conn.execute("ROLLBACK")
                 raise
-            self._conn.execute("UPDATE meta SET value = value + 1 WHERE key = 'generation'")
-            self._conn.execute("INSERT OR IGNORE INTO meta VALUES ('generation', '1')")
+            if library_change:
+                self._conn.execute("UPDATE meta SET value = value + 1 WHERE key = 'generation'")
+                self._conn.execute("INSERT OR IGNORE INTO meta VALUES ('generation', '1')")
             self._conn.execute("COMMIT")
 
     # --- meta -----------------------------------------------------------------------------

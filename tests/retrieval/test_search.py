@@ -108,3 +108,30 @@ def test_make_filters_reads_common_dates_and_refuses_bad_ones():
     assert make_filters([" BBC "], "20 Sep 2024", None) == Filters(("BBC",), "2024-09-20", "")
     with pytest.raises(BadInputError, match="cannot read the date"):
         make_filters([], "yesterday-ish", None)
+
+
+def test_repeated_question_is_served_from_the_cache_until_the_library_changes(library, encoder):
+    library.add_documents(ARTICLES)
+    searcher = Searcher(library)
+    first = searcher.ask("city budget taxes", SearchOptions(min_score=0.0))
+    calls = encoder.calls
+    again = searcher.ask("city budget taxes", SearchOptions(min_score=0.0))
+    assert encoder.calls == calls and again.timings.keys() == {"cache"}
+    assert [h.passage_id for h in again.hits] == [h.passage_id for h in first.hits]
+    again.hits.clear()  # a caller changing its copy does not change the cache
+    assert searcher.ask("city budget taxes", SearchOptions(min_score=0.0)).hits
+    searcher.ask("city budget taxes", SearchOptions(min_score=0.0, k=1))  # other options: computed
+    assert encoder.calls > calls
+    library.add_documents([doc("The council budget vote was delayed again.", url="u-late")])
+    after = searcher.ask("city budget taxes", SearchOptions(min_score=0.0, k=10))
+    assert "u-late" in {h.article.url for h in after.hits}
+
+
+def test_logging_questions_does_not_empty_the_cache(library):
+    from retrieval.activity import Activity
+
+    library.add_documents(ARTICLES)
+    searcher = Searcher(library)
+    searcher.ask("city budget taxes", SearchOptions(min_score=0.0))
+    Activity(library.store).record_question(1, "city budget taxes", True, 0.9, 1)
+    assert searcher.ask("city budget taxes", SearchOptions(min_score=0.0)).timings.keys() == {"cache"}
