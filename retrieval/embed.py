@@ -101,6 +101,32 @@ class SentenceEmbedder:
                                       convert_to_numpy=True, show_progress_bar=False)
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
+    def encode_with_spans(self, texts: list[str], spans: list[list[tuple[int, int]]]
+                          ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Embed texts, and pool each text's token states over its character spans.
+
+        See :meth:`retrieval.onnx_backend.OnnxEmbedder.encode_with_spans`.
+        """
+        import torch
+
+        from retrieval.sentence_vectors import normalise, pool_spans
+
+        model = self._load()
+        vectors: list[np.ndarray] = []
+        pooled: list[np.ndarray] = []
+        for start in range(0, len(texts), self.batch_size):
+            part = texts[start:start + self.batch_size]
+            features = model.tokenize(part)
+            offsets = model.tokenizer(part, return_offsets_mapping=True, truncation=True,
+                                      max_length=model.max_seq_length, padding=True)["offset_mapping"]
+            with torch.no_grad():
+                output = model(features)
+            tokens = output["token_embeddings"].float().numpy()
+            vectors.append(normalise(output["sentence_embedding"].float().numpy()))
+            pooled.extend(pool_spans(tokens[row], offsets[row], spans[start + row]) for row in range(len(part)))
+        dim = vectors[0].shape[1] if vectors else self.dim
+        return (np.concatenate(vectors) if vectors else np.zeros((0, dim), np.float32)), pooled
+
     def tokenizer_max_length(self) -> int:
         """The model's window in word pieces."""
         return int(self._load().max_seq_length)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from retrieval.embed import Encoder
+from retrieval.sentence_vectors import SentenceVectors, sentence_spans
 from retrieval.sentences import sentences
 from retrieval.terms import content_terms
 
@@ -43,27 +44,46 @@ def score_sentences(question: str, query: np.ndarray | None, candidates: list[st
     return (cosine + LEXICAL_WEIGHT * lexical).tolist()
 
 
-def highlights(question: str, query: np.ndarray | None, passages: list[str],
-               encoder: Encoder | None) -> list[tuple[str, np.ndarray | None]]:
+def highlights(question: str, query: np.ndarray | None, passages: list[str], encoder: Encoder | None,
+               stored: list[SentenceVectors | None] | None = None) -> list[tuple[str, np.ndarray | None]]:
     """The best sentence of each passage, with its vector.
 
     Args:
         question: the question.
         query: its normalised vector (None: lexical only).
         passages: passage texts.
-        encoder: embeds the sentences (None: lexical only).
+        encoder: embeds the sentences of passages without stored vectors (None: lexical only).
+        stored: each passage's sentence vectors from ingest, when it has them.
 
     Returns:
         One (sentence, vector or None) pair per passage; the sentence is the passage
         itself when it has a single sentence.
     """
-    split = [sentences(p) or [p] for p in passages]
-    flat = [s for group in split for s in group]
-    vectors = encoder.encode(flat) if encoder is not None and query is not None and flat else None
-    scores = score_sentences(question, query, flat, vectors)
-    best, offset = [], 0
-    for group in split:
-        index = offset + int(np.argmax(scores[offset:offset + len(group)]))
-        best.append((flat[index], None if vectors is None else vectors[index]))
-        offset += len(group)
+    stored = stored or [None] * len(passages)
+    if query is not None and encoder is not None:
+        stored = _fill_missing(passages, stored, encoder)
+    best = []
+    for text, item in zip(passages, stored):
+        if item is None or query is None:
+            candidates, vectors = sentences(text) or [text], None
+        else:
+            candidates, vectors = item.sentences(text), item.vectors
+        index = int(np.argmax(score_sentences(question, query, candidates, vectors)))
+        best.append((candidates[index], None if vectors is None else vectors[index]))
     return best
+
+
+def _fill_missing(passages: list[str], stored: list[SentenceVectors | None],
+                  encoder: Encoder) -> list[SentenceVectors | None]:
+    """Embed, one by one, the sentences of passages that have no stored vectors."""
+    todo = [i for i, item in enumerate(stored) if item is None]
+    if not todo:
+        return stored
+    spans = [sentence_spans(passages[i]) for i in todo]
+    flat = [passages[i][s:e] for i, group in zip(todo, spans) for s, e in group]
+    vectors = encoder.encode(flat)
+    filled, offset = list(stored), 0
+    for i, group in zip(todo, spans):
+        filled[i] = SentenceVectors(group, vectors[offset:offset + len(group)])
+        offset += len(group)
+    return filled

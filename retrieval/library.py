@@ -21,6 +21,7 @@ from retrieval.chunk import chunk_article
 from retrieval.embed import Encoder, make_encoder
 from retrieval.errors import ArticleNotFoundError
 from retrieval.models import Article, Document
+from retrieval.sentence_vectors import SentenceVectors, embed_passages
 from retrieval.store import Store, content_hash
 from retrieval.vectors import INDEX_FILE, MANIFEST_FILE, VectorIndex, read_manifest
 
@@ -108,10 +109,14 @@ class Library:
                 self.vectors.reload()
 
     def _embed_existing(self, ids: list[int]) -> None:
+        """Embed stored passages (and their sentences) into the index."""
         for start in range(0, len(ids), EMBED_BATCH_PASSAGES):
             rows = self.store.passages_for_embedding(ids[start:start + EMBED_BATCH_PASSAGES])
             texts = [passage_text_for_embedding(title, text) for _, title, text in rows]
-            self.vectors.add([pid for pid, _, _ in rows], self.encoder.encode(texts))
+            vectors, sentences = embed_passages(self.encoder, texts, [text for _, _, text in rows])
+            with self.store.transaction(library_change=False) as conn:
+                self.store.put_sentence_vectors(conn, zip([pid for pid, _, _ in rows], sentences))
+            self.vectors.add([pid for pid, _, _ in rows], vectors)
 
     def reindex(self) -> int:
         """Rebuild every vector with the configured model; return the passage count."""
@@ -156,14 +161,15 @@ class Library:
     def _write(self, todo: list[tuple[Document, int | None]], guild_id: int | None) -> None:
         chunked = [(doc, old, chunk_article(doc.text, self.max_passage_tokens)) for doc, old in todo]
         texts = [passage_text_for_embedding(doc.title, c.text) for doc, _, chunks in chunked for c in chunks]
-        vectors = self.encoder.encode(texts)
+        vectors, sentences = embed_passages(self.encoder, texts, [c.text for _, _, chunks in chunked for c in chunks])
         new_ids: list[int] = []
         old_ids: list[int] = []
         with self.store.transaction() as conn:
             for doc, old, chunks in chunked:
                 if old is not None:
                     old_ids.extend(self.store.delete_article(conn, old))
-                new_ids.extend(self.store.insert_article(conn, doc, chunks, guild_id)[1])
+                mine, sentences = sentences[:len(chunks)], sentences[len(chunks):]
+                new_ids.extend(self.store.insert_article(conn, doc, chunks, guild_id, mine)[1])
         self.vectors.remove(old_ids)
         self.vectors.add(new_ids, vectors)
 
@@ -201,6 +207,11 @@ class Library:
         """The stored vectors of the given passages (those the index holds)."""
         with self.lock:
             return self.vectors.vectors_for(ids)
+
+    def sentence_vectors(self, ids: list[int]) -> dict[int, SentenceVectors]:
+        """The stored sentence vectors of the given passages (libraries made before they were
+        stored lack them until ``newsbot reindex``)."""
+        return self.store.sentence_vectors(ids)
 
     def dense_scores(self, query: np.ndarray, ids: list[int]) -> dict[int, float]:
         """Cosine similarity of the query to each stored passage vector."""

@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from retrieval.errors import NewsbotError
+from retrieval.sentence_vectors import Span, normalise, pool_spans
 
 logger = logging.getLogger(__name__)
 
@@ -166,26 +167,46 @@ class OnnxEmbedder:
 
     def encode(self, texts: list[str]) -> np.ndarray:
         """Embed texts as L2-normalised float32 vectors, shape (len(texts), dim)."""
+        return self.encode_with_spans(texts, None)[0]
+
+    def encode_with_spans(self, texts: list[str], spans: list[list[Span]] | None
+                          ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Embed texts, and pool each text's token states over its character spans.
+
+        Args:
+            texts: the texts.
+            spans: per text, character spans to pool (see
+                :func:`retrieval.sentence_vectors.pool_spans`); None for text vectors only.
+
+        Returns:
+            (len(texts), dim) normalised vectors, and per text one normalised row per span
+            (empty list when ``spans`` is None).
+        """
         if not texts:
-            return np.zeros((0, self._dim or 0), dtype=np.float32)
+            return np.zeros((0, self._dim or 0), dtype=np.float32), []
         session, tokenizer = self._load()
         order = np.argsort([len(t) for t in texts], kind="stable")
         out: np.ndarray | None = None
+        pooled: list[np.ndarray] = [np.zeros(0)] * len(texts) if spans is not None else []
         for start in range(0, len(texts), self.batch_size):
             batch = order[start:start + self.batch_size]
-            vectors = self._run(session, tokenizer, [texts[i] for i in batch])
+            encoded = tokenizer.encode_batch([texts[i] for i in batch])
+            hidden, vectors = self._run(session, encoded)
             if out is None:
                 out = np.empty((len(texts), vectors.shape[1]), dtype=np.float32)
             out[batch] = vectors
-        return out
+            if spans is not None:
+                for row, index in enumerate(batch):
+                    pooled[index] = pool_spans(hidden[row], encoded[row].offsets, spans[index])
+        return out, pooled
 
     @staticmethod
-    def _run(session, tokenizer, texts: list[str]) -> np.ndarray:
-        encoded = tokenizer.encode_batch(texts)
+    def _run(session, encoded: list) -> tuple[np.ndarray, np.ndarray]:
+        """Token states (batch, tokens, dim) and mean-pooled normalised vectors of a batch."""
         ids = np.array([e.ids for e in encoded], dtype=np.int64)
         mask = np.array([e.attention_mask for e in encoded], dtype=np.int64)
         hidden = session.run(None, {"input_ids": ids, "attention_mask": mask,
                                     "token_type_ids": np.zeros_like(ids)})[0]
         weights = mask[..., None].astype(np.float32)
         pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
-        return (pooled / np.linalg.norm(pooled, axis=1, keepdims=True)).astype(np.float32)
+        return hidden, normalise(pooled)

@@ -190,7 +190,9 @@ class Searcher:
               rows: dict, dense: dict[int, float], options: SearchOptions) -> list[Hit]:
         texts = [rows[pid]["text"] for pid, _ in kept]
         if options.highlight:
-            best = highlights(question, query, texts, self.library.encoder)
+            stored = self.library.sentence_vectors([pid for pid, _ in kept])
+            best = highlights(question, query, texts, self.library.encoder,
+                              [stored.get(pid) for pid, _ in kept])
         else:
             best = [("", None)] * len(texts)
         hits = []

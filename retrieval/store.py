@@ -19,6 +19,7 @@ from pathlib import Path
 from retrieval.dates import parse_date
 from retrieval.errors import BadInputError, StoreError
 from retrieval.models import Article, Chunk, Document
+from retrieval.sentence_vectors import SentenceVectors, pack, unpack
 from retrieval.terms import fts_query
 
 logger = logging.getLogger(__name__)
@@ -52,6 +53,12 @@ CREATE TABLE IF NOT EXISTS passages (
     text TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS passages_article ON passages (article_id);
+CREATE TABLE IF NOT EXISTS sentence_vectors (
+    passage_id INTEGER PRIMARY KEY REFERENCES passages (id) ON DELETE CASCADE,
+    spans BLOB NOT NULL,
+    vectors BLOB NOT NULL,
+    scales BLOB NOT NULL
+);
 CREATE VIRTUAL TABLE IF NOT EXISTS passages_fts USING fts5 (
     title, text, tokenize = 'porter unicode61 remove_diacritics 2'
 );
@@ -203,8 +210,11 @@ class Store:
         return (row[0], row[1]) if row else None
 
     def insert_article(self, conn: sqlite3.Connection, doc: Document, chunks: list[Chunk],
-                       guild_id: int | None) -> tuple[int, list[int]]:
+                       guild_id: int | None, sentences: list[SentenceVectors] | None = None
+                       ) -> tuple[int, list[int]]:
         """Insert an article with its passages and keyword entries (inside a transaction).
+
+        ``sentences`` holds each chunk's sentence vectors, stored with it when given.
 
         Returns:
             The article id and the new passage ids, in order.
@@ -227,7 +237,27 @@ class Store:
             ids.append(int(cur.lastrowid))
             conn.execute("INSERT INTO passages_fts (rowid, title, text) VALUES (?, ?, ?)",
                          (ids[-1], doc.title, chunk.text))
+        if sentences is not None:
+            self.put_sentence_vectors(conn, zip(ids, sentences))
         return article_id, ids
+
+    @staticmethod
+    def put_sentence_vectors(conn: sqlite3.Connection, items: Iterable[tuple[int, SentenceVectors]]) -> None:
+        """Store (or replace) passages' sentence vectors (inside a transaction)."""
+        conn.executemany("INSERT OR REPLACE INTO sentence_vectors VALUES (?, ?, ?, ?)",
+                         [(pid, *pack(item)) for pid, item in items])
+
+    def sentence_vectors(self, ids: list[int]) -> dict[int, SentenceVectors]:
+        """The stored sentence vectors of the given passages (those that have them)."""
+        rows = self._conn.execute(
+            f"SELECT passage_id, spans, vectors, scales FROM sentence_vectors"
+            f" WHERE passage_id IN ({','.join('?' * len(ids))})", ids,
+        ).fetchall() if ids else []
+        return {r[0]: unpack(r[1], r[2], r[3]) for r in rows}
+
+    def count_sentence_vectors(self) -> int:
+        """Passages that have sentence vectors."""
+        return int(self._conn.execute("SELECT count(*) FROM sentence_vectors").fetchone()[0])
 
     def delete_article(self, conn: sqlite3.Connection, article_id: int) -> list[int]:
         """Delete an article and its passages (inside a transaction); return the passage ids."""

@@ -26,6 +26,15 @@ class HashEncoder:
     def encode(self, texts: list[str]) -> np.ndarray:
         self.calls += 1
         self.encoded += len(texts)
+        return self._vectors(texts)
+
+    def encode_with_spans(self, texts: list[str], spans: list[list[tuple[int, int]]]
+                          ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Like a real model: one run per text yields its span vectors too."""
+        vectors = self.encode(texts)
+        return vectors, [self._vectors([text[s:e] for s, e in group]) for text, group in zip(texts, spans)]
+
+    def _vectors(self, texts: list[str]) -> np.ndarray:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         for row, text in enumerate(texts):
             for word in re.findall(r"\w+", text.lower()):

@@ -1,0 +1,113 @@
+"""Sentence vectors for the highlighter, computed while a passage is embedded.
+
+Embedding every sentence of the best passages at question time cost about 120 ms a
+question on our 2-core machines. Instead, when a passage is embedded, the model's token
+states are also mean-pooled over each sentence's span ("in-context" sentence vectors): no
+extra model run at ingest, one row read at question time. On XQuAD these pick the sentence
+holding the answer more often than sentences embedded on their own (docs/quality.md).
+
+Stored per passage as int8 with one scale per sentence (cosine error about 0.001).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+import numpy as np
+
+from retrieval.sentences import split_sentences
+
+if TYPE_CHECKING:
+    from retrieval.embed import Encoder
+
+Span = tuple[int, int]
+
+
+@dataclass(slots=True)
+class SentenceVectors:
+    """The sentences of one passage: character spans in the passage text, one vector each."""
+
+    spans: list[Span]
+    vectors: np.ndarray  # (len(spans), dim), L2-normalised float32
+
+    def sentences(self, text: str) -> list[str]:
+        """The sentence strings of ``text`` (the passage these spans were cut from)."""
+        return [text[s:e] for s, e in self.spans]
+
+
+def normalise(rows: np.ndarray) -> np.ndarray:
+    """Rows scaled to unit length (zero rows stay zero)."""
+    norms = np.linalg.norm(rows, axis=1, keepdims=True)
+    return (rows / np.clip(norms, 1e-12, None)).astype(np.float32)
+
+
+def pool_spans(hidden: np.ndarray, offsets: Sequence[Span], spans: Sequence[Span]) -> np.ndarray:
+    """Mean-pool token states over character spans.
+
+    Args:
+        hidden: token states of one text, (tokens, dim), padding included or not.
+        offsets: the character span of each token in the text ((0, 0) for special tokens).
+        spans: character spans to pool over.
+
+    Returns:
+        One normalised row per span. A span with no token (cut off by truncation) gets the
+        mean of all the text's tokens, so it still has a sensible vector.
+    """
+    starts = np.array([a for a, _ in offsets], dtype=np.int64)
+    ends = np.array([b for _, b in offsets], dtype=np.int64)
+    real = ends > starts
+    fallback = hidden[: len(offsets)][real].mean(axis=0) if real.any() else np.zeros(hidden.shape[1])
+    rows = np.empty((len(spans), hidden.shape[1]), dtype=np.float32)
+    for row, (start, end) in enumerate(spans):
+        inside = real & (starts >= start) & (ends <= end)
+        rows[row] = hidden[: len(offsets)][inside].mean(axis=0) if inside.any() else fallback
+    return normalise(rows)
+
+
+def sentence_spans(text: str) -> list[Span]:
+    """The sentence spans of a passage (the passage itself when it has one sentence or none)."""
+    return split_sentences(text) or [(0, len(text))]
+
+
+def embed_passages(encoder: Encoder, texts: list[str], passages: list[str]) -> tuple[np.ndarray, list[SentenceVectors]]:
+    """Embed passages and their sentences.
+
+    Args:
+        encoder: the model; with ``encode_with_spans`` the sentence vectors come from the
+            passage's own run (``encode_with_spans(texts, spans)`` returning the text vectors
+            and one array of span vectors per text), otherwise each sentence is embedded alone.
+        texts: what is embedded for each passage (title, then passage).
+        passages: the passage texts; each must be the end of its ``texts`` entry.
+
+    Returns:
+        The passage vectors and each passage's sentence vectors.
+    """
+    spans = [sentence_spans(p) for p in passages]
+    if hasattr(encoder, "encode_with_spans"):
+        shifts = [len(t) - len(p) for t, p in zip(texts, passages)]
+        shifted = [[(s + d, e + d) for s, e in group] for group, d in zip(spans, shifts)]
+        vectors, pooled = encoder.encode_with_spans(texts, shifted)
+    else:
+        vectors = encoder.encode(texts)
+        flat = [p[s:e] for p, group in zip(passages, spans) for s, e in group]
+        encoded = encoder.encode(flat) if flat else np.zeros((0, vectors.shape[1]), np.float32)
+        bounds = np.cumsum([0, *(len(g) for g in spans)])
+        pooled = [encoded[bounds[i]:bounds[i + 1]] for i in range(len(spans))]
+    return vectors, [SentenceVectors(group, rows) for group, rows in zip(spans, pooled)]
+
+
+def pack(item: SentenceVectors) -> tuple[bytes, bytes, bytes]:
+    """Spans, int8 vectors and per-row scales as bytes for storage."""
+    scales = np.abs(item.vectors).max(axis=1, initial=0.0) / 127.0
+    quantised = np.round(item.vectors / np.clip(scales[:, None], 1e-12, None)).astype(np.int8)
+    return (np.asarray(item.spans, dtype=np.int32).tobytes(), quantised.tobytes(),
+            scales.astype(np.float32).tobytes())
+
+
+def unpack(spans: bytes, vectors: bytes, scales: bytes) -> SentenceVectors:
+    """The inverse of :func:`pack` (vectors normalised again)."""
+    pairs = np.frombuffer(spans, dtype=np.int32).reshape(-1, 2)
+    factors = np.frombuffer(scales, dtype=np.float32)
+    rows = np.frombuffer(vectors, dtype=np.int8).reshape(len(factors), -1).astype(np.float32)
+    return SentenceVectors([(int(s), int(e)) for s, e in pairs], normalise(rows * factors[:, None]))
