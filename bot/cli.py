@@ -165,8 +165,7 @@ def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
         for a in articles:
             print(f"{a.id:>6}  {a.date or '----------':<10}  {(a.source or '-')[:16]:<16}  "
                   f"{a.passages:>3}p  {a.title[:70]}")
-        print(f"{len(articles)} articles, {library.store.count('passages')} passages, "
-              f"index {library.vectors.index_kind} ({library.vectors.count} vectors)")
+        print(library.describe())
     return 0
 
 

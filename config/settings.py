@@ -58,6 +58,8 @@ class Settings(BaseSettings):
     cooldown_seconds: float = Field(default=10.0, ge=0.0)
     cooldown_questions: int = Field(default=3, ge=1)
     max_inflight_searches: int = Field(default=8, ge=1)
+    exact_search_limit: int = Field(
+        default=50_000, ge=1, description="Passages from which the vector index is approximate (IVF-SQ8).")
     reply_style: Literal["reply", "thread"] = "reply"
     message_content_intent: bool = Field(
         default=False, description="Read replies to the bot that do not mention it (privileged intent).")

@@ -23,7 +23,7 @@ from retrieval.errors import ArticleNotFoundError
 from retrieval.models import Article, Document
 from retrieval.sentence_vectors import SentenceVectors, embed_passages
 from retrieval.store import Store, content_hash
-from retrieval.vectors import INDEX_FILE, MANIFEST_FILE, VectorIndex, read_manifest
+from retrieval.vectors import EXACT_LIMIT, INDEX_FILE, MANIFEST_FILE, VectorIndex, read_manifest
 
 logger = logging.getLogger(__name__)
 
@@ -53,7 +53,7 @@ class Library:
     """A library of articles in one data directory."""
 
     def __init__(self, data_dir: Path, encoder: Encoder, *, max_passage_tokens: int = 200,
-                 repair: bool = True) -> None:
+                 repair: bool = True, exact_limit: int = EXACT_LIMIT) -> None:
         """Open the library in ``data_dir`` (created if needed) and bring the index in step.
 
         Args:
@@ -62,6 +62,7 @@ class Library:
             max_passage_tokens: passage size for new articles.
             repair: run the cheap consistency check (:meth:`sync`) now; ``newsbot doctor``
                 opens without it so that it can report what it finds.
+            exact_limit: the size from which the vector index becomes approximate (IVF-SQ8).
 
         Raises:
             ModelMismatchError: the index was built with another model.
@@ -71,7 +72,9 @@ class Library:
         self.max_passage_tokens = max_passage_tokens
         self.store = Store(data_dir / DB_FILE)
         manifest = read_manifest(data_dir)
-        self.vectors = VectorIndex.open(data_dir, encoder.name, int(manifest["dim"]) if manifest else None)
+        self.exact_limit = exact_limit
+        self.vectors = VectorIndex.open(data_dir, encoder.name, int(manifest["dim"]) if manifest else None,
+                                        exact_limit)
         self.lock = threading.RLock()
         if repair:
             self.sync()
@@ -80,7 +83,8 @@ class Library:
     def from_settings(cls, settings: Settings, encoder: Encoder | None = None, *, repair: bool = True) -> Library:
         """Open the library the settings point at, with the configured model."""
         encoder = encoder or make_encoder(settings, dim=_known_dim(settings.data_dir))
-        return cls(settings.data_dir, encoder, max_passage_tokens=settings.max_passage_tokens, repair=repair)
+        return cls(settings.data_dir, encoder, max_passage_tokens=settings.max_passage_tokens, repair=repair,
+                   exact_limit=settings.exact_search_limit)
 
     def close(self) -> None:
         """Close the database."""
@@ -123,7 +127,7 @@ class Library:
         with self.lock:
             for name in (INDEX_FILE, MANIFEST_FILE):
                 (self.data_dir / name).unlink(missing_ok=True)
-            self.vectors = VectorIndex(self.data_dir, self.encoder.name, self.encoder.dim)
+            self.vectors = VectorIndex(self.data_dir, self.encoder.name, self.encoder.dim, self.exact_limit)
             self._embed_existing(self.store.passage_ids())
             self.vectors.save()
             return self.vectors.count
@@ -198,6 +202,13 @@ class Library:
     def articles(self, guild_ids: Iterable[int | None] = (None,), **kwargs) -> list[Article]:
         """Articles in the given scopes (see :meth:`Store.list_articles`)."""
         return self.store.list_articles(guild_ids, **kwargs)
+
+    def describe(self) -> str:
+        """One line: articles, passages and the vector index in use."""
+        plan = self.vectors.plan
+        kind = "exact search" if plan.kind == "flat" else f"approximate, {plan.describe()}"
+        return (f"{self.store.count('articles'):,} articles, {self.store.count('passages'):,} passages, "
+                f"vector index {self.vectors.index_kind} ({kind})")
 
     def is_empty(self) -> bool:
         """True when the library holds no article at all."""

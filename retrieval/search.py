@@ -13,6 +13,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -113,6 +114,7 @@ class Searcher:
         """Search ``library``, keeping the latest ``cache_size`` answers."""
         self.library = library
         self.cache = AnswerCache(cache_size)
+        self._side = ThreadPoolExecutor(2, thread_name_prefix="newsbot-keyword")
 
     def warm(self) -> None:
         """Load the embedding model now rather than on the first question."""
@@ -140,14 +142,16 @@ class Searcher:
             cached.took_ms = clock.total()
             cached.timings = {"cache": cached.took_ms}
             return cached
+        keyword = self._keyword_soon(question, options, scopes)
         query = None if options.mode == "keyword" else self.library.encoder.encode([question])[0]
         clock.lap("embed")
-        ranked, dense = self._candidates(question, query, options, scopes)
+        ranked, dense = self._candidates(query, keyword.result(), options)
         clock.lap("search")
-        rows = self.library.store.passages([pid for pid, _ in ranked], scopes, options.filters)
+        articles = self.library.store.passage_articles([pid for pid, _ in ranked], scopes, options.filters)
         spare = GROUPING_SPARE if options.group and options.highlight else 0
-        kept = cap_per_group(ranked, lambda pid: rows[pid]["id"] if pid in rows else None,
-                             options.max_per_article, options.k + spare)
+        kept = cap_per_group(ranked, articles.get, options.max_per_article, options.k + spare)
+        rows = self.library.store.passages([pid for pid, _ in kept], scopes, options.filters)
+        kept = [(pid, score) for pid, score in kept if pid in rows]  # an article removed meanwhile
         clock.lap("rank")
         hits = self._hits(question, query, kept, rows, dense, options)[:options.k]
         terms = content_terms(question)
@@ -159,20 +163,27 @@ class Searcher:
         self.cache.put(key, version, answer)
         return answer
 
-    def _candidates(self, question: str, query: np.ndarray | None, options: SearchOptions,
-                    scopes: list[int | None]) -> tuple[list[tuple[int, float]], dict[int, float]]:
-        """Fused (passage id, score) candidates and the dense score of each."""
+    def _keyword_soon(self, question: str, options: SearchOptions, scopes: list[int | None]) -> Future:
+        """Start the keyword search beside the embedding (both release the GIL: two cores, one wait)."""
+        if options.mode == "dense":
+            done: Future = Future()
+            done.set_result([])
+            return done
+        return self._side.submit(self.library.store.keyword_search, question, self._pool_size(options),
+                                 scopes, options.filters)
+
+    @staticmethod
+    def _pool_size(options: SearchOptions) -> int:
         pool = CANDIDATES + options.k * 10
-        if options.filters.active:
-            pool = max(pool, FILTERED_CANDIDATES)
+        return max(pool, FILTERED_CANDIDATES) if options.filters.active else pool
+
+    def _candidates(self, query: np.ndarray | None, keyword: list[tuple[int, float]],
+                    options: SearchOptions) -> tuple[list[tuple[int, float]], dict[int, float]]:
+        """Fused (passage id, score) candidates and the dense score of each."""
         dense: list[tuple[int, float]] = []
-        keyword: list[tuple[int, float]] = []
         if query is not None:
             with self.library.lock:
-                dense = self.library.vectors.search(query, pool)
-        if options.mode != "dense":
-            with self.library.lock:
-                keyword = self.library.store.keyword_search(question, pool, scopes, options.filters)
+                dense = self.library.vectors.search(query, self._pool_size(options))
         scores = dict(dense)
         if query is not None:
             missing = [pid for pid, _ in keyword if pid not in scores]

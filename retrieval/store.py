@@ -20,7 +20,7 @@ from retrieval.dates import parse_date
 from retrieval.errors import BadInputError, StoreError
 from retrieval.models import Article, Chunk, Document
 from retrieval.sentence_vectors import SentenceVectors, pack, unpack
-from retrieval.terms import fts_query
+from retrieval.keyword import KeywordSearch, others_exist
 
 logger = logging.getLogger(__name__)
 
@@ -143,6 +143,7 @@ class Store:
         self._conn.execute("PRAGMA synchronous=NORMAL")
         self._conn.execute("PRAGMA foreign_keys=ON")
         self._conn.executescript(SCHEMA)
+        self._keyword = KeywordSearch(self._conn)
 
     @property
     def connection(self) -> sqlite3.Connection:
@@ -315,6 +316,18 @@ class Store:
             out.extend((r[0], r[1], r[2]) for r in rows)
         return out
 
+    def passage_articles(self, ids: list[int], guild_ids: Iterable[int | None],
+                         filters: Filters = Filters()) -> dict[int, int]:
+        """The article id of each passage among ``ids`` that passes the scope and filters."""
+        where, params = filters.sql(guild_ids)
+        out: dict[int, int] = {}
+        for start in range(0, len(ids), 500):
+            part = ids[start:start + 500]
+            out.update(self._conn.execute(
+                "SELECT p.id, p.article_id FROM passages p CROSS JOIN articles a ON a.id = p.article_id"
+                f" WHERE p.id IN ({','.join('?' * len(part))}) AND {where}", (*part, *params)).fetchall())
+        return out
+
     def passages(self, ids: list[int], guild_ids: Iterable[int | None],
                  filters: Filters = Filters()) -> dict[int, sqlite3.Row]:
         """Rows of the passages among ``ids`` whose articles pass the scope and filters, by id."""
@@ -335,23 +348,16 @@ class Store:
 
     def keyword_search(self, question: str, limit: int, guild_ids: Iterable[int | None],
                        filters: Filters = Filters()) -> list[tuple[int, float]]:
-        """BM25 search over passages (title weighted 0.5, text 1.0).
+        """BM25 search over passages (title weighted 0.5, text 1.0; see :mod:`retrieval.keyword`).
 
         Returns:
             (passage id, score) pairs, best first; scores are positive, higher is better.
         """
-        query = fts_query(question)
-        if not query:
-            return []
-        where, params = filters.sql(guild_ids)
-        rows = self._conn.execute(
-            "SELECT f.rowid, -bm25(passages_fts, 0.5, 1.0) AS score FROM passages_fts f"
-            " JOIN passages p ON p.id = f.rowid JOIN articles a ON a.id = p.article_id"
-            f" WHERE passages_fts MATCH ? AND {where}"
-            " ORDER BY bm25(passages_fts, 0.5, 1.0) LIMIT ?",
-            (query, *params, limit),
-        ).fetchall()
-        return [(int(r[0]), float(r[1])) for r in rows]
+        scopes = list(guild_ids)
+        query = self._keyword.query(question, self.generation())
+        where, params = filters.sql(scopes)
+        whole = not filters.active and not others_exist(self._conn, scopes)
+        return self._keyword.search(query, limit, where, params, whole)
 
 
 def article_from_row(row: sqlite3.Row) -> Article:

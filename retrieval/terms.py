@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 STOPWORDS = frozenset(
@@ -24,9 +25,10 @@ def content_words(text: str) -> list[str]:
     return content or found
 
 
-def content_terms(text: str) -> set[str]:
+@functools.lru_cache(maxsize=65536)  # sentences of popular passages come back question after question
+def content_terms(text: str) -> frozenset[str]:
     """Content words cut to a five-letter stem, so "delivered" meets "deliveries"."""
-    return {w[:5] for w in words(text) if w not in STOPWORDS}
+    return frozenset(w[:5] for w in words(text) if w not in STOPWORDS)
 
 
 def fts_query(question: str) -> str:

@@ -1,8 +1,12 @@
 """The FAISS vector index, keyed by passage id, saved atomically beside the database.
 
-Inner product on L2-normalised vectors (cosine similarity) with an id map, so single
-articles can be added and removed without a rebuild. A JSON manifest records the model,
-dimension and count; an index built with another model is refused with a clear error.
+Inner product on L2-normalised vectors (cosine similarity), keyed by passage id so single
+articles can be added and removed without a rebuild. The index type follows the library's
+size (:func:`plan_index`): exact search (``IndexFlatIP``) while small; from
+:data:`EXACT_LIMIT` vectors an inverted file with 8-bit scalar quantisation
+(``IndexIVFScalarQuantizer``: a quarter of the memory, a few percent of the vectors scanned
+per question), retrained as the library grows. A JSON manifest records the model, dimension,
+count and index type; an index built with another model is refused with a clear error.
 """
 
 from __future__ import annotations
@@ -10,7 +14,9 @@ from __future__ import annotations
 import json
 import logging
 import os
+import math
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import faiss
@@ -22,6 +28,34 @@ logger = logging.getLogger(__name__)
 
 INDEX_FILE = "vectors.faiss"
 MANIFEST_FILE = "vectors.json"
+EXACT_LIMIT = 50_000  # below this, exact search is fast enough (docs/performance.md)
+TRAIN_PER_LIST = 40  # k-means training points per inverted list
+RETRAIN_GROWTH = 4  # retrain when the library has grown this much since training
+
+
+@dataclass(frozen=True, slots=True)
+class IndexPlan:
+    """Which index suits a library of a given size."""
+
+    kind: str  # "flat" or "ivf-sq8"
+    nlist: int = 0  # inverted lists
+    nprobe: int = 0  # lists scanned per question
+
+    def describe(self) -> str:
+        """Short text for listings, e.g. "ivf-sq8 (4096 lists, 64 probed)"."""
+        return self.kind if self.kind == "flat" else f"{self.kind} ({self.nlist} lists, {self.nprobe} probed)"
+
+
+def plan_index(count: int, exact_limit: int = EXACT_LIMIT) -> IndexPlan:
+    """The index for ``count`` vectors: exact below ``exact_limit``, else IVF with SQ8.
+
+    About 4·√n lists (a power of two), of which 1/16 are probed: recall@10 against exact
+    search stays above 0.95 on real embeddings (``benchmarks/scale.py``).
+    """
+    if count < exact_limit:
+        return IndexPlan("flat")
+    nlist = 2 ** round(math.log2(4 * math.sqrt(count)))
+    return IndexPlan("ivf-sq8", nlist, max(8, nlist // 16))
 
 
 def atomic_write(path: Path, data: bytes) -> None:
@@ -38,19 +72,34 @@ def atomic_write(path: Path, data: bytes) -> None:
         raise
 
 
-class VectorIndex:
-    """Passage vectors in a FAISS ``IndexIDMap2`` over an exact inner-product index."""
+def build_ivf(vectors: np.ndarray, ids: np.ndarray, plan: IndexPlan) -> faiss.Index:
+    """An IVF-SQ8 inner-product index trained on (a sample of) ``vectors``, holding them all."""
+    dim = vectors.shape[1]
+    index = faiss.IndexIVFScalarQuantizer(faiss.IndexFlatIP(dim), dim, plan.nlist,
+                                          faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT)
+    sample = np.random.default_rng(0).permutation(len(vectors))[:plan.nlist * TRAIN_PER_LIST]
+    index.train(np.ascontiguousarray(vectors[np.sort(sample)]))
+    index.set_direct_map_type(faiss.DirectMap.Hashtable)  # reconstruct and remove by passage id
+    index.nprobe = plan.nprobe
+    index.add_with_ids(np.ascontiguousarray(vectors), ids)
+    return index
 
-    def __init__(self, directory: Path, model: str, dim: int) -> None:
+
+class VectorIndex:
+    """Passage vectors in FAISS: an ``IndexIDMap2`` over exact search, or IVF-SQ8 when large."""
+
+    def __init__(self, directory: Path, model: str, dim: int, exact_limit: int = EXACT_LIMIT) -> None:
         """Create an empty index for ``model`` vectors of size ``dim`` (not yet saved)."""
         self.directory = directory
         self.model = model
         self.dim = dim
+        self.exact_limit = exact_limit
         self.index = faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
+        self.trained_for = 0  # the count the IVF lists were planned for
         self.loaded_mtime = 0.0
 
     @classmethod
-    def open(cls, directory: Path, model: str, dim: int | None) -> VectorIndex:
+    def open(cls, directory: Path, model: str, dim: int | None, exact_limit: int = EXACT_LIMIT) -> VectorIndex:
         """Load the saved index, or start an empty one.
 
         Args:
@@ -64,13 +113,14 @@ class VectorIndex:
         """
         manifest = read_manifest(directory)
         if manifest is None:
-            return cls(directory, model, dim or 0)
+            return cls(directory, model, dim or 0, exact_limit)
         if manifest.get("model") != model:
             raise ModelMismatchError(
                 f"this library was built with the model {manifest.get('model')!r}, but the configured "
                 f"model is {model!r}; run `newsbot reindex` to rebuild the vectors with it"
             )
-        vectors = cls(directory, model, int(manifest["dim"]))
+        vectors = cls(directory, model, int(manifest["dim"]), exact_limit)
+        vectors.trained_for = int(manifest.get("trained_for", 0))
         vectors.reload()
         return vectors
 
@@ -91,9 +141,23 @@ class VectorIndex:
             return False
 
     @property
+    def is_exact(self) -> bool:
+        """True for exact search (the id map over a flat index)."""
+        return isinstance(self.index, faiss.IndexIDMap2)
+
+    @property
     def index_kind(self) -> str:
-        """The FAISS index type behind the id map (e.g. "IndexFlatIP")."""
-        return type(faiss.downcast_index(self.index.index)).__name__
+        """The FAISS index type (e.g. "IndexFlatIP", "IndexIVFScalarQuantizer")."""
+        inner = self.index.index if self.is_exact else self.index
+        return type(faiss.downcast_index(inner)).__name__
+
+    @property
+    def plan(self) -> IndexPlan:
+        """The index in use, as an :class:`IndexPlan` (what ``newsbot list`` reports)."""
+        if self.is_exact:
+            return IndexPlan("flat")
+        ivf = faiss.extract_index_ivf(self.index)
+        return IndexPlan("ivf-sq8", int(ivf.nlist), int(ivf.nprobe))
 
     @property
     def count(self) -> int:
@@ -104,7 +168,51 @@ class VectorIndex:
         """Every passage id in the index."""
         if self.count == 0:
             return np.zeros(0, dtype=np.int64)
-        return faiss.vector_to_array(self.index.id_map).astype(np.int64)
+        if self.is_exact:
+            return faiss.vector_to_array(self.index.id_map).astype(np.int64)
+        lists = faiss.extract_index_ivf(self.index).invlists
+        parts = [faiss.rev_swig_ptr(lists.get_ids(i), lists.list_size(i)).copy()
+                 for i in range(lists.nlist) if lists.list_size(i)]
+        return np.sort(np.concatenate(parts)).astype(np.int64)
+
+    def all_vectors(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every (id, vector), ids sorted; IVF vectors come back decoded from 8 bits."""
+        if self.count == 0:
+            return np.zeros(0, dtype=np.int64), np.zeros((0, self.dim), np.float32)
+        if self.is_exact:
+            mapped = faiss.vector_to_array(self.index.id_map).astype(np.int64)
+            order = np.argsort(mapped, kind="stable")
+            return mapped[order], self.index.index.reconstruct_n(0, self.count)[order]
+        ids = self.ids()
+        return ids, self.index.reconstruct_batch(ids) if len(ids) else np.zeros((0, self.dim), np.float32)
+
+    def fit(self) -> bool:
+        """Switch the index type if the library's size calls for it (see :func:`plan_index`).
+
+        Exact search becomes IVF-SQ8 at ``exact_limit`` vectors; IVF is retrained when the
+        library has grown :data:`RETRAIN_GROWTH` times, and goes back to exact search below
+        half the limit.
+
+        Returns:
+            True when the index was rebuilt.
+        """
+        wanted = plan_index(self.count, self.exact_limit)
+        if self.is_exact and wanted.kind == "flat":
+            return False
+        if not self.is_exact:
+            if self.count >= self.exact_limit // 2 and self.count < self.trained_for * RETRAIN_GROWTH:
+                return False
+            wanted = plan_index(self.count, self.exact_limit // 2)
+        faiss.omp_set_num_threads(os.cpu_count() or 1)  # training uses every core
+        ids, vectors = self.all_vectors()
+        logger.info("rebuilding the vector index for %d vectors: %s", len(ids), wanted.describe())
+        if wanted.kind == "flat":
+            self.index = faiss.IndexIDMap2(faiss.IndexFlatIP(self.dim))
+            self.index.add_with_ids(vectors, ids)
+            self.trained_for = 0
+        else:
+            self.index, self.trained_for = build_ivf(vectors, ids, wanted), len(ids)
+        return True
 
     def add(self, ids: list[int], vectors: np.ndarray) -> None:
         """Add vectors for the given passage ids."""
@@ -113,6 +221,8 @@ class VectorIndex:
         if self.dim == 0:
             self.dim = int(vectors.shape[1])
             self.index = faiss.IndexIDMap2(faiss.IndexFlatIP(self.dim))
+        if not self.is_exact:
+            self.remove(list(ids))  # IVF keeps duplicates of an id; the id map would refuse them
         self.index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32),
                                 np.asarray(ids, dtype=np.int64))
 
@@ -130,12 +240,23 @@ class VectorIndex:
         """
         if self.count == 0:
             return []
+        faiss.omp_set_num_threads(1)  # per thread: one question gains nothing from a thread team
         scores, ids = self.index.search(np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32),
                                         min(k, self.count))
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i != -1]
 
     def vectors_for(self, ids: list[int]) -> dict[int, np.ndarray]:
         """The stored vectors of the given passage ids (those the index holds)."""
+        keys = np.asarray(ids, dtype=np.int64)
+        if len(keys) == 0:
+            return {}
+        try:
+            rows = self.index.reconstruct_batch(keys)  # one call; fails if any id is missing
+        except RuntimeError:
+            return self._vectors_one_by_one(ids)
+        return {int(pid): row for pid, row in zip(keys, rows)}
+
+    def _vectors_one_by_one(self, ids: list[int]) -> dict[int, np.ndarray]:
         out = {}
         for pid in ids:
             try:
@@ -145,12 +266,16 @@ class VectorIndex:
         return out
 
     def save(self) -> None:
-        """Write the index and then its manifest, each atomically."""
+        """Fit the index type to the size (:meth:`fit`), then write the index and its manifest,
+        each atomically."""
+        self.fit()
         self.directory.mkdir(parents=True, exist_ok=True)
         data = faiss.serialize_index(self.index).tobytes()
         atomic_write(self.directory / INDEX_FILE, data)
+        plan = self.plan
         manifest = {"model": self.model, "dim": self.dim, "count": self.count,
-                    "index": self.index_kind}
+                    "index": self.index_kind, "kind": plan.kind, "nlist": plan.nlist,
+                    "nprobe": plan.nprobe, "trained_for": self.trained_for}
         atomic_write(self.directory / MANIFEST_FILE, json.dumps(manifest, indent=2).encode())
         self.loaded_mtime = (self.directory / INDEX_FILE).stat().st_mtime
 

@@ -79,6 +79,7 @@ class Stats(commands.Cog):
         service = self.bot.service
         stats = await service.run(service.activity.stats, interaction.guild_id)
         chart = await service.run(questions_chart, stats.per_day)
+        library = await service.run(service.library.describe)
         gaps = "\n".join(f"• {day}: {escape(trim(q, 150))}" for day, q in stats.latest_unanswered) or "none"
         embed = discord.Embed(title="newsbot statistics", colour=discord.Colour.blurple())
         embed.add_field(name="Questions", value=str(stats.asked))
@@ -86,6 +87,7 @@ class Stats(commands.Cog):
         embed.add_field(name="Not in the library", value=str(stats.unanswered))
         embed.add_field(name="Feedback", value=f"👍 {stats.helpful} · 👎 {stats.not_helpful}")
         embed.add_field(name="Latest unanswered questions", value=trim(gaps, 1024), inline=False)
+        embed.add_field(name="Library (all servers)", value=library, inline=False)
         embed.set_image(url="attachment://questions.png")
         await interaction.followup.send(embed=embed, file=discord.File(_bytes_io(chart), "questions.png"),
                                         ephemeral=True, allowed_mentions=NO_MENTIONS)

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from retrieval.errors import ModelMismatchError
-from retrieval.vectors import MANIFEST_FILE, VectorIndex, read_manifest
+from retrieval.vectors import MANIFEST_FILE, VectorIndex, plan_index, read_manifest
 
 
 def unit(*values):
@@ -19,7 +19,8 @@ def test_add_search_remove_save_and_reload(tmp_path):
     again = VectorIndex.open(tmp_path, "m", 3)
     assert sorted(again.ids().tolist()) == [20, 30]
     assert again.search(unit(1, 0, 0), 1)[0][0] == 30
-    assert read_manifest(tmp_path) == {"model": "m", "dim": 3, "count": 2, "index": "IndexFlatIP"}
+    assert read_manifest(tmp_path) == {"model": "m", "dim": 3, "count": 2, "index": "IndexFlatIP",
+                                       "kind": "flat", "nlist": 0, "nprobe": 0, "trained_for": 0}
 
 
 def test_other_model_is_refused_and_names_reindex(tmp_path):
@@ -42,3 +43,58 @@ def test_vectors_for_returns_stored_rows(tmp_path):
     index.add([5], unit(0, 1, 0).reshape(1, -1))
     found = index.vectors_for([5, 6])
     assert list(found) == [5] and np.allclose(found[5], unit(0, 1, 0))
+
+
+def random_unit(rows: int, dim: int = 16, seed: int = 0) -> np.ndarray:
+    x = np.random.default_rng(seed).standard_normal((rows, dim)).astype(np.float32)
+    return x / np.linalg.norm(x, axis=1, keepdims=True)
+
+
+def test_plan_is_exact_while_small_and_ivf_when_large():
+    assert plan_index(49_999).kind == "flat"
+    large = plan_index(1_000_000)
+    assert large.kind == "ivf-sq8" and large.nlist == 4096 and large.nprobe == 256
+    assert plan_index(100_000).nlist < large.nlist
+
+
+def test_index_turns_approximate_at_the_limit_and_survives_reload(tmp_path):
+    index = VectorIndex(tmp_path, "m", 16, exact_limit=500)
+    vectors = random_unit(800)
+    index.add(list(range(1, 401)), vectors[:400])
+    index.save()
+    assert index.plan.kind == "flat"
+    index.add(list(range(401, 801)), vectors[400:])
+    index.save()
+    again = VectorIndex.open(tmp_path, "m", 16, exact_limit=500)
+    assert again.plan.kind == "ivf-sq8" and again.index_kind == "IndexIVFScalarQuantizer"
+    assert read_manifest(tmp_path)["kind"] == "ivf-sq8"
+    assert again.ids().tolist() == list(range(1, 801))
+    assert again.search(vectors[9], 1)[0][0] == 10  # a stored vector finds itself
+    assert float(again.vectors_for([10])[10] @ vectors[9]) > 0.99  # 8-bit, nearly exact
+
+
+def test_approximate_index_removes_and_replaces_by_id(tmp_path):
+    index = VectorIndex(tmp_path, "m", 16, exact_limit=300)
+    vectors = random_unit(400)
+    index.add(list(range(400)), vectors)
+    index.fit()
+    assert index.remove([0, 1, 2]) == 3 and index.count == 397
+    index.add([5], vectors[6:7])  # re-adding an id replaces its vector
+    assert index.count == 397 and float(index.vectors_for([5])[5] @ vectors[6]) > 0.99
+
+
+def test_shrinking_library_goes_back_to_exact_search(tmp_path):
+    index = VectorIndex(tmp_path, "m", 16, exact_limit=300)
+    index.add(list(range(400)), random_unit(400))
+    index.fit()
+    index.remove(list(range(300)))
+    assert index.fit() and index.plan.kind == "flat" and index.ids().tolist() == list(range(300, 400))
+
+
+def test_growing_approximate_index_is_retrained(tmp_path):
+    index = VectorIndex(tmp_path, "m", 16, exact_limit=300)
+    index.add(list(range(300)), random_unit(300))
+    index.fit()
+    assert index.trained_for == 300 and not index.fit()
+    index.add(list(range(300, 1300)), random_unit(1000, seed=1))
+    assert index.fit() and index.trained_for == 1300
