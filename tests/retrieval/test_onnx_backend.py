@@ -51,3 +51,16 @@ def test_backend_choice_and_fallback(tmp_path):
     assert isinstance(make_encoder(Settings(data_dir=tmp_path, backend="torch")), SentenceEmbedder)
     hub_only = make_encoder(Settings(data_dir=tmp_path, model="someone/some-hub-model"))
     assert isinstance(hub_only, SentenceEmbedder)  # not local: PyTorch (which needs a hub)
+
+
+def test_in_context_sentence_vectors_agree_across_backends_and_find_the_sentence(real_encoder):
+    from retrieval.sentence_vectors import embed_passages
+
+    passage = " ".join(SENTENCES[:4])
+    text = f"World news. {passage}"
+    _, onnx_sentences = embed_passages(real_encoder, [text], [passage])
+    _, torch_sentences = embed_passages(SentenceEmbedder("all-MiniLM-L6-v2"), [text], [passage])
+    assert onnx_sentences[0].sentences(passage) == SENTENCES[:4]
+    assert (onnx_sentences[0].vectors * torch_sentences[0].vectors).sum(axis=1).min() > 0.95
+    question = real_encoder.encode(["When did the port workers go back?"])[0]
+    assert int(np.argmax(onnx_sentences[0].vectors @ question)) == 3

@@ -135,3 +135,25 @@ def test_logging_questions_does_not_empty_the_cache(library):
     searcher.ask("city budget taxes", SearchOptions(min_score=0.0))
     Activity(library.store).record_question(1, "city budget taxes", True, 0.9, 1)
     assert searcher.ask("city budget taxes", SearchOptions(min_score=0.0)).timings.keys() == {"cache"}
+
+
+def test_highlight_uses_the_sentence_vectors_stored_at_ingest(searcher, encoder):
+    calls = encoder.calls
+    answer = searcher.ask("Which village did rescue boats reach?", SearchOptions(min_score=0.0))
+    assert answer.hits[0].highlight == "Rescue boats reached the village of Upton by night."
+    assert encoder.calls == calls + 1  # the question only: no sentence is embedded at question time
+
+
+def test_passages_without_stored_sentence_vectors_are_highlighted_anyway(searcher, library):
+    with library.store.transaction() as conn:
+        conn.execute("DELETE FROM sentence_vectors")  # a library made before they were stored
+    answer = searcher.ask("Which village did rescue boats reach?", SearchOptions(min_score=0.0))
+    assert answer.hits[0].highlight == "Rescue boats reached the village of Upton by night."
+
+
+def test_reindex_restores_sentence_vectors(library):
+    library.add_documents(ARTICLES)
+    with library.store.transaction() as conn:
+        conn.execute("DELETE FROM sentence_vectors")
+    library.reindex()
+    assert library.store.count_sentence_vectors() == library.store.count("passages")

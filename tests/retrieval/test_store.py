@@ -86,3 +86,22 @@ def test_identity_is_url_then_path_and_hash_ignores_spacing():
     assert identity_of(doc("x", url="https://a", path="/p")) == "https://a"
     assert identity_of(doc("x", path="/p")) == "/p"
     assert content_hash(doc("A  b\nc")) == content_hash(doc("a b c"))
+
+
+def test_sentence_vectors_are_stored_with_the_passage_and_go_with_it(tmp_path):
+    import numpy as np
+
+    from retrieval.sentence_vectors import SentenceVectors
+
+    store = Store(tmp_path / "db.sqlite3")
+    d = doc("One sentence. Two sentences.", url="u")
+    chunk = Chunk(text=d.text, para_start=1, para_end=1, char_start=0, char_end=len(d.text))
+    vectors = np.eye(2, 8, dtype=np.float32)
+    with store.transaction() as conn:
+        article_id, ids = store.insert_article(conn, d, [chunk], None, [SentenceVectors([(0, 13), (14, 28)], vectors)])
+    stored = store.sentence_vectors(ids)[ids[0]]
+    assert stored.sentences(d.text) == ["One sentence.", "Two sentences."]
+    assert np.allclose(stored.vectors, vectors, atol=0.01)
+    with store.transaction() as conn:
+        store.delete_article(conn, article_id)
+    assert store.count_sentence_vectors() == 0
