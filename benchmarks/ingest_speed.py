@@ -55,7 +55,7 @@ def whole_ingest(files: list[Path], backend: str, cache: Path) -> tuple[float, i
     with tempfile.TemporaryDirectory() as tmp:
         settings = load_settings(data_dir=Path(tmp), backend=backend, model_cache_dir=cache)
         library = Library.from_settings(settings)
-        library.encoder.encode(["warm up"])  # model loading and the one-time export are not ingest
+        library.encoder.encode(["warm up"] * 8)  # model loading and the one-time export are not ingest
         started = time.perf_counter()
         ingest(library, files, max_bytes=settings.max_file_bytes)
         elapsed = time.perf_counter() - started

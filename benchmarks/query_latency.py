@@ -1,7 +1,7 @@
 """Query latency, in-process: question in, ranked cited results out (and rendered to JSON).
 
 Prints p50/p95 of the whole and the share of each step (embed, search, rank, highlight and
-grouping, format) for each backend, each on a library built with it (the vectors of one
+grouping, format) for each library and backend, each library built with its backend (the vectors of one
 backend are not mixed with the other's), e.g. XQuAD with the BBC set:
 
     for b in onnx-int8 torch; do NEWSBOT_BACKEND=$b .venv/bin/newsbot --data-dir /tmp/nb-$b \
@@ -48,10 +48,10 @@ def measure(searcher: Searcher, questions: list[str]) -> dict[str, list[float]]:
     return times
 
 
-def row(backend: str, times: dict[str, list[float]]) -> str:
+def row(label: str, passages: int, times: dict[str, list[float]]) -> str:
     total = sum(times["total"])
     shares = " ".join(f"{100 * sum(times[s]) / total:>9.0f}%" for s in STEPS)
-    return (f"{backend:<10} {np.percentile(times['total'], 50):>7.1f} {np.percentile(times['total'], 95):>7.1f} "
+    return (f"{label:<24} {passages:>9,} {np.percentile(times['total'], 50):>7.1f} {np.percentile(times['total'], 95):>7.1f} "
             f"{np.percentile(times['embed'], 50):>9.1f} {shares}")
 
 
@@ -64,7 +64,7 @@ def main() -> None:
     questions = [json.loads(line)["question"] for line in QUESTIONS.read_text().splitlines()][: args.questions]
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores; "
           f"{len(questions)} questions")
-    print(f"{'backend':<10} {'p50 ms':>7} {'p95 ms':>7} {'embed p50':>9} "
+    print(f"{'library':<24} {'passages':>9} {'p50 ms':>7} {'p95 ms':>7} {'embed p50':>9} "
           + " ".join(f"{s:>10}" for s in STEPS))
     for spec in args.library:
         backend, data_dir = spec.split("=", 1)
@@ -74,12 +74,13 @@ def main() -> None:
         searcher.warm()
         searcher.cache.size = 0  # measure real searches first
         measure(searcher, questions[:20])  # warm up
-        print(row(backend, measure(searcher, questions)), flush=True)
+        label = f"{backend} {Path(data_dir).name}"
+        print(row(label, library.store.count("passages"), measure(searcher, questions)), flush=True)
         searcher.cache.size = 256
         measure(searcher, questions[:200])  # fill the cache
         repeated = measure(searcher, questions[:200])["total"]
-        print(f"{'':<10} repeated question (cache hit): p50 {np.percentile(repeated, 50):.3f} ms, "
-              f"p95 {np.percentile(repeated, 95):.3f} ms; passages in the library: {library.store.count('passages')}")
+        print(f"{'':<24} repeated question (cache hit): p50 {np.percentile(repeated, 50):.3f} ms, "
+              f"p95 {np.percentile(repeated, 95):.3f} ms; index {library.vectors.plan.describe()}")
         library.close()
 
 

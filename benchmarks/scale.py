@@ -119,26 +119,29 @@ def synthetic(count: int, dim: int, seed: int) -> np.ndarray:
     return out
 
 
-def measure_one(count: int, exact_limit: int, dim: int) -> dict:
-    """Build a VectorIndex the product's way in this process; memory and search time."""
-    before = _rss_mb()
+def build_one(count: int, exact_limit: int, dim: int, directory: Path) -> dict:
+    """Build and save a VectorIndex the product's way (batches added, then fitted)."""
     vectors = synthetic(count, dim, seed=1)
-    index = VectorIndex(Path(tempfile.mkdtemp()), "synthetic", dim, exact_limit)
+    index = VectorIndex(directory, "synthetic", dim, exact_limit)
+    started = time.perf_counter()
     for start in range(0, count, 50_000):  # added in batches, as ingest does
         index.add(list(range(start + 1, min(count, start + 50_000) + 1)), vectors[start:start + 50_000])
-    started = time.perf_counter()
-    index.fit()
-    build = time.perf_counter() - started
-    serialised = len(__import__("faiss").serialize_index(index.index))
-    del vectors
-    queries = synthetic(200, dim, seed=2)
+    index.save()  # fits the index type to the size first
+    return {"build_s": time.perf_counter() - started, "build_peak_mb": _peak_mb(),
+            "plan": index.plan.describe(), "file_bytes": (directory / "vectors.faiss").stat().st_size}
+
+
+def serve_one(directory: Path, dim: int) -> dict:
+    """Open a saved index as the bot does and answer 200 vector searches: memory and time."""
+    before = _rss_mb()
+    index = VectorIndex.open(directory, "synthetic", dim)
+    loaded = _rss_mb()
     times = []
-    for query in queries:
+    for query in synthetic(200, dim, seed=2):
         started = time.perf_counter()
         index.search(query, 60)
         times.append((time.perf_counter() - started) * 1000)
-    return {"count": count, "plan": index.plan.describe(), "resident_mb": _rss_mb() - before,
-            "bytes_per_passage": serialised / count, "peak_mb": _peak_mb(), "build_s": build,
+    return {"index_mb": loaded - before, "serve_peak_mb": _peak_mb(),
             "p50_ms": float(np.percentile(times, 50)), "p95_ms": float(np.percentile(times, 95))}
 
 
@@ -151,22 +154,27 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _child(*args: str) -> dict:
+    out = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True, check=True).stdout
+    return json.loads(out.splitlines()[-1])
+
+
 def cmd_memory(args: argparse.Namespace) -> None:
-    """Each size and index in a fresh process, so peak RSS is its own."""
-    print(f"{machine()}; synthetic clustered unit vectors, dim {args.dim}; search for 60 candidates")
-    print(f"{'passages':>10} {'index':<34} {'bytes/passage':>13} {'index MB':>9} {'peak RSS MB':>11} "
-          f"{'build s':>8} {'p50 ms':>7} {'p95 ms':>7}")
+    """Each size and index built in one fresh process and served from disk in another."""
+    print(f"{machine()}; synthetic clustered unit vectors, dim {args.dim}; 200 searches for 60 candidates")
+    print(f"{'passages':>10} {'index':<36} {'bytes/passage':>13} {'in RAM MB':>9} {'serving peak MB':>15} "
+          f"{'build s':>8} {'build peak MB':>13} {'p50 ms':>7} {'p95 ms':>7}")
     for count in args.sizes:
         for limit, label in ((args.exact_limit, "product"), (count + 1, "exact")):
             if label == "exact" and count > args.max_exact:
                 continue
-            out = subprocess.run([sys.executable, __file__, "_measure", str(count), str(limit), str(args.dim)],
-                                 capture_output=True, text=True, check=True).stdout
-            r = json.loads(out.splitlines()[-1])
-            name = f"{r['plan']} ({label})"
-            print(f"{count:>10,} {name:<34} {r['bytes_per_passage']:>13.0f} {r['resident_mb']:>9.0f} "
-                  f"{r['peak_mb']:>11.0f} {r['build_s']:>8.1f} {r['p50_ms']:>7.2f} {r['p95_ms']:>7.2f}",
-                  flush=True)
+            with tempfile.TemporaryDirectory() as tmp:
+                built = _child("_build", str(count), str(limit), str(args.dim), tmp)
+                served = _child("_serve", tmp, str(args.dim))
+            name = f"{built['plan']} ({label})"
+            print(f"{count:>10,} {name:<36} {built['file_bytes'] / count:>13.0f} {served['index_mb']:>9.0f} "
+                  f"{served['serve_peak_mb']:>15.0f} {built['build_s']:>8.1f} {built['build_peak_mb']:>13.0f} "
+                  f"{served['p50_ms']:>7.2f} {served['p95_ms']:>7.2f}", flush=True)
 
 
 # --- clone ----------------------------------------------------------------------------------
@@ -180,7 +188,7 @@ def cmd_clone(args: argparse.Namespace) -> None:
     ids, vectors = source.vectors.all_vectors()
     model, dim = source.vectors.model, source.vectors.dim
     source.close()
-    copies = max(1, round(args.passages / len(ids)))
+    copies = max(1, -(-args.passages // len(ids)))  # at least the size asked for
     _copy_rows(src / DB_FILE, dst / DB_FILE, copies)
     index = VectorIndex(dst, model, dim)
     rng = np.random.default_rng(0)
@@ -233,12 +241,18 @@ def main() -> None:
     clone.add_argument("source", type=Path)
     clone.add_argument("target", type=Path)
     clone.add_argument("--passages", type=int, required=True)
-    measure = sub.add_parser("_measure")
+    build = sub.add_parser("_build")
     for name in ("count", "limit", "dim"):
-        measure.add_argument(name, type=int)
+        build.add_argument(name, type=int)
+    build.add_argument("directory", type=Path)
+    serve = sub.add_parser("_serve")
+    serve.add_argument("directory", type=Path)
+    serve.add_argument("dim", type=int)
     args = parser.parse_args()
-    if args.command == "_measure":
-        print(json.dumps(measure_one(args.count, args.limit, args.dim)))
+    if args.command == "_build":
+        print(json.dumps(build_one(args.count, args.limit, args.dim, args.directory)))
+    elif args.command == "_serve":
+        print(json.dumps(serve_one(args.directory, args.dim)))
     else:
         {"recall": cmd_recall, "memory": cmd_memory, "clone": cmd_clone}[args.command](args)
 
