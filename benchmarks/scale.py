@@ -213,8 +213,11 @@ def _copy_rows(src: Path, dst: Path, copies: int) -> None:
     conn.execute("INSERT INTO meta SELECT * FROM src.meta")
     for copy in range(copies):
         a, p, tag = copy * a_step, copy * p_step, f"#copy{copy}" if copy else ""
-        conn.execute("INSERT INTO articles SELECT id + ?, guild_id, identity || ?, content_hash || ?, title, source,"
-                     " author, date, url || ?, path, body, added_at FROM src.articles", (a, tag, tag, tag))
+        # copies share their original's publisher (unknown ones get one name), so they are never
+        # grouped as "also reported by" each other: that work does not happen with real articles
+        conn.execute("INSERT INTO articles SELECT id + ?, guild_id, identity || ?, content_hash || ?, title,"
+                     " CASE WHEN source = '' THEN 'copied' ELSE source END, author, date, url || ?, path, body,"
+                     " added_at FROM src.articles", (a, tag, tag, tag))
         conn.execute("INSERT INTO passages SELECT id + ?, article_id + ?, ord, para_start, para_end, char_start,"
                      " char_end, text FROM src.passages", (p, a))
         conn.execute("INSERT INTO passages_fts (rowid, title, text) SELECT p.id + ?, a.title, p.text"

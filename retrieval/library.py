@@ -207,8 +207,9 @@ class Library:
         """One line: articles, passages and the vector index in use."""
         plan = self.vectors.plan
         kind = "exact search" if plan.kind == "flat" else f"approximate, {plan.describe()}"
-        return (f"{self.store.count('articles'):,} articles, {self.store.count('passages'):,} passages, "
-                f"vector index {self.vectors.index_kind} ({kind})")
+        articles, passages = self.store.count("articles"), self.store.count("passages")
+        return (f"{articles:,} article{'' if articles == 1 else 's'}, {passages:,} passage{'' if passages == 1 else 's'}"
+                f", vector index {self.vectors.index_kind} ({kind})")
 
     def is_empty(self) -> bool:
         """True when the library holds no article at all."""

@@ -34,6 +34,7 @@ Mode = Literal["hybrid", "dense", "keyword"]
 CANDIDATES = 50
 FILTERED_CANDIDATES = 2000  # filters drop candidates after the vector search: look further
 GROUPING_SPARE = 3  # extra results highlighted so grouping still leaves k
+SENTENCE_CACHE = 4096  # sentences embedded alone for grouping, remembered
 
 
 @dataclass(slots=True)
@@ -115,6 +116,8 @@ class Searcher:
         self.library = library
         self.cache = AnswerCache(cache_size)
         self._side = ThreadPoolExecutor(2, thread_name_prefix="newsbot-keyword")
+        self._alone: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._alone_lock = threading.Lock()
 
     def warm(self) -> None:
         """Load the embedding model now rather than on the first question."""
@@ -197,6 +200,20 @@ class Searcher:
             ranked = convex(scores, keyword, options.dense_weight)
         return ranked, scores
 
+    def _embed_alone(self, texts: list[str]) -> np.ndarray:
+        """Sentences embedded on their own (for grouping), the latest few thousand remembered."""
+        with self._alone_lock:
+            known = {t: self._alone[t] for t in texts if t in self._alone}
+        missing = [t for t in dict.fromkeys(texts) if t not in known]
+        if missing:
+            fresh = dict(zip(missing, self.library.encoder.encode(missing)))
+            known.update(fresh)
+            with self._alone_lock:
+                self._alone.update(fresh)
+                while len(self._alone) > SENTENCE_CACHE:
+                    self._alone.popitem(last=False)
+        return np.stack([known[t] for t in texts])
+
     def _hits(self, question: str, query: np.ndarray | None, kept: list[tuple[int, float]],
               rows: dict, dense: dict[int, float], options: SearchOptions) -> list[Hit]:
         texts = [rows[pid]["text"] for pid, _ in kept]
@@ -216,5 +233,5 @@ class Searcher:
         if options.group:
             passage_vectors = self.library.vectors_for([pid for pid, _ in kept])
             hits = group_same_story(hits, [vector for _, vector in best],
-                                    [passage_vectors.get(pid) for pid, _ in kept])
+                                    [passage_vectors.get(pid) for pid, _ in kept], self._embed_alone)
         return hits

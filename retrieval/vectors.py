@@ -55,7 +55,8 @@ def plan_index(count: int, exact_limit: int = EXACT_LIMIT) -> IndexPlan:
     if count < exact_limit:
         return IndexPlan("flat")
     nlist = 2 ** round(math.log2(4 * math.sqrt(count)))
-    return IndexPlan("ivf-sq8", nlist, max(8, nlist // 16))
+    nlist = max(1, min(nlist, count // TRAIN_PER_LIST))  # k-means needs points for every list
+    return IndexPlan("ivf-sq8", nlist, min(nlist, max(8, nlist // 16)))
 
 
 def atomic_write(path: Path, data: bytes) -> None:

@@ -3,6 +3,8 @@
 import subprocess
 import sys
 
+import pytest
+
 from config.settings import PROJECT_ROOT
 from tests.conftest import MODEL_CACHE, need_eval_data
 
@@ -27,3 +29,41 @@ def test_query_latency_smoke(tmp_path):
     run("-m", "bot.cli", "--data-dir", str(library), "list")  # seeds an empty library
     out = run("benchmarks/query_latency.py", "--library", f"onnx-int8={library}", "--questions", "5")
     assert "p50 ms" in out and "onnx-int8" in out
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory):
+    library = tmp_path_factory.mktemp("bench") / "lib"
+    run("-m", "bot.cli", "--data-dir", str(library), "list")  # seeds an empty library
+    return library
+
+
+def test_scale_recall_smoke(seeded):
+    need_eval_data("xquad")
+    out = run("benchmarks/scale.py", "recall", str(seeded), "--queries", "5")
+    assert "recall@10" in out and "<- product" in out
+
+
+def test_scale_memory_smoke():
+    out = run("benchmarks/scale.py", "memory", "--sizes", "3000", "--exact-limit", "1000", "--dim", "32")
+    assert "ivf-sq8" in out and "flat (exact)" in out
+
+
+def test_scale_clone_and_startup_smoke(seeded, tmp_path):
+    clone = tmp_path / "clone"
+    out = run("benchmarks/scale.py", "clone", str(seeded), str(clone), "--passages", "30")
+    assert "copies" in out
+    out = run("benchmarks/startup.py", str(clone), "--runs", "1")
+    assert "clone" in out and "33" in out  # 3 copies of the 11 seed passages
+
+
+def test_load_smoke(seeded):
+    need_eval_data("xquad")
+    out = run("benchmarks/load.py", "--library", str(seeded), "--concurrent", "3", "--skip-on-loop")
+    assert "in the worker pool" in out
+
+
+def test_highlighter_smoke():
+    need_eval_data("xquad")
+    out = run("benchmarks/highlighter.py", "--limit", "8")
+    assert "in context (product)" in out

@@ -221,6 +221,7 @@ async def test_stats_counts_and_chart(env, guild, channel, admin, member):
     values = {f.name: f.value for f in embed.fields}
     assert (values["Questions"], values["Answered"], values["Not in the library"]) == ("2", "1", "1")
     assert "banana bread" in values["Latest unanswered questions"]
+    assert "passages" in values["Library (all servers)"] and "exact search" in values["Library (all servers)"]
     attachment = result.attachments[0]
     assert attachment.filename == "questions.png"
     assert (await attachment.read()).startswith(b"\x89PNG")

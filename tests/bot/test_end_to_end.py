@@ -92,9 +92,9 @@ async def test_login_sync_ask_and_heartbeat_under_load(fake, e2e_library, tmp_pa
 
         beats_before = len(fake.heartbeats)
         monitor = StallMonitor()
-        for _ in range(20):
-            await fake.slash("ask", question="How did the equipment travel from North Korea to Russia?")
-        await wait_for(lambda: len(fake.followups) == 21, timeout=120)
+        for number in range(50):  # 50 at once, each a distinct question (no answer cache)
+            await fake.slash("ask", question=f"How did the equipment travel from North Korea to Russia? ({number})")
+        await wait_for(lambda: len(fake.followups) == 51, timeout=120)
         await wait_for(lambda: len(fake.heartbeats) >= beats_before + 2)
         monitor.task.cancel()
         print(f"largest loop stall {monitor.largest * 1000:.1f} ms, "

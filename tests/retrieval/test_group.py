@@ -50,3 +50,29 @@ def test_near_copy_passages_group_even_when_highlights_differ():
 def test_one_publishers_follow_up_stories_stay_apart():
     hits = [hit(1, 10, source="BBC"), hit(2, 11, source="bbc")]
     assert len(group_same_story(hits, [unit(1, 0), unit(1, 0)])) == 2
+
+
+def test_in_context_match_is_confirmed_by_the_sentences_embedded_alone():
+    hits = [hit(1, 10, source="Wire"), hit(2, 11, source="BBC"), hit(3, 12, source="AP")]
+    hits[0].highlight, hits[1].highlight, hits[2].highlight = "300 containers", "1,000 containers", "300 boxes"
+    alone = {"300 containers": unit(1, 0), "1,000 containers": unit(0, 1), "300 boxes": unit(1, 0.1)}
+    embedded: list[str] = []
+
+    def embed(texts):
+        embedded.extend(texts)
+        return np.stack([alone[t] for t in texts])
+
+    in_context = [unit(1, 0), unit(1, 0.05), unit(1, 0.02)]  # all alike: the same story's context
+    grouped = group_same_story(hits, in_context, embed=embed)
+    assert [h.passage_id for h in grouped] == [1, 2]  # different facts stay apart
+    assert [a.id for a in grouped[0].also_reported_by] == [12]
+    assert sorted(embedded) == sorted(alone)  # each sentence embedded once
+
+
+def test_pairs_the_in_context_vectors_reject_are_not_embedded():
+    hits = [hit(1, 10, source="Wire"), hit(2, 11, source="BBC")]
+
+    def embed(texts):
+        raise AssertionError("nothing to confirm")
+
+    assert len(group_same_story(hits, [unit(1, 0), unit(0, 1)], embed=embed)) == 2

@@ -78,3 +78,19 @@ def test_reindex_rebuilds_with_the_new_model(tmp_path):
     lib = Library(tmp_path, HashEncoder(name="model-b", dim=64))
     assert lib.reindex() == 1
     assert lib.vectors.dim == 64 and lib.vectors.count == 1
+
+
+def test_describe_names_the_index_in_use(library):
+    library.add_documents([doc(RIVER, url="u1")])
+    assert library.describe().endswith("vector index IndexFlatIP (exact search)")
+    assert library.describe().startswith("1 article, 1 passage,")
+
+
+def test_a_library_past_the_exact_limit_searches_approximately(tmp_path):
+    library = Library(tmp_path, HashEncoder(), exact_limit=2)
+    library.add_documents([doc(RIVER, url="u1"), doc("The council passed the budget.", url="u2"),
+                           doc("A bridge opens in March.", url="u3")])
+    assert library.vectors.plan.kind == "ivf-sq8" and "approximate" in library.describe()
+    again = Library(tmp_path, HashEncoder(), exact_limit=2)
+    top = again.vectors.search(HashEncoder().encode(["bridge opens March"])[0], 1)[0][0]
+    assert again.store.passages([top], [None])[top]["text"] == "A bridge opens in March."
