@@ -91,11 +91,19 @@ class Library:
         self.store.close()
 
     # --- consistency ----------------------------------------------------------------------
-    def sync(self) -> SyncReport:
-        """Embed passages that have no vector and drop vectors that have no passage."""
+    def sync(self, thorough: bool = False) -> SyncReport:
+        """Embed passages that have no vector and drop vectors that have no passage.
+
+        Args:
+            thorough: compare every id even when the (count, sum, max) fingerprints agree
+                (``newsbot doctor``; on open the fingerprints suffice, see :func:`_digest`).
+        """
         with self.lock:
+            indexed = self.vectors.ids()
+            if not thorough and self.store.passage_digest() == _digest(indexed):
+                return SyncReport()  # the common case, without building sets of every id
             in_db = set(self.store.passage_ids())
-            in_index = set(self.vectors.ids().tolist())
+            in_index = set(indexed.tolist())
             report = SyncReport(missing=len(in_db - in_index), orphans=len(in_index - in_db))
             if report.clean:
                 return report
@@ -228,6 +236,17 @@ class Library:
     def dense_scores(self, query: np.ndarray, ids: list[int]) -> dict[int, float]:
         """Cosine similarity of the query to each stored passage vector."""
         return {pid: float(vec @ query.reshape(-1)) for pid, vec in self.vectors_for(ids).items()}
+
+
+def _digest(ids: np.ndarray) -> tuple[int, int, int]:
+    """(count, sum, max) of ids, as :meth:`Store.passage_digest` computes them.
+
+    Passage ids only grow (AUTOINCREMENT) and the index can only lag the store, so equal
+    digests mean equal sets: a passage the index lacks is newer than any it holds.
+    """
+    if len(ids) == 0:
+        return 0, 0, 0
+    return int(len(ids)), int(ids.sum()), int(ids.max())
 
 
 def _known_dim(data_dir: Path) -> int | None:

@@ -50,7 +50,7 @@ def doctor(library: Library) -> DoctorReport:
         if stale_manifest:
             report.problems.append(f"manifest counts {manifest.get('count')} vectors, the index holds "
                                    f"{library.vectors.count}")
-        sync = library.sync()
+        sync = library.sync(thorough=True)
         if sync.missing:
             report.problems.append(f"{sync.missing} passages had no vector")
             report.repairs.append(f"embedded {sync.missing} passages")

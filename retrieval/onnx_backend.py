@@ -206,7 +206,9 @@ class OnnxEmbedder:
             return np.zeros((0, self._dim or 0), dtype=np.float32), []
         session, tokenizer = self._load()
         order = np.argsort([len(t) for t in texts], kind="stable")
-        batches = [order[start:start + self.batch_size] for start in range(0, len(texts), self.batch_size)]
+        cores = os.cpu_count() or 1
+        size = min(self.batch_size, -(-len(texts) // cores))  # a few texts are shared out too
+        batches = [order[start:start + size] for start in range(0, len(texts), size)]
 
         def run(batch: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
             encoded = tokenizer.encode_batch([texts[i] for i in batch])
@@ -218,7 +220,7 @@ class OnnxEmbedder:
         if len(batches) == 1:
             results = [run(batches[0])]
         else:  # one batch per core at once
-            with ThreadPoolExecutor(os.cpu_count() or 1, thread_name_prefix="newsbot-embed") as pool:
+            with ThreadPoolExecutor(cores, thread_name_prefix="newsbot-embed") as pool:
                 results = list(pool.map(run, batches))
         out = np.empty((len(texts), results[0][0].shape[1]), dtype=np.float32)
         pooled: list[np.ndarray] = [np.zeros(0)] * len(texts) if spans is not None else []

@@ -300,6 +300,11 @@ class Store:
         return int(self._conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
 
     # --- passages -------------------------------------------------------------------------
+    def passage_digest(self) -> tuple[int, int, int]:
+        """(count, sum, max) of the passage ids: a cheap fingerprint of the set."""
+        count, total, top = self._conn.execute("SELECT count(*), sum(id), max(id) FROM passages").fetchone()
+        return int(count), int(total or 0), int(top or 0)
+
     def passage_ids(self) -> list[int]:
         """Every passage id in the store."""
         return [r[0] for r in self._conn.execute("SELECT id FROM passages ORDER BY id")]

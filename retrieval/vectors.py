@@ -166,7 +166,7 @@ class VectorIndex:
         return int(self.index.ntotal)
 
     def ids(self) -> np.ndarray:
-        """Every passage id in the index."""
+        """Every passage id in the index (in no particular order)."""
         if self.count == 0:
             return np.zeros(0, dtype=np.int64)
         if self.is_exact:
@@ -174,7 +174,7 @@ class VectorIndex:
         lists = faiss.extract_index_ivf(self.index).invlists
         parts = [faiss.rev_swig_ptr(lists.get_ids(i), lists.list_size(i)).copy()
                  for i in range(lists.nlist) if lists.list_size(i)]
-        return np.sort(np.concatenate(parts)).astype(np.int64)
+        return np.concatenate(parts).astype(np.int64)
 
     def all_vectors(self) -> tuple[np.ndarray, np.ndarray]:
         """Every (id, vector), ids sorted; IVF vectors come back decoded from 8 bits."""
@@ -184,7 +184,7 @@ class VectorIndex:
             mapped = faiss.vector_to_array(self.index.id_map).astype(np.int64)
             order = np.argsort(mapped, kind="stable")
             return mapped[order], self.index.index.reconstruct_n(0, self.count)[order]
-        ids = self.ids()
+        ids = np.sort(self.ids())
         return ids, self.index.reconstruct_batch(ids) if len(ids) else np.zeros((0, self.dim), np.float32)
 
     def fit(self) -> bool:

@@ -1,3 +1,4 @@
+import numpy as np
 import pytest
 
 from retrieval.errors import ArticleNotFoundError, ModelMismatchError
@@ -94,3 +95,20 @@ def test_a_library_past_the_exact_limit_searches_approximately(tmp_path):
     again = Library(tmp_path, HashEncoder(), exact_limit=2)
     top = again.vectors.search(HashEncoder().encode(["bridge opens March"])[0], 1)[0][0]
     assert again.store.passages([top], [None])[top]["text"] == "A bridge opens in March."
+
+
+def test_open_trusts_matching_fingerprints_and_a_thorough_sync_checks_every_id(tmp_path):
+    library = Library(tmp_path, HashEncoder())
+    library.add_documents([doc(f"Article number {n} about topic {n}.", url=f"u{n}") for n in range(5)])
+    ids = sorted(library.store.passage_ids())
+    for article in library.articles():
+        if article.url in ("u1", "u3"):
+            library.remove(article.id)
+    # damage no crash makes (a crash only leaves the index behind): same count, sum and max
+    vector = HashEncoder().encode(["stray"])
+    library.vectors.remove([ids[0], ids[2]])
+    library.vectors.add([ids[0] - 1, ids[2] + 1], np.concatenate([vector, vector]))
+    assert library.sync().clean
+    report = library.sync(thorough=True)
+    assert (report.missing, report.orphans) == (2, 2)
+    assert sorted(library.vectors.ids().tolist()) == [ids[0], ids[2], ids[4]]
