@@ -30,6 +30,7 @@ logger = logging.getLogger(__name__)
 
 ONNX_FILE = "model.int8.onnx"
 ONNX_BATCH = 8  # texts per run (length-sorted)
+EXPORT_VERSION = "2"  # part of the cache key: a changed export is made again
 
 
 class OnnxUnavailable(NewsbotError):
@@ -37,11 +38,11 @@ class OnnxUnavailable(NewsbotError):
 
 
 def cache_key(model_dir: Path) -> str:
-    """A key that changes when the weights or the runtime change."""
+    """A key that changes when the weights, the runtime or the way we export change."""
     import onnxruntime
 
     weights = sorted(p for p in model_dir.glob("*.safetensors")) or sorted(model_dir.glob("*.bin"))
-    parts = [str(model_dir.resolve()), onnxruntime.__version__]
+    parts = [str(model_dir.resolve()), onnxruntime.__version__, EXPORT_VERSION]
     parts += [f"{p.name}:{p.stat().st_size}" for p in weights]
     return hashlib.sha1("|".join(parts).encode()).hexdigest()[:16]
 
@@ -76,7 +77,10 @@ def export_int8(model_dir: Path, target: Path) -> None:
             return self.model(input_ids=input_ids, attention_mask=attention_mask,
                               token_type_ids=token_type_ids).last_hidden_state
 
-    model = Encoder(AutoModel.from_pretrained(str(model_dir), local_files_only=True).eval())
+    # eager attention exports as plain MatMul/Softmax: about 10% faster on ONNX Runtime than the
+    # default SDPA path, which adds NaN guards (IsNaN/Where) around every attention
+    model = Encoder(AutoModel.from_pretrained(str(model_dir), local_files_only=True,
+                                              attn_implementation="eager").eval())
     sample = AutoTokenizer.from_pretrained(str(model_dir), local_files_only=True)(
         ["a sample sentence", "another"], padding=True, return_tensors="pt")
     names = ["input_ids", "attention_mask", "token_type_ids"]
