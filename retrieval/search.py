@@ -150,11 +150,7 @@ class Searcher:
         clock.lap("embed")
         ranked, dense = self._candidates(query, keyword.result(), options)
         clock.lap("search")
-        articles = self.library.store.passage_articles([pid for pid, _ in ranked], scopes, options.filters)
-        spare = GROUPING_SPARE if options.group and options.highlight else 0
-        kept = cap_per_group(ranked, articles.get, options.max_per_article, options.k + spare)
-        rows = self.library.store.passages([pid for pid, _ in kept], scopes, options.filters)
-        kept = [(pid, score) for pid, score in kept if pid in rows]  # an article removed meanwhile
+        kept, rows = self._keep(ranked, scopes, options)
         clock.lap("rank")
         hits = self._hits(question, query, kept, rows, dense, options)[:options.k]
         terms = content_terms(question)
@@ -165,6 +161,16 @@ class Searcher:
                         took_ms=clock.total(), confidence=sure, timings=clock.laps)
         self.cache.put(key, version, answer)
         return answer
+
+    def _keep(self, ranked: list[tuple[int, float]], scopes: list[int | None], options: SearchOptions
+              ) -> tuple[list[tuple[int, float]], dict]:
+        """The best candidates in scope, capped per article, and their rows (fetched for those only)."""
+        store = self.library.store
+        articles = store.passage_articles([pid for pid, _ in ranked], scopes, options.filters)
+        spare = GROUPING_SPARE if options.group and options.highlight else 0
+        kept = cap_per_group(ranked, articles.get, options.max_per_article, options.k + spare)
+        rows = store.passages([pid for pid, _ in kept], scopes, options.filters)
+        return [(pid, score) for pid, score in kept if pid in rows], rows  # an article may go meanwhile
 
     def _keyword_soon(self, question: str, options: SearchOptions, scopes: list[int | None]) -> Future:
         """Start the keyword search beside the embedding (both release the GIL: two cores, one wait)."""
