@@ -75,7 +75,7 @@ def highlights(question: str, query: np.ndarray | None, passages: list[str], enc
 
 def _fill_missing(passages: list[str], stored: list[SentenceVectors | None],
                   encoder: Encoder) -> list[SentenceVectors | None]:
-    """Embed, one by one, the sentences of passages that have no stored vectors."""
+    """Embed each sentence on its own for passages stored without sentence vectors (older libraries)."""
     todo = [i for i, item in enumerate(stored) if item is None]
     if not todo:
         return stored
