@@ -233,9 +233,12 @@ class Library:
         stored lack them until ``newsbot reindex``)."""
         return self.store.sentence_vectors(ids)
 
-    def dense_scores(self, query: np.ndarray, ids: list[int]) -> dict[int, float]:
-        """Cosine similarity of the query to each stored passage vector."""
-        return {pid: float(vec @ query.reshape(-1)) for pid, vec in self.vectors_for(ids).items()}
+    def dense_search(self, query: np.ndarray, k: int, also: list[int]
+                     ) -> tuple[list[tuple[int, float]], dict[int, float]]:
+        """The ``k`` passages nearest to the query, and the cosine of each passage of ``also``
+        (e.g. the keyword side's candidates) that the index holds."""
+        with self.lock:
+            return self.vectors.search_and_score(query, k, also)
 
 
 def _digest(ids: np.ndarray) -> tuple[int, int, int]:

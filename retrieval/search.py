@@ -34,6 +34,7 @@ Mode = Literal["hybrid", "dense", "keyword"]
 CANDIDATES = 50
 FILTERED_CANDIDATES = 2000  # filters drop candidates after the vector search: look further
 GROUPING_SPARE = 3  # extra results highlighted so grouping still leaves k
+FIRST_ROWS = 16  # candidates whose rows are read at first (more only when too few are kept)
 SENTENCE_CACHE = 4096  # sentences embedded alone for grouping, remembered
 
 
@@ -164,13 +165,25 @@ class Searcher:
 
     def _keep(self, ranked: list[tuple[int, float]], scopes: list[int | None], options: SearchOptions
               ) -> tuple[list[tuple[int, float]], dict]:
-        """The best candidates in scope, capped per article, and their rows (fetched for those only)."""
-        store = self.library.store
-        articles = store.passage_articles([pid for pid, _ in ranked], scopes, options.filters)
+        """The best candidates in scope, capped per article, and their rows.
+
+        Rows are read best first in growing chunks until enough are kept: usually one query for
+        the first :data:`FIRST_ROWS` candidates (filters and per-article caps may ask for more).
+        """
         spare = GROUPING_SPARE if options.group and options.highlight else 0
-        kept = cap_per_group(ranked, articles.get, options.max_per_article, options.k + spare)
-        rows = store.passages([pid for pid, _ in kept], scopes, options.filters)
-        return [(pid, score) for pid, score in kept if pid in rows], rows  # an article may go meanwhile
+        wanted = options.k + spare
+        rows: dict = {}
+        start, size, kept = 0, max(FIRST_ROWS, 2 * wanted), []
+        while start < len(ranked):
+            part = [pid for pid, _ in ranked[start:start + size]]
+            rows.update(self.library.store.passages(part, scopes, options.filters))
+            start += size
+            kept = cap_per_group(ranked[:start], lambda pid: rows[pid]["id"] if pid in rows else None,
+                                 options.max_per_article, wanted)
+            if len(kept) >= wanted:
+                break
+            size *= 4
+        return kept, rows
 
     def _keyword_soon(self, question: str, options: SearchOptions, scopes: list[int | None]) -> Future:
         """Start the keyword search beside the embedding (both release the GIL: two cores, one wait)."""
@@ -190,13 +203,10 @@ class Searcher:
                     options: SearchOptions) -> tuple[list[tuple[int, float]], dict[int, float]]:
         """Fused (passage id, score) candidates and the dense score of each."""
         dense: list[tuple[int, float]] = []
+        scores: dict[int, float] = {}
         if query is not None:
-            with self.library.lock:
-                dense = self.library.vectors.search(query, self._pool_size(options))
-        scores = dict(dense)
-        if query is not None:
-            missing = [pid for pid, _ in keyword if pid not in scores]
-            scores.update(self.library.dense_scores(query, missing))
+            dense, scores = self.library.dense_search(query, self._pool_size(options), [pid for pid, _ in keyword])
+            scores.update(dense)
         if options.mode == "dense":
             ranked = dense
         elif options.mode == "keyword":

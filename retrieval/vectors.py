@@ -86,6 +86,25 @@ def build_ivf(vectors: np.ndarray, ids: np.ndarray, plan: IndexPlan) -> faiss.In
     return index
 
 
+class _FlatView:
+    """An exact index's vectors (a view of FAISS's own memory: valid until the index changes,
+    which happens only under the library's lock) and the passage id of each row."""
+
+    def __init__(self, vectors: np.ndarray, ids: np.ndarray) -> None:
+        self.vectors = vectors
+        self.ids = ids
+        self._order = np.argsort(ids, kind="stable")
+        self._sorted = ids[self._order]
+
+    def rows_of(self, ids: list[int]) -> np.ndarray:
+        """The row of each id, -1 where the index lacks it."""
+        if not len(ids) or not len(self._sorted):
+            return np.full(len(ids), -1, dtype=np.int64)
+        keys = np.asarray(ids, dtype=np.int64)
+        at = np.minimum(np.searchsorted(self._sorted, keys), len(self._sorted) - 1)
+        return np.where(self._sorted[at] == keys, self._order[at], -1)
+
+
 class VectorIndex:
     """Passage vectors in FAISS: an ``IndexIDMap2`` over exact search, or IVF-SQ8 when large."""
 
@@ -98,6 +117,7 @@ class VectorIndex:
         self.index = faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
         self.trained_for = 0  # the count the IVF lists were planned for
         self.loaded_mtime = 0.0
+        self._view: _FlatView | None = None  # exact search read in place; dropped on any change
 
     @classmethod
     def open(cls, directory: Path, model: str, dim: int | None, exact_limit: int = EXACT_LIMIT) -> VectorIndex:
@@ -131,6 +151,7 @@ class VectorIndex:
         try:
             self.loaded_mtime = path.stat().st_mtime
             self.index = faiss.read_index(str(path))
+            self._view = None
         except (RuntimeError, OSError) as exc:
             raise StoreError(f"cannot read the vector index {path}: {exc}; run `newsbot doctor`") from None
 
@@ -205,6 +226,7 @@ class VectorIndex:
                 return False
             wanted = plan_index(self.count, self.exact_limit // 2)
         faiss.omp_set_num_threads(os.cpu_count() or 1)  # training uses every core
+        self._view = None
         ids, vectors = self.all_vectors()
         logger.info("rebuilding the vector index for %d vectors: %s", len(ids), wanted.describe())
         if wanted.kind == "flat":
@@ -219,6 +241,7 @@ class VectorIndex:
         """Add vectors for the given passage ids."""
         if not ids:
             return
+        self._view = None
         if self.dim == 0:
             self.dim = int(vectors.shape[1])
             self.index = faiss.IndexIDMap2(faiss.IndexFlatIP(self.dim))
@@ -231,6 +254,7 @@ class VectorIndex:
         """Remove the vectors of the given passage ids; return how many went."""
         if not ids or self.count == 0:
             return 0
+        self._view = None
         return int(self.index.remove_ids(np.asarray(ids, dtype=np.int64)))
 
     def search(self, query: np.ndarray, k: int) -> list[tuple[int, float]]:
@@ -239,23 +263,54 @@ class VectorIndex:
         Returns:
             (passage id, cosine similarity) pairs, best first.
         """
+        return self.search_and_score(query, k, [])[0]
+
+    def search_and_score(self, query: np.ndarray, k: int, also: list[int]
+                         ) -> tuple[list[tuple[int, float]], dict[int, float]]:
+        """The ``k`` nearest passages, and the similarity of the passages ``also`` named.
+
+        For exact search the other vectors are read in place; IVF reads them back decoded.
+
+        Returns:
+            (passage id, cosine similarity) pairs, best first; and a score per id of ``also``
+            that the index holds.
+        """
         if self.count == 0:
-            return []
+            return [], {}
+        query = np.ascontiguousarray(query.reshape(-1), dtype=np.float32)
         faiss.omp_set_num_threads(1)  # per thread: one question gains nothing from a thread team
-        scores, ids = self.index.search(np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32),
-                                        min(k, self.count))
-        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i != -1]
+        found, ids = self.index.search(query.reshape(1, -1), min(k, self.count))
+        hits = list(zip(ids[0].tolist(), found[0].tolist()))
+        if self.is_exact:  # the other vectors read in place, no copies
+            view = self._flat()
+            rows = view.rows_of(also)
+            known = rows >= 0
+            picked = view.vectors[rows[known]] @ query
+            return hits, dict(zip(np.asarray(also, dtype=np.int64)[known].tolist(), picked.tolist()))
+        others = {pid: float(vector @ query) for pid, vector in self.vectors_for(also).items()}
+        return [(i, s) for i, s in hits if i != -1], others
 
     def vectors_for(self, ids: list[int]) -> dict[int, np.ndarray]:
         """The stored vectors of the given passage ids (those the index holds)."""
         keys = np.asarray(ids, dtype=np.int64)
-        if len(keys) == 0:
+        if len(keys) == 0 or self.count == 0:
             return {}
+        if self.is_exact:
+            view = self._flat()
+            return {int(pid): view.vectors[r].copy() for pid, r in zip(keys, view.rows_of(ids)) if r >= 0}
         try:
             rows = self.index.reconstruct_batch(keys)  # one call; fails if any id is missing
         except RuntimeError:
             return self._vectors_one_by_one(ids)
         return {int(pid): row for pid, row in zip(keys, rows)}
+
+    def _flat(self) -> _FlatView:
+        """The exact index's vectors and ids, read in place (rebuilt after any change)."""
+        if self._view is None:
+            flat = faiss.downcast_index(self.index.index)
+            vectors = faiss.rev_swig_ptr(flat.get_xb(), self.count * self.dim).reshape(self.count, self.dim)
+            self._view = _FlatView(vectors, faiss.vector_to_array(self.index.id_map).astype(np.int64))
+        return self._view
 
     def _vectors_one_by_one(self, ids: list[int]) -> dict[int, np.ndarray]:
         out = {}

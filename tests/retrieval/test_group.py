@@ -76,3 +76,43 @@ def test_pairs_the_in_context_vectors_reject_are_not_embedded():
         raise AssertionError("nothing to confirm")
 
     assert len(group_same_story(hits, [unit(1, 0), unit(0, 1)], embed=embed)) == 2
+
+
+def test_pair_still_alike_without_its_context_is_grouped_without_embedding():
+    hits = [hit(1, 10, source="Wire"), hit(2, 11, source="BBC")]
+
+    def embed(texts):
+        raise AssertionError("no doubt to settle")
+
+    sentences, passages = [unit(1, 0, 0), unit(1, 0.1, 0)], [unit(0, 0, 1), unit(0, 0.1, 1)]
+    grouped = group_same_story(hits, sentences, passages, embed=embed)
+    assert len(grouped) == 1 and grouped[0].also_reported_by[0].id == 11
+
+
+def test_pair_alike_only_through_its_context_stays_apart_without_embedding():
+    hits = [hit(1, 10, source="Wire"), hit(2, 11, source="BBC")]
+
+    def embed(texts):
+        raise AssertionError("no doubt to settle")
+
+    # the sentences agree in context (0.64) but only through their shared passage direction
+    sentences = [unit(0.6, 0, 0.8, 0), unit(0, 0.6, 0.8, 0)]
+    passages = [unit(0, 0, 1, 0.4), unit(0, 0, 1, -0.4)]  # alike (0.72), not near-copies
+    assert len(group_same_story(hits, sentences, passages, embed=embed)) == 2
+
+
+def test_only_sentences_of_doubtful_pairs_are_embedded():
+    hits = [hit(1, 10, source="Wire"), hit(2, 11, source="BBC"), hit(3, 12, source="AP")]
+    hits[0].highlight, hits[1].highlight, hits[2].highlight = "a", "b", "c"
+    embedded: list[str] = []
+
+    def embed(texts):
+        embedded.extend(texts)
+        return np.stack([unit(1, 0), unit(1, 0.05)][:len(texts)])
+
+    # 1 and 2: in context 0.8, without context about 0.75 (in doubt); 3 points elsewhere
+    sentences = [unit(1, 0, 0, 0), unit(0.8, 0.6, 0, 0), unit(0, 0, 0, 1)]
+    passages = [unit(0, 0, 1, 0), unit(0, 0, 1, 0), unit(0, 1, 0, 0)]
+    grouped = group_same_story(hits, sentences, passages, embed=embed)
+    assert embedded == ["a", "b"]
+    assert [h.passage_id for h in grouped] == [1, 3] and grouped[0].also_reported_by[0].id == 11
