@@ -157,3 +157,13 @@ def test_reindex_restores_sentence_vectors(library):
         conn.execute("DELETE FROM sentence_vectors")
     library.reindex()
     assert library.store.count_sentence_vectors() == library.store.count("passages")
+
+
+def test_results_beyond_the_first_rows_read_are_found_when_one_article_fills_them(library):
+    long = "\n\n".join(f"Paragraph {i} tells about the harbour strike and its ships. " * 8 for i in range(40))
+    library.add_documents([doc(long, title="Strike", url="u-strike"),
+                           doc("The harbour strike stopped ships in Dover too.", title="Dover", url="u-dover")])
+    passages = library.store.count("passages")
+    assert passages > 20  # more than the first rows read, nearly all of one article
+    answer = Searcher(library).ask("harbour strike ships", SearchOptions(k=5, max_per_article=2, min_score=0.0))
+    assert sorted(h.article.url for h in answer.hits) == ["u-dover", "u-strike", "u-strike"]

@@ -98,3 +98,28 @@ def test_growing_approximate_index_is_retrained(tmp_path):
     assert index.trained_for == 300 and not index.fit()
     index.add(list(range(300, 1300)), random_unit(1000, seed=1))
     assert index.fit() and index.trained_for == 1300
+
+
+@pytest.mark.parametrize("exact_limit", [10_000, 300])
+def test_search_also_scores_named_passages_exact_and_approximate(tmp_path, exact_limit):
+    index = VectorIndex(tmp_path, "m", 16, exact_limit=exact_limit)
+    vectors = random_unit(400)
+    index.add(list(range(1, 401)), vectors)
+    index.fit()
+    query = vectors[0]
+    hits, others = index.search_and_score(query, 5, [200, 300, 9999])
+    assert hits[0][0] == 1 and abs(hits[0][1] - 1.0) < 0.02
+    assert set(others) == {200, 300}  # an id the index lacks has no score
+    assert abs(others[200] - float(vectors[199] @ query)) < 0.02
+
+
+def test_scores_follow_changes_to_the_exact_index(tmp_path):
+    index = VectorIndex(tmp_path, "m", 3)
+    index.add([1, 2], np.stack([unit(1, 0, 0), unit(0, 1, 0)]))
+    assert index.search_and_score(unit(1, 0, 0), 1, [2])[1] == {2: 0.0}
+    index.remove([2])
+    index.add([3], unit(1, 1, 0).reshape(1, -1))
+    hits, others = index.search_and_score(unit(1, 0, 0), 2, [2, 3])
+    assert [i for i, _ in hits] == [1, 3] and list(others) == [3]
+    assert abs(others[3] - 0.7071) < 1e-3
+    assert abs(float(index.vectors_for([3])[3] @ unit(1, 1, 0)) - 1.0) < 1e-5
