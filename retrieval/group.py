@@ -17,8 +17,9 @@ the 21,296 pairs of results of 1,190 XQuAD questions (98 the same statement), no
 scoring at least :data:`SURE_SAME` that way was a different statement (the highest, 0.83)
 and no pair under :data:`PRESELECT` was the same one that the plain pre-selection kept; the
 same held on 176 TREC questions (4,605 pairs, 31 the same). Only pairs in between have their
-sentences embedded on their own to decide — one model run over a few short texts, needed for
-10-13% of questions rather than 18-27%.
+sentences embedded on their own to decide (10-13% of questions rather than 18-27%), and only
+while the later result could still be shown: a result that can only be dropped or listed
+under "also reported by" is not worth 5-10 ms of model time (then 5-7% of questions).
 """
 
 from __future__ import annotations
@@ -54,7 +55,8 @@ def _may_join(hit: Hit, group: list[Hit]) -> bool:
 
 def group_same_story(hits: list[Hit], sentences: Sequence[np.ndarray | None],
                      passages: Sequence[np.ndarray | None] | None = None,
-                     embed: Callable[[list[str]], np.ndarray] | None = None) -> list[Hit]:
+                     embed: Callable[[list[str]], np.ndarray] | None = None,
+                     shown: int | None = None) -> list[Hit]:
     """Merge results from different publications that say the same thing.
 
     Each group becomes one result at the position of its best-ranked member, showing the
@@ -67,19 +69,23 @@ def group_same_story(hits: list[Hit], sentences: Sequence[np.ndarray | None],
         passages: the normalised vector of each result's passage (None: unknown).
         embed: embeds highlighted sentences on their own to decide the pairs that ``sentences``
             leave in doubt (None: ``sentences`` decide alone, at :data:`SAME_SENTENCE`).
+        shown: how many results will be shown (None: all). Once that many groups exist, a
+            later result can only be dropped or listed under ``also_reported_by``, so a pair
+            left in doubt there is not embedded and stays apart.
 
     Returns:
         The grouped results, in rank order.
     """
     passages = passages if passages is not None else [None] * len(hits)
-    verdicts = _pair_verdicts(hits, sentences, passages, embed)
+    verdicts = _Verdicts(hits, sentences, passages, embed)
     groups: list[list[int]] = []
     for index in range(len(hits)):
+        settle = shown is None or len(groups) < shown
         for group in groups:
             lead = group[0]
             if not _may_join(hits[index], [hits[i] for i in group]):
                 continue
-            if _similar(passages[lead], passages[index], SAME_PASSAGE) or verdicts.get((lead, index), False):
+            if _similar(passages[lead], passages[index], SAME_PASSAGE) or verdicts.same(lead, index, settle):
                 group.append(index)
                 break
         else:
@@ -87,35 +93,33 @@ def group_same_story(hits: list[Hit], sentences: Sequence[np.ndarray | None],
     return [_merge([hits[i] for i in group]) for group in groups]
 
 
-def _pair_verdicts(hits: list[Hit], sentences: Sequence[np.ndarray | None],
-                   passages: Sequence[np.ndarray | None],
-                   embed: Callable[[list[str]], np.ndarray] | None) -> dict[tuple[int, int], bool]:
-    """Whether each pair (a, b), a < b, that may be grouped says the same thing.
+class _Verdicts:
+    """Whether two results say the same thing, embedding sentences alone only for pairs in doubt."""
 
-    Sentences of pairs left in doubt are embedded alone in one call, only when there are any.
-    """
-    verdicts: dict[tuple[int, int], bool] = {}
-    doubtful: list[tuple[int, int]] = []
-    plain = [_without_context(s, p) for s, p in zip(sentences, passages)]
-    for a in range(len(hits)):
-        for b in range(a + 1, len(hits)):
-            if not _may_join(hits[b], [hits[a]]):
-                continue
-            if embed is None:
-                verdicts[a, b] = _similar(sentences[a], sentences[b], SAME_SENTENCE)
-            elif not _similar(sentences[a], sentences[b], PRESELECT):
-                verdicts[a, b] = False
-            elif plain[a] is None or plain[b] is None:  # no passage vector: no shortcut
-                doubtful.append((a, b))
-            elif not _similar(plain[a], plain[b], PRESELECT) or _similar(plain[a], plain[b], SURE_SAME):
-                verdicts[a, b] = _similar(plain[a], plain[b], SURE_SAME)
-            else:
-                doubtful.append((a, b))
-    if doubtful and embed is not None:
-        todo = sorted({i for pair in doubtful for i in pair})
-        alone = dict(zip(todo, embed([hits[i].highlight for i in todo])))
-        verdicts.update({(a, b): _similar(alone[a], alone[b], SAME_SENTENCE) for a, b in doubtful})
-    return verdicts
+    def __init__(self, hits: list[Hit], sentences: Sequence[np.ndarray | None],
+                 passages: Sequence[np.ndarray | None], embed: Callable[[list[str]], np.ndarray] | None) -> None:
+        self.hits = hits
+        self.sentences = sentences
+        self.plain = [_without_context(s, p) for s, p in zip(sentences, passages)]
+        self.embed = embed
+        self.alone: dict[int, np.ndarray] = {}
+
+    def same(self, a: int, b: int, settle: bool = True) -> bool:
+        """The verdict for results ``a`` and ``b``; ``settle``: embed alone if in doubt (else apart)."""
+        sentences, plain = self.sentences, self.plain
+        if self.embed is None:
+            return _similar(sentences[a], sentences[b], SAME_SENTENCE)
+        if not _similar(sentences[a], sentences[b], PRESELECT):
+            return False
+        if plain[a] is not None and plain[b] is not None:  # without a passage vector: no shortcut
+            if not _similar(plain[a], plain[b], PRESELECT) or _similar(plain[a], plain[b], SURE_SAME):
+                return _similar(plain[a], plain[b], SURE_SAME)
+        if not settle:
+            return False
+        todo = [i for i in (a, b) if i not in self.alone]
+        if todo:  # one model run for the pair
+            self.alone.update(zip(todo, self.embed([self.hits[i].highlight for i in todo])))
+        return _similar(self.alone[a], self.alone[b], SAME_SENTENCE)
 
 
 def _without_context(sentence: np.ndarray | None, passage: np.ndarray | None) -> np.ndarray | None:

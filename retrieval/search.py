@@ -249,5 +249,6 @@ class Searcher:
         if options.group:
             passage_vectors = self.library.vectors_for([pid for pid, _ in kept])
             hits = group_same_story(hits, [vector for _, vector in best],
-                                    [passage_vectors.get(pid) for pid, _ in kept], self._embed_alone)
+                                    [passage_vectors.get(pid) for pid, _ in kept], self._embed_alone,
+                                    shown=options.k)
         return hits

@@ -110,9 +110,26 @@ def test_only_sentences_of_doubtful_pairs_are_embedded():
         embedded.extend(texts)
         return np.stack([unit(1, 0), unit(1, 0.05)][:len(texts)])
 
-    # 1 and 2: in context 0.8, without context about 0.75 (in doubt); 3 points elsewhere
+    # 1 and 2: in context 0.8, without context 0.79 (in doubt), passages 0.72; 3 points elsewhere
     sentences = [unit(1, 0, 0, 0), unit(0.8, 0.6, 0, 0), unit(0, 0, 0, 1)]
-    passages = [unit(0, 0, 1, 0), unit(0, 0, 1, 0), unit(0, 1, 0, 0)]
+    passages = [unit(0, 0, 1, 0.4), unit(0, 0, 1, -0.4), unit(0, 1, 0, 0)]
     grouped = group_same_story(hits, sentences, passages, embed=embed)
     assert embedded == ["a", "b"]
     assert [h.passage_id for h in grouped] == [1, 3] and grouped[0].also_reported_by[0].id == 11
+
+
+def test_doubt_about_a_result_that_cannot_be_shown_is_not_embedded():
+    hits = [hit(1, 10, source="Wire"), hit(2, 11, source="BBC"), hit(3, 12, source="AP")]
+    embedded: list[str] = []
+
+    def embed(texts):
+        embedded.extend(texts)
+        return np.stack([unit(1, 0, 0, 0)] * len(texts))
+
+    # 1 and 3 are in doubt (in context 0.8, without context 0.79, passages 0.72); 2 points elsewhere
+    sentences = [unit(1, 0, 0, 0), unit(0, 0, 0, 1), unit(0.8, 0.6, 0, 0)]
+    passages = [unit(0, 0, 1, 0.4), unit(0, 1, 0, 0), unit(0, 0, 1, -0.4)]
+    assert len(group_same_story(hits, sentences, passages, embed=embed, shown=2)) == 3  # 3 only fills a spare
+    assert embedded == []
+    grouped = group_same_story(hits, sentences, passages, embed=embed, shown=3)
+    assert [h.passage_id for h in grouped] == [1, 2] and len(embedded) == 2
