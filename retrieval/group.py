@@ -12,14 +12,15 @@ The stored in-context sentence vectors share their article's context: on 550 que
 XQuAD + BBC they disagreed with sentences embedded alone on a third of the pairs at any one
 threshold. So they only pre-select pairs (cosine at least :data:`PRESELECT`, which kept 110
 of the 112 pairs that the sentences alone put at 0.70 or more). Taking out part of the
-passage's own vector (:data:`CONTEXT_SHARE`) brings them closer to the sentences alone: on
-the 21,296 pairs of results of 1,190 XQuAD questions (98 the same statement), no pair
-scoring at least :data:`SURE_SAME` that way was a different statement (the highest, 0.83)
-and no pair under :data:`PRESELECT` was the same one that the plain pre-selection kept; the
-same held on 176 TREC questions (4,605 pairs, 31 the same). Only pairs in between have their
-sentences embedded on their own to decide (10-13% of questions rather than 18-27%), and only
-while the later result could still be shown: a result that can only be dropped or listed
-under "also reported by" is not worth 5-10 ms of model time (then 5-7% of questions).
+passage's own vector (:data:`CONTEXT_SHARE`) brings them closer to the sentences alone
+(`benchmarks/grouping.py`): on the 21,226 pairs of results of 1,190 XQuAD questions (99 the
+same statement by the sentences alone), no pair scoring at least :data:`SURE_SAME` that way
+was a different statement, and no pair under :data:`PRESELECT` was the same one that the
+plain pre-selection kept; the same held on 176 TREC questions (4,602 pairs, 28 the same).
+Only pairs in between have their sentences embedded on their own to decide (9-13% of
+questions rather than 16-27%), and only while the later result could still be shown: a
+result that can only be dropped or listed under "also reported by" is not worth 5-10 ms of
+model time (4-7% of questions then embed anything).
 """
 
 from __future__ import annotations
@@ -77,7 +78,7 @@ def group_same_story(hits: list[Hit], sentences: Sequence[np.ndarray | None],
         The grouped results, in rank order.
     """
     passages = passages if passages is not None else [None] * len(hits)
-    verdicts = _Verdicts(hits, sentences, passages, embed)
+    verdicts = Verdicts(hits, sentences, passages, embed)
     groups: list[list[int]] = []
     for index in range(len(hits)):
         settle = shown is None or len(groups) < shown
@@ -93,19 +94,20 @@ def group_same_story(hits: list[Hit], sentences: Sequence[np.ndarray | None],
     return [_merge([hits[i] for i in group]) for group in groups]
 
 
-class _Verdicts:
+class Verdicts:
     """Whether two results say the same thing, embedding sentences alone only for pairs in doubt."""
 
     def __init__(self, hits: list[Hit], sentences: Sequence[np.ndarray | None],
                  passages: Sequence[np.ndarray | None], embed: Callable[[list[str]], np.ndarray] | None) -> None:
+        """Judge pairs of ``hits`` (arguments as for :func:`group_same_story`)."""
         self.hits = hits
         self.sentences = sentences
         self.plain = [_without_context(s, p) for s, p in zip(sentences, passages)]
         self.embed = embed
         self.alone: dict[int, np.ndarray] = {}
 
-    def same(self, a: int, b: int, settle: bool = True) -> bool:
-        """The verdict for results ``a`` and ``b``; ``settle``: embed alone if in doubt (else apart)."""
+    def cheap(self, a: int, b: int) -> bool | None:
+        """The verdict without a model run; None when the pair is in doubt."""
         sentences, plain = self.sentences, self.plain
         if self.embed is None:
             return _similar(sentences[a], sentences[b], SAME_SENTENCE)
@@ -114,7 +116,14 @@ class _Verdicts:
         if plain[a] is not None and plain[b] is not None:  # without a passage vector: no shortcut
             if not _similar(plain[a], plain[b], PRESELECT) or _similar(plain[a], plain[b], SURE_SAME):
                 return _similar(plain[a], plain[b], SURE_SAME)
-        if not settle:
+        return None
+
+    def same(self, a: int, b: int, settle: bool = True) -> bool:
+        """The verdict for results ``a`` and ``b``; ``settle``: embed alone if in doubt (else apart)."""
+        verdict = self.cheap(a, b)
+        if verdict is not None:
+            return verdict
+        if not settle or self.embed is None:
             return False
         todo = [i for i in (a, b) if i not in self.alone]
         if todo:  # one model run for the pair

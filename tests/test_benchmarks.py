@@ -67,3 +67,9 @@ def test_highlighter_smoke():
     need_eval_data("xquad")
     out = run("benchmarks/highlighter.py", "--limit", "8")
     assert "in context (product)" in out
+
+
+def test_grouping_smoke(seeded):
+    need_eval_data("xquad")
+    out = run("benchmarks/grouping.py", "--library", str(seeded), "--limit", "4")
+    assert "pairs that may be grouped" in out and "only while the result can still be shown" in out
