@@ -20,7 +20,7 @@ from config.settings import Settings
 from retrieval.chunk import chunk_article
 from retrieval.embed import Encoder, make_encoder
 from retrieval.errors import ArticleNotFoundError
-from retrieval.models import Article, Document
+from retrieval.models import Article, Chunk, Document
 from retrieval.sentence_vectors import SentenceVectors, embed_passages
 from retrieval.store import Store, content_hash
 from retrieval.vectors import EXACT_LIMIT, INDEX_FILE, MANIFEST_FILE, VectorIndex, read_manifest
@@ -49,8 +49,25 @@ class SyncReport:
         return self.missing == 0 and self.orphans == 0
 
 
+@dataclass(slots=True)
+class _Prepared:
+    """A document chunked and embedded, ready to be stored."""
+
+    doc: Document
+    old: int | None  # the article it replaces
+    chunks: list[Chunk]
+    vectors: np.ndarray
+    sentences: list[SentenceVectors]
+
+
 class Library:
-    """A library of articles in one data directory."""
+    """A library of articles in one data directory.
+
+    Two locks: ``lock`` guards the vector index and is held only briefly (questions take it
+    to search); writers also take ``_writing``, one at a time, and embed new documents
+    outside ``lock`` — an import of thousands of articles no longer holds questions up for
+    the seconds each batch takes to embed.
+    """
 
     def __init__(self, data_dir: Path, encoder: Encoder, *, max_passage_tokens: int = 200,
                  repair: bool = True, exact_limit: int = EXACT_LIMIT) -> None:
@@ -76,6 +93,7 @@ class Library:
         self.vectors = VectorIndex.open(data_dir, encoder.name, int(manifest["dim"]) if manifest else None,
                                         exact_limit)
         self.lock = threading.RLock()
+        self._writing = threading.RLock()
         if repair:
             self.sync()
 
@@ -98,7 +116,7 @@ class Library:
             thorough: compare every id even when the (count, sum, max) fingerprints agree
                 (``newsbot doctor``; on open the fingerprints suffice, see :func:`_digest`).
         """
-        with self.lock:
+        with self._writing, self.lock:
             indexed = self.vectors.ids()
             if not thorough and self.store.passage_digest() == _digest(indexed):
                 return SyncReport()  # the common case, without building sets of every id
@@ -132,7 +150,7 @@ class Library:
 
     def reindex(self) -> int:
         """Rebuild every vector with the configured model; return the passage count."""
-        with self.lock:
+        with self._writing, self.lock:
             for name in (INDEX_FILE, MANIFEST_FILE):
                 (self.data_dir / name).unlink(missing_ok=True)
             self.vectors = VectorIndex(self.data_dir, self.encoder.name, self.encoder.dim, self.exact_limit)
@@ -153,37 +171,56 @@ class Library:
         Returns:
             One status per document: "added", "updated" or "unchanged".
         """
-        with self.lock:
-            statuses, todo, seen = [], [], set()
-            for doc in docs:
-                existing = self.store.find_existing(doc, guild_id)
-                digest = content_hash(doc)
-                if (existing and existing[1] == digest) or digest in seen:
-                    statuses.append("unchanged")
-                    continue
-                seen.add(digest)
-                statuses.append("updated" if existing else "added")
-                todo.append((doc, existing[0] if existing else None))
-            if todo:
-                self._write(todo, guild_id)
+        with self._writing:
+            statuses, todo = self._plan(docs, guild_id)
+            if not todo:
+                return statuses
+            prepared = self._prepare(todo)  # the slow part, while questions go on
+            with self.lock:
+                self._write(prepared, guild_id)
                 if save:
                     self.vectors.save()
             return statuses
 
-    def _write(self, todo: list[tuple[Document, int | None]], guild_id: int | None) -> None:
+    def _plan(self, docs: list[Document], guild_id: int | None
+              ) -> tuple[list[str], list[tuple[Document, int | None]]]:
+        """Each document's status, and the (document, article it replaces) pairs to write."""
+        statuses, todo, seen = [], [], set()
+        for doc in docs:
+            existing = self.store.find_existing(doc, guild_id)
+            digest = content_hash(doc)
+            if (existing and existing[1] == digest) or digest in seen:
+                statuses.append("unchanged")
+                continue
+            seen.add(digest)
+            statuses.append("updated" if existing else "added")
+            todo.append((doc, existing[0] if existing else None))
+        return statuses, todo
+
+    def _prepare(self, todo: list[tuple[Document, int | None]]) -> list[_Prepared]:
+        """Chunk and embed the documents to write (no lock held: this is nearly all the time)."""
         chunked = [(doc, old, chunk_article(doc.text, self.max_passage_tokens)) for doc, old in todo]
         texts = [passage_text_for_embedding(doc.title, c.text) for doc, _, chunks in chunked for c in chunks]
         vectors, sentences = embed_passages(self.encoder, texts, [c.text for _, _, chunks in chunked for c in chunks])
+        prepared, offset = [], 0
+        for doc, old, chunks in chunked:
+            end = offset + len(chunks)
+            prepared.append(_Prepared(doc, old, chunks, vectors[offset:end], sentences[offset:end]))
+            offset = end
+        return prepared
+
+    def _write(self, prepared: list[_Prepared], guild_id: int | None) -> None:
+        """Store prepared documents and their vectors (under the library lock)."""
         new_ids: list[int] = []
         old_ids: list[int] = []
         with self.store.transaction() as conn:
-            for doc, old, chunks in chunked:
-                if old is not None:
-                    old_ids.extend(self.store.delete_article(conn, old))
-                mine, sentences = sentences[:len(chunks)], sentences[len(chunks):]
-                new_ids.extend(self.store.insert_article(conn, doc, chunks, guild_id, mine)[1])
+            for item in prepared:
+                if item.old is not None:
+                    old_ids.extend(self.store.delete_article(conn, item.old))
+                new_ids.extend(self.store.insert_article(conn, item.doc, item.chunks, guild_id, item.sentences)[1])
         self.vectors.remove(old_ids)
-        self.vectors.add(new_ids, vectors)
+        if prepared:
+            self.vectors.add(new_ids, np.concatenate([item.vectors for item in prepared]))
 
     def remove(self, article_id: int, guild_id: int | None = None) -> Article:
         """Remove one article of the given scope.
@@ -191,7 +228,7 @@ class Library:
         Raises:
             ArticleNotFoundError: no such article in that scope.
         """
-        with self.lock:
+        with self._writing, self.lock:
             article = self.store.get_article(article_id)
             if article is None or (article.guild_id or None) != (guild_id or None):
                 raise ArticleNotFoundError(f"No article with id {article_id} in this library.")

@@ -224,8 +224,11 @@ class OnnxEmbedder:
 
         if len(batches) == 1:
             results = [run(batches[0])]
-        else:  # one batch per core at once
+        elif len(batches) <= cores:  # a question's few texts: threads kept ready, never behind an import
             results = list(self._workers(cores).map(run, batches))
+        else:  # an import's many batches, one per core at once, in threads of its own
+            with ThreadPoolExecutor(cores, thread_name_prefix="newsbot-embed") as pool:
+                results = list(pool.map(run, batches))
         out = np.empty((len(texts), results[0][0].shape[1]), dtype=np.float32)
         pooled: list[np.ndarray] = [np.zeros(0)] * len(texts) if spans is not None else []
         for batch, (vectors, rows) in zip(batches, results):
@@ -235,7 +238,7 @@ class OnnxEmbedder:
         return out, pooled
 
     def _workers(self, cores: int) -> ThreadPoolExecutor:
-        """Threads that run batches side by side, started once (a pool per call cost 0.3-0.8 ms)."""
+        """Threads that run a few batches side by side, started once (a pool per call cost 0.3-0.8 ms)."""
         with self._lock:
             if self._pool is None:
                 self._pool = ThreadPoolExecutor(cores, thread_name_prefix="newsbot-embed")

@@ -73,3 +73,10 @@ def test_grouping_smoke(seeded):
     need_eval_data("xquad")
     out = run("benchmarks/grouping.py", "--library", str(seeded), "--limit", "4")
     assert "pairs that may be grouped" in out and "only while the result can still be shown" in out
+
+
+def test_ask_while_importing_smoke(seeded):
+    need_eval_data("xquad")
+    need_eval_data("bbc-news", "bbc")
+    out = run("benchmarks/ask_while_importing.py", "--library", str(seeded), "--articles", "3", "--gap", "0")
+    assert "during the import" in out and "passages/s" in out

@@ -3,6 +3,7 @@
 import subprocess
 import sys
 import textwrap
+import threading
 
 from config.settings import PROJECT_ROOT
 from retrieval.library import Library
@@ -40,3 +41,40 @@ def test_reader_sees_another_process_add_and_remove_without_restart(tmp_path):
 
     run_writer(tmp_path, "remove", str(hits[0].article.id))
     assert all(h.article.url != "u-light" for h in searcher.ask("lighthouse keeper retired", options).hits)
+
+
+class GatedEncoder(HashEncoder):
+    """Embeds passages only once the test opens the gate (questions go straight through)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.embedding = threading.Event()
+        self.gate = threading.Event()
+
+    def encode_with_spans(self, texts, spans):
+        self.embedding.set()
+        assert self.gate.wait(10)
+        return super().encode_with_spans(texts, spans)
+
+
+def test_questions_are_answered_while_an_import_is_embedding(tmp_path):
+    encoder = GatedEncoder()
+    library = Library(tmp_path, encoder)
+    encoder.gate.set()
+    library.add_documents([doc("The river flooded the valley on Monday.", url="u-river")])
+    encoder.gate.clear()
+    writer = threading.Thread(target=library.add_documents,
+                              args=([doc("The lighthouse keeper retired after forty years.", url="u-light")],))
+    writer.start()
+    try:
+        assert encoder.embedding.wait(10)
+        answered = []
+        reader = threading.Thread(target=lambda: answered.append(
+            Searcher(library).ask("river flooded valley", SearchOptions(min_score=0.0))))
+        reader.start()
+        reader.join(5)
+        assert answered and answered[0].hits[0].article.url == "u-river"  # not held up by the import
+    finally:
+        encoder.gate.set()
+        writer.join(10)
+    assert library.store.count("articles") == 2 and library.vectors.count == 2
