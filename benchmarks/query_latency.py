@@ -1,6 +1,6 @@
 """Query latency, in-process: question in, ranked cited results out (and rendered to JSON).
 
-Prints p50/p95 of the whole and the share of each step (embed, search, rank, highlight and
+Prints p50/p95 of the whole and the share of each step (embed, search, fuse, rank, highlight and
 grouping, format) for each library and backend, each library built with its backend (the vectors of one
 backend are not mixed with the other's), e.g. XQuAD with the BBC set:
 
@@ -28,7 +28,7 @@ from retrieval.library import Library  # noqa: E402
 from retrieval.search import SearchOptions, Searcher  # noqa: E402
 
 QUESTIONS = PROJECT_ROOT.parent / "shared" / "eval" / "xquad" / "questions.jsonl"
-STEPS = ("embed", "search", "rank", "highlight", "format")
+STEPS = ("embed", "search", "fuse", "rank", "highlight", "format")
 
 
 def measure(searcher: Searcher, questions: list[str]) -> dict[str, list[float]]:

@@ -149,11 +149,14 @@ class Searcher:
         keyword = self._keyword_soon(question, options, scopes)
         query = None if options.mode == "keyword" else self.library.encoder.encode([question])[0]
         clock.lap("embed")
-        ranked, dense = self._candidates(query, keyword.result(), options)
+        found = keyword.result()
+        dense, scores = self._dense(query, found, options)
         clock.lap("search")
+        ranked = self._fuse(dense, scores, found, options)
+        clock.lap("fuse")
         kept, rows = self._keep(ranked, scopes, options)
         clock.lap("rank")
-        hits = self._hits(question, query, kept, rows, dense, options)[:options.k]
+        hits = self._hits(question, query, kept, rows, scores, options)[:options.k]
         terms = content_terms(question)
         sure = confidence([h.dense for h in hits], [lexical_overlap(terms, h.text) for h in hits])
         answered = bool(hits) and (query is None or is_answered(sure, options.min_score))
@@ -199,22 +202,25 @@ class Searcher:
         pool = CANDIDATES + options.k * 10
         return max(pool, FILTERED_CANDIDATES) if options.filters.active else pool
 
-    def _candidates(self, query: np.ndarray | None, keyword: list[tuple[int, float]],
-                    options: SearchOptions) -> tuple[list[tuple[int, float]], dict[int, float]]:
-        """Fused (passage id, score) candidates and the dense score of each."""
-        dense: list[tuple[int, float]] = []
-        scores: dict[int, float] = {}
-        if query is not None:
-            dense, scores = self.library.dense_search(query, self._pool_size(options), [pid for pid, _ in keyword])
-            scores.update(dense)
+    def _dense(self, query: np.ndarray | None, keyword: list[tuple[int, float]], options: SearchOptions
+               ) -> tuple[list[tuple[int, float]], dict[int, float]]:
+        """The nearest passages, and the dense score of every candidate (keyword ones included)."""
+        if query is None:
+            return [], {}
+        dense, scores = self.library.dense_search(query, self._pool_size(options), [pid for pid, _ in keyword])
+        scores.update(dense)
+        return dense, scores
+
+    @staticmethod
+    def _fuse(dense: list[tuple[int, float]], scores: dict[int, float], keyword: list[tuple[int, float]],
+              options: SearchOptions) -> list[tuple[int, float]]:
+        """(passage id, score) candidates, best first, as the mode combines the two sides."""
         if options.mode == "dense":
-            ranked = dense
-        elif options.mode == "keyword":
+            return dense
+        if options.mode == "keyword":
             top = keyword[0][1] if keyword else 1.0
-            ranked = [(pid, score / top) for pid, score in keyword]
-        else:
-            ranked = convex(scores, keyword, options.dense_weight)
-        return ranked, scores
+            return [(pid, score / top) for pid, score in keyword]
+        return convex(scores, keyword, options.dense_weight)
 
     def _embed_alone(self, texts: list[str]) -> np.ndarray:
         """Sentences embedded on their own (for grouping), the latest few thousand remembered."""
