@@ -2,17 +2,21 @@
 
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
 
 import pytest
 
 from config.settings import PROJECT_ROOT
 from tests.conftest import MODEL_CACHE, need_eval_data
 
+HOME = Path(tempfile.gettempdir()) / "newsbot-bench-home"  # tools may write caches under HOME
+
 
 def run(*args: str) -> str:
     result = subprocess.run([sys.executable, *args], cwd=PROJECT_ROOT, capture_output=True, text=True,
                             timeout=600, env={"NEWSBOT_MODEL_CACHE_DIR": MODEL_CACHE, "PATH": "/usr/bin:/bin",
-                                              "HOME": str(PROJECT_ROOT)})
+                                              "HOME": str(HOME)})
     assert result.returncode == 0, result.stderr[-2000:]
     return result.stdout
 
