@@ -31,24 +31,9 @@ from bot.service import NewsService  # noqa: E402
 from config.settings import DISCORD_API, PROJECT_ROOT, load_settings  # noqa: E402
 from retrieval.ingest import ensure_seeded  # noqa: E402
 from retrieval.library import Library  # noqa: E402
-from tests.bot.fake_discord import GUILD_ID, HEARTBEAT_MS, FakeDiscord  # noqa: E402
+from tests.bot.fake_discord import GUILD_ID, HEARTBEAT_MS, FakeDiscord, StallMonitor  # noqa: E402
 
 QUESTIONS = PROJECT_ROOT.parent / "shared" / "eval" / "xquad" / "questions.jsonl"
-
-
-class StallMonitor:
-    """How late the event loop wakes a 10 ms sleeper, at worst."""
-
-    def __init__(self) -> None:
-        self.largest = 0.0
-        self.task = asyncio.create_task(self._watch())
-
-    async def _watch(self) -> None:
-        loop = asyncio.get_running_loop()
-        while True:
-            before = loop.time()
-            await asyncio.sleep(0.01)
-            self.largest = max(self.largest, loop.time() - before - 0.01)
 
 
 async def run(library: Library, data_dir: Path, questions: list[str], on_loop: bool) -> dict:

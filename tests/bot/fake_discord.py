@@ -1,7 +1,8 @@
 """A small fake Discord (REST and gateway) on 127.0.0.1, for end-to-end tests of the real client.
 
 It answers the calls discord.py makes to log in, connect, sync commands and answer
-interactions, and records what the bot sent and when its heartbeats arrived.
+interactions, and records what the bot sent and when its heartbeats arrived. ``StallMonitor``
+measures the event loop's longest stall (used by the tests and by ``benchmarks/load.py``).
 """
 
 from __future__ import annotations
@@ -21,6 +22,21 @@ CHANNEL_ID = "900000000000000003"
 USER_ID = "900000000000000004"
 HEARTBEAT_MS = 1000
 ALL_PERMISSIONS = str((1 << 50) - 1)
+
+
+class StallMonitor:
+    """Measures how late the event loop wakes a 10 ms sleeper: the longest stall of the loop."""
+
+    def __init__(self) -> None:
+        self.largest = 0.0
+        self.task = asyncio.create_task(self._watch())
+
+    async def _watch(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            before = loop.time()
+            await asyncio.sleep(0.01)
+            self.largest = max(self.largest, loop.time() - before - 0.01)
 
 
 def reply_json(data: Any, status: int = 200) -> web.Response:

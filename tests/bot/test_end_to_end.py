@@ -13,7 +13,7 @@ from bot.service import NewsService
 from config.settings import DISCORD_API, Settings
 from retrieval.ingest import ensure_seeded
 from retrieval.library import Library
-from tests.bot.fake_discord import GUILD_ID, HEARTBEAT_MS, FakeDiscord
+from tests.bot.fake_discord import GUILD_ID, HEARTBEAT_MS, FakeDiscord, StallMonitor
 from tests.conftest import SEEDS_DIR
 
 
@@ -40,21 +40,6 @@ async def wait_for(condition, timeout=30.0):
         if time.monotonic() > deadline:
             raise TimeoutError("condition not met")
         await asyncio.sleep(0.05)
-
-
-class StallMonitor:
-    """Measures how late the event loop wakes a 10 ms sleeper: the longest stall of the loop."""
-
-    def __init__(self) -> None:
-        self.largest = 0.0
-        self.task = asyncio.create_task(self._watch())
-
-    async def _watch(self) -> None:
-        loop = asyncio.get_running_loop()
-        while True:
-            before = loop.time()
-            await asyncio.sleep(0.01)
-            self.largest = max(self.largest, loop.time() - before - 0.01)
 
 
 @contextlib.asynccontextmanager
