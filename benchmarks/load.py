@@ -26,7 +26,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.client import NewsBot  # noqa: E402
-from bot.runner import point_at_api  # noqa: E402
+from bot.runner import point_at_api, settle_heap  # noqa: E402
 from bot.service import NewsService  # noqa: E402
 from config.settings import DISCORD_API, PROJECT_ROOT, load_settings  # noqa: E402
 from retrieval.ingest import ensure_seeded  # noqa: E402
@@ -57,6 +57,7 @@ async def run(library: Library, data_dir: Path, questions: list[str], on_loop: b
             await fake.slash("ask", question="warm up")
             while not fake.followups:
                 await asyncio.sleep(0.01)
+            settle_heap()  # as serve() does once warm
             rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
             monitor, beats = StallMonitor(), len(fake.heartbeats)
             started = time.perf_counter()

@@ -47,6 +47,25 @@ def _similar(a: np.ndarray | None, b: np.ndarray | None, threshold: float) -> bo
     return a is not None and b is not None and float(a @ b) >= threshold
 
 
+class _Cosines:
+    """The pairwise cosines of a few vectors, some unknown (None), in one matrix product."""
+
+    def __init__(self, vectors: Sequence[np.ndarray | None]) -> None:
+        known = [i for i, v in enumerate(vectors) if v is not None]
+        self._row = {i: n for n, i in enumerate(known)}
+        stacked = np.stack([vectors[i] for i in known]) if known else np.zeros((0, 0), np.float32)
+        self._matrix = (stacked @ stacked.T).tolist()
+
+    def known(self, index: int) -> bool:
+        """The vector of ``index`` is known."""
+        return index in self._row
+
+    def similar(self, a: int, b: int, threshold: float) -> bool:
+        """Both vectors known and their cosine at least ``threshold``."""
+        row, col = self._row.get(a), self._row.get(b)
+        return row is not None and col is not None and self._matrix[row][col] >= threshold
+
+
 def _may_join(hit: Hit, group: list[Hit]) -> bool:
     """Different article, and no publisher twice in a group (a publisher's follow-ups stay apart)."""
     return all(hit.article.id != other.article.id
@@ -79,6 +98,7 @@ def group_same_story(hits: list[Hit], sentences: Sequence[np.ndarray | None],
     """
     passages = passages if passages is not None else [None] * len(hits)
     verdicts = Verdicts(hits, sentences, passages, embed)
+    copies = _Cosines(passages)
     groups: list[list[int]] = []
     for index in range(len(hits)):
         settle = shown is None or len(groups) < shown
@@ -86,7 +106,7 @@ def group_same_story(hits: list[Hit], sentences: Sequence[np.ndarray | None],
             lead = group[0]
             if not _may_join(hits[index], [hits[i] for i in group]):
                 continue
-            if _similar(passages[lead], passages[index], SAME_PASSAGE) or verdicts.same(lead, index, settle):
+            if copies.similar(lead, index, SAME_PASSAGE) or verdicts.same(lead, index, settle):
                 group.append(index)
                 break
         else:
@@ -102,20 +122,21 @@ class Verdicts:
         """Judge pairs of ``hits`` (arguments as for :func:`group_same_story`)."""
         self.hits = hits
         self.sentences = sentences
-        self.plain = [_without_context(s, p) for s, p in zip(sentences, passages)]
+        self._sentences = _Cosines(sentences)
+        self._plain = _Cosines([_without_context(s, p) for s, p in zip(sentences, passages)])
         self.embed = embed
         self.alone: dict[int, np.ndarray] = {}
 
     def cheap(self, a: int, b: int) -> bool | None:
         """The verdict without a model run; None when the pair is in doubt."""
-        sentences, plain = self.sentences, self.plain
+        sentences, plain = self._sentences, self._plain
         if self.embed is None:
-            return _similar(sentences[a], sentences[b], SAME_SENTENCE)
-        if not _similar(sentences[a], sentences[b], PRESELECT):
+            return sentences.similar(a, b, SAME_SENTENCE)
+        if not sentences.similar(a, b, PRESELECT):
             return False
-        if plain[a] is not None and plain[b] is not None:  # without a passage vector: no shortcut
-            if not _similar(plain[a], plain[b], PRESELECT) or _similar(plain[a], plain[b], SURE_SAME):
-                return _similar(plain[a], plain[b], SURE_SAME)
+        if plain.known(a) and plain.known(b):  # without a passage vector: no shortcut
+            if not plain.similar(a, b, PRESELECT) or plain.similar(a, b, SURE_SAME):
+                return plain.similar(a, b, SURE_SAME)
         return None
 
     def same(self, a: int, b: int, settle: bool = True) -> bool:

@@ -36,12 +36,15 @@ def score_sentences(question: str, query: np.ndarray | None, candidates: list[st
     Returns:
         One score per candidate, higher is better.
     """
-    terms = content_terms(question)
+    plain = query is None or sentence_vectors is None or len(candidates) == 0
+    cosine = None if plain else sentence_vectors @ query.reshape(-1)
+    return _scores(content_terms(question), candidates, cosine).tolist()
+
+
+def _scores(terms: frozenset[str], candidates: list[str], cosine: np.ndarray | None) -> np.ndarray:
+    """Cosine (when known) plus :data:`LEXICAL_WEIGHT` times the share of question terms."""
     lexical = np.array([lexical_overlap(terms, s) for s in candidates], dtype=np.float32)
-    if query is None or sentence_vectors is None or len(candidates) == 0:
-        return lexical.tolist()
-    cosine = sentence_vectors @ query.reshape(-1)
-    return (cosine + LEXICAL_WEIGHT * lexical).tolist()
+    return lexical if cosine is None else cosine + LEXICAL_WEIGHT * lexical
 
 
 def highlights(question: str, query: np.ndarray | None, passages: list[str], encoder: Encoder | None,
@@ -62,15 +65,32 @@ def highlights(question: str, query: np.ndarray | None, passages: list[str], enc
     stored = stored or [None] * len(passages)
     if query is not None and encoder is not None:
         stored = _fill_missing(passages, stored, encoder)
+    cosines = _cosines(query, stored)
+    terms = content_terms(question)
     best = []
-    for text, item in zip(passages, stored):
-        if item is None or query is None:
-            candidates, vectors = sentences(text) or [text], None
-        else:
-            candidates, vectors = item.sentences(text), item.vectors
-        index = int(np.argmax(score_sentences(question, query, candidates, vectors)))
-        best.append((candidates[index], None if vectors is None else vectors[index]))
+    for text, item, cosine in zip(passages, stored, cosines):
+        candidates = (sentences(text) or [text]) if cosine is None else item.sentences(text)
+        index = int(np.argmax(_scores(terms, candidates, cosine)))
+        best.append((candidates[index], None if cosine is None else item.vectors[index]))
     return best
+
+
+def _cosines(query: np.ndarray | None, stored: list[SentenceVectors | None]) -> list[np.ndarray | None]:
+    """Each passage's sentence cosines to the query (None without vectors), in one product."""
+    if query is None:
+        return [None] * len(stored)
+    known = [item.vectors for item in stored if item is not None]
+    if not known:
+        return [None] * len(stored)
+    flat = np.concatenate(known) @ query.reshape(-1)
+    out, start = [], 0
+    for item in stored:
+        if item is None:
+            out.append(None)
+        else:
+            out.append(flat[start:start + len(item.vectors)])
+            start += len(item.vectors)
+    return out
 
 
 def _fill_missing(passages: list[str], stored: list[SentenceVectors | None],

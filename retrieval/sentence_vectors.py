@@ -107,7 +107,21 @@ def pack(item: SentenceVectors) -> tuple[bytes, bytes, bytes]:
 
 def unpack(spans: bytes, vectors: bytes, scales: bytes) -> SentenceVectors:
     """The inverse of :func:`pack` (vectors normalised again)."""
-    pairs = np.frombuffer(spans, dtype=np.int32).reshape(-1, 2)
-    factors = np.frombuffer(scales, dtype=np.float32)
-    rows = np.frombuffer(vectors, dtype=np.int8).reshape(len(factors), -1).astype(np.float32)
-    return SentenceVectors([(int(s), int(e)) for s, e in pairs], normalise(rows * factors[:, None]))
+    return unpack_many([(0, spans, vectors, scales)])[0]
+
+
+def unpack_many(rows: Sequence[tuple[int, bytes, bytes, bytes]]) -> dict[int, SentenceVectors]:
+    """Several passages' packed sentence vectors, by passage id, decoded in one go.
+
+    Args:
+        rows: (passage id, spans, vectors, scales) as :func:`pack` wrote them.
+    """
+    if not rows:
+        return {}
+    pairs = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.int32).reshape(-1, 2).tolist()
+    factors = np.frombuffer(b"".join(r[3] for r in rows), dtype=np.float32)
+    quantised = np.frombuffer(b"".join(r[2] for r in rows), dtype=np.int8).reshape(len(factors), -1)
+    vectors = normalise(quantised.astype(np.float32) * factors[:, None])
+    bounds = np.cumsum([0, *(len(r[3]) // 4 for r in rows)]).tolist()
+    return {r[0]: SentenceVectors([(s, e) for s, e in pairs[a:b]], vectors[a:b])
+            for r, a, b in zip(rows, bounds, bounds[1:])}

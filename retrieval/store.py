@@ -19,8 +19,10 @@ from pathlib import Path
 from retrieval.dates import parse_date
 from retrieval.errors import BadInputError, StoreError
 from retrieval.models import Article, Chunk, Document
-from retrieval.sentence_vectors import SentenceVectors, pack, unpack
+from retrieval.sentence_vectors import SentenceVectors, pack, unpack_many
 from retrieval.keyword import KeywordSearch, others_exist
+from retrieval.term_index import TERMS_FILE, TOKENIZE
+from retrieval.term_sync import TermIndex
 
 logger = logging.getLogger(__name__)
 
@@ -60,9 +62,9 @@ CREATE TABLE IF NOT EXISTS sentence_vectors (
     scales BLOB NOT NULL
 );
 CREATE VIRTUAL TABLE IF NOT EXISTS passages_fts USING fts5 (
-    title, text, tokenize = 'porter unicode61 remove_diacritics 2'
+    title, text, tokenize = '{tokenize}'
 );
-"""
+""".format(tokenize=TOKENIZE)
 CACHE_KIB = 64 * 1024  # SQLite page cache per connection (grows only as pages are read)
 MMAP_BYTES = 1 << 30  # the first GiB of the database is read through a memory map
 _ARTICLE_COLUMNS = "a.id, a.title, a.source, a.author, a.date, a.url, a.path, a.guild_id"
@@ -149,7 +151,8 @@ class Store:
         self._conn.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
         self._conn.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
         self._conn.executescript(SCHEMA)
-        self._keyword = KeywordSearch(self._conn)
+        self.terms = TermIndex(path, path.parent / TERMS_FILE)
+        self._keyword = KeywordSearch(self._conn, terms=self.terms)
 
     @property
     def connection(self) -> sqlite3.Connection:
@@ -260,7 +263,7 @@ class Store:
             f"SELECT passage_id, spans, vectors, scales FROM sentence_vectors"
             f" WHERE passage_id IN ({','.join('?' * len(ids))})", ids,
         ).fetchall() if ids else []
-        return {r[0]: unpack(r[1], r[2], r[3]) for r in rows}
+        return unpack_many(rows)
 
     def count_sentence_vectors(self) -> int:
         """Passages that have sentence vectors."""
@@ -353,10 +356,12 @@ class Store:
             (passage id, score) pairs, best first; scores are positive, higher is better.
         """
         scopes = list(guild_ids)
-        query = self._keyword.query(question, self.generation())
+        generation = self.generation()
+        query = self._keyword.query(question, generation)
         where, params = filters.sql(scopes)
         whole = not filters.active and not others_exist(self._conn, scopes)
-        return self._keyword.search(query, limit, where, params, whole)
+        return self._keyword.search(query, limit, scopes, where, params, generation,
+                                    filtered=filters.active, whole_library=whole)
 
 
 def article_from_row(row: sqlite3.Row) -> Article:

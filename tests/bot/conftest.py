@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import gc
+
 import discord
 import pytest
 
 from bot.client import NewsBot
+from bot.runner import settle_heap
 from bot.service import NewsService
 from config.settings import Settings
 from retrieval.ingest import ensure_seeded
@@ -58,3 +61,12 @@ def admin(env, guild):
 @pytest.fixture
 def member(env, guild):
     return guild.add_member(env.create_user("reader"))
+
+
+@pytest.fixture
+def settled_heap():
+    """The heap as ``serve`` leaves it before connecting (:func:`bot.runner.settle_heap`), for
+    tests that measure event-loop stalls; thawed afterwards for the other tests."""
+    settle_heap()
+    yield
+    gc.unfreeze()

@@ -61,7 +61,7 @@ async def connected_bot(fake, library, tmp_path, **overrides):
         point_at_api(DISCORD_API)
 
 
-async def test_login_sync_ask_and_heartbeat_under_load(fake, e2e_library, tmp_path):
+async def test_login_sync_ask_and_heartbeat_under_load(fake, e2e_library, tmp_path, settled_heap):
     async with connected_bot(fake, e2e_library, tmp_path):
         assert any(method == "PUT" and path.endswith(f"/guilds/{GUILD_ID}/commands")
                    for method, path, _ in fake.requests)

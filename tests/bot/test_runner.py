@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from bot.runner import point_at_api, run_bot
+from bot.runner import point_at_api, run_bot, settle_heap
 from config.settings import DISCORD_API, Settings
 from tests.bot.fake_discord import FakeDiscord
 from tests.conftest import SEEDS_DIR
@@ -47,3 +47,16 @@ def test_rejected_token_is_one_line_and_never_shown(tmp_path, capsys, caplog, fa
     everything = captured.out + captured.err + caplog.text + repr(settings) + str(settings.model_dump())
     assert SECRET not in everything
     assert any(path == "/users/@me" for _, path, _ in fake_in_thread.requests)
+
+
+def test_settle_heap_takes_what_is_loaded_out_of_collections():
+    import gc
+
+    try:
+        settle_heap()
+        frozen = gc.get_freeze_count()
+        assert frozen > 10_000  # the test process: pytest, numpy, discord.py...
+        gc.collect()
+        assert gc.get_freeze_count() == frozen  # a full collection leaves them be
+    finally:
+        gc.unfreeze()

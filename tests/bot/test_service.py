@@ -42,7 +42,7 @@ def service(tmp_path):
     library.close()
 
 
-async def test_flood_of_500_questions_is_answered_or_refused_and_the_loop_stays_free(service):
+async def test_flood_of_500_questions_is_answered_or_refused_and_the_loop_stays_free(service, settled_heap):
     stalls = []
 
     async def watch():

@@ -1,4 +1,4 @@
-from retrieval.keyword import KeywordSearch, others_exist
+from retrieval.keyword import KeywordQuery, KeywordSearch, others_exist
 from retrieval.models import Chunk
 from retrieval.store import Store
 from tests.helpers import doc
@@ -17,26 +17,27 @@ def test_common_words_are_dropped_rarest_first_within_the_budget(tmp_path):
     store = Store(tmp_path / "db.sqlite3")
     fill(store, [f"the government said on day {n}" for n in range(30)] + ["the zebra escaped"])
     search = KeywordSearch(store.connection, budget=10)
-    assert search.query("What did the government do with the zebra?", 0) == '"zebra"'
-    assert search.matches("government", 0) == 11  # counted up to the budget, then stops
+    assert search.query("What did the government do with the zebra?", 0).fts() == '"zebra"'
+    assert search.matches(KeywordQuery(("government",)), 0) == 11  # counted up to the budget, then stops
     roomy = KeywordSearch(store.connection, budget=100)
-    assert roomy.query("government zebra", 0) == '"zebra" OR "government"'
+    assert roomy.query("government zebra", 0).fts() == '"zebra" OR "government"'
 
 
 def test_a_single_common_word_is_kept_even_over_budget(tmp_path):
     store = Store(tmp_path / "db.sqlite3")
     fill(store, [f"government report {n}" for n in range(20)])
-    assert KeywordSearch(store.connection, budget=5).query("What about the government?", 0) == '"government"'
+    assert KeywordSearch(store.connection, budget=5).query("What about the government?", 0).fts() == '"government"'
 
 
 def test_word_counts_are_recounted_after_the_library_changes(tmp_path):
     store = Store(tmp_path / "db.sqlite3")
     fill(store, ["river"])
     search = KeywordSearch(store.connection)
-    assert search.matches("river", generation=1) == 1
+    river = KeywordQuery(("river",))
+    assert search.matches(river, generation=1) == 1
     fill(store, ["river again"], guild_id=5)
-    assert search.matches("river", generation=1) == 1  # cached within a generation
-    assert search.matches("river", generation=2) == 2
+    assert search.matches(river, generation=1) == 1  # cached within a generation
+    assert search.matches(river, generation=2) == 2
 
 
 def test_others_exist_sees_articles_outside_the_scopes(tmp_path):
@@ -60,6 +61,6 @@ def test_when_every_word_is_common_the_rarest_are_and_ed(tmp_path):
     store = Store(tmp_path / "db.sqlite3")
     fill(store, [f"government report {n}" for n in range(20)] + [f"government budget {n}" for n in range(30)])
     query = KeywordSearch(store.connection, budget=10).query("government report", 0)
-    assert sorted(query.split(" AND ")) == ['"government"', '"report"']  # both over the cap: a tie
+    assert query.every and sorted(query.words) == ["government", "report"]  # both over the cap: a tie
     assert len(store.connection.execute("SELECT rowid FROM passages_fts WHERE passages_fts MATCH ?",
-                                         (query,)).fetchall()) == 20
+                                         (query.fts(),)).fetchall()) == 20

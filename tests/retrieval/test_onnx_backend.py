@@ -64,3 +64,11 @@ def test_in_context_sentence_vectors_agree_across_backends_and_find_the_sentence
     assert (onnx_sentences[0].vectors * torch_sentences[0].vectors).sum(axis=1).min() > 0.95
     question = real_encoder.encode(["When did the port workers go back?"])[0]
     assert int(np.argmax(onnx_sentences[0].vectors @ question)) == 3
+
+
+def test_a_single_question_takes_the_short_path_to_the_same_vector(real_encoder):
+    one = real_encoder.encode([PARAPHRASES[0]])
+    _, pooled = real_encoder.encode_with_spans([PARAPHRASES[0], PARAPHRASES[0]], None)
+    pair = real_encoder.encode([PARAPHRASES[0], PARAPHRASES[0]])
+    assert one.shape == (1, 384) and one.dtype == np.float32 and pooled == []
+    assert np.allclose(one[0], pair[0], atol=1e-6)

@@ -167,3 +167,14 @@ def test_results_beyond_the_first_rows_read_are_found_when_one_article_fills_the
     assert passages > 20  # more than the first rows read, nearly all of one article
     answer = Searcher(library).ask("harbour strike ships", SearchOptions(k=5, max_per_article=2, min_score=0.0))
     assert sorted(h.article.url for h in answer.hits) == ["u-dover", "u-strike", "u-strike"]
+
+
+def test_rows_read_beside_the_embedding_are_not_read_again(searcher, monkeypatch):
+    asked: list[int] = []
+    read = searcher.library.store.passages
+    monkeypatch.setattr(searcher.library.store, "passages",
+                        lambda ids, *rest: asked.extend(ids) or read(ids, *rest))
+    answer = searcher.ask("Which village did rescue boats reach?", SearchOptions(min_score=0.0))
+    assert answer.hits and answer.hits[0].article.title == "Valley flood"
+    assert len(asked) == len(set(asked))  # every row read once
+    assert answer.hits[0].passage_id in asked[:16]  # among the keyword side's early reads

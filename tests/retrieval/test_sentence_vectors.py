@@ -1,6 +1,7 @@
 import numpy as np
 
-from retrieval.sentence_vectors import SentenceVectors, embed_passages, pack, pool_spans, sentence_spans, unpack
+from retrieval.sentence_vectors import (SentenceVectors, embed_passages, pack, pool_spans, sentence_spans, unpack,
+                                        unpack_many)
 from tests.helpers import HashEncoder
 
 PASSAGE = "The river flooded the town. Rescue boats arrived at noon. Nobody was hurt."
@@ -57,3 +58,16 @@ def test_embed_passages_without_span_support_embeds_sentences_alone():
     vectors, sentences = embed_passages(Plain(), [PASSAGE, "One line"], [PASSAGE, "One line"])
     assert vectors.shape[0] == 2 and [len(s.spans) for s in sentences] == [3, 1]
     assert np.allclose(sentences[1].vectors[0], HashEncoder().encode(["One line"])[0])
+
+
+def test_unpack_many_decodes_each_passage_of_a_batch():
+    rng = np.random.default_rng(3)
+    items = {pid: SentenceVectors([(i, i + 1) for i in range(n)], rng.normal(size=(n, 8)).astype(np.float32))
+             for pid, n in ((7, 1), (3, 4), (12, 2))}
+    for item in items.values():
+        item.vectors /= np.linalg.norm(item.vectors, axis=1, keepdims=True)
+    back = unpack_many([(pid, *pack(item)) for pid, item in items.items()])
+    assert set(back) == set(items)
+    for pid, item in items.items():
+        assert back[pid].spans == item.spans
+        assert np.allclose(back[pid].vectors, item.vectors, atol=0.01)

@@ -123,3 +123,25 @@ def test_scores_follow_changes_to_the_exact_index(tmp_path):
     assert [i for i, _ in hits] == [1, 3] and list(others) == [3]
     assert abs(others[3] - 0.7071) < 1e-3
     assert abs(float(index.vectors_for([3])[3] @ unit(1, 1, 0)) - 1.0) < 1e-5
+
+
+def test_exact_search_over_the_half_precision_copy_matches_a_float_scan(tmp_path):
+    index = VectorIndex(tmp_path, "m", 16)
+    vectors = random_unit(3000)
+    index.add(list(range(1, 3001)), vectors)
+    for query in random_unit(20, seed=1):
+        hits = index.search(query, 50)
+        exact = vectors @ query
+        best = np.argsort(-exact, kind="stable")[:50]
+        assert [pid for pid, _ in hits] == (best + 1).tolist()
+        assert np.allclose([s for _, s in hits], exact[best], atol=1e-6)  # scores from the float vectors
+
+
+def test_half_precision_copy_follows_changes(tmp_path):
+    index = VectorIndex(tmp_path, "m", 3)
+    index.add([1, 2], np.stack([unit(1, 0, 0), unit(0, 1, 0)]))
+    assert index.search(unit(1, 1, 0), 1)[0][0] in (1, 2)
+    index.add([3], unit(1, 1, 0).reshape(1, -1))
+    assert index.search(unit(1, 1, 0), 1)[0][0] == 3
+    index.remove([3, 1])
+    assert [pid for pid, _ in index.search(unit(1, 1, 0), 3)] == [2]
