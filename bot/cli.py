@@ -131,9 +131,11 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
                             mode=args.mode, filters=make_filters(args.source, args.since, args.until))
     questions = sys.stdin if args.question == "-" else [args.question]
     status = 0
-    with open_library(settings) as (_, searcher):
+    with open_library(settings) as (library, searcher):
+        if args.question != "-":  # one question: FTS5 answers it, the keyword postings stay unloaded
+            library.store.terms.background = False
         if args.mode != "keyword":
-            searcher.warm()
+            searcher.warm(keyword_postings=args.question == "-")
         for raw in questions:
             if args.question == "-" and not raw.strip():
                 continue

@@ -239,9 +239,11 @@ class Library:
             return article
 
     def save(self) -> None:
-        """Write the vector index to disk."""
+        """Write the vector index to disk, and bring the keyword postings in step (saved when
+        much has changed), so the next process to open the library reads them from a file."""
         with self.lock:
             self.vectors.save()
+        self.store.terms.catch_up()
 
     # --- reading --------------------------------------------------------------------------
     def articles(self, guild_ids: Iterable[int | None] = (None,), **kwargs) -> list[Article]:

@@ -138,11 +138,16 @@ class Searcher:
         self._alone: OrderedDict[str, np.ndarray] = OrderedDict()
         self._alone_lock = threading.Lock()
 
-    def warm(self) -> None:
-        """Load the embedding model and bring the keyword postings in step now, rather than on
-        the first questions."""
+    def warm(self, keyword_postings: bool = True) -> None:
+        """Load the embedding model now rather than on the first question.
+
+        Args:
+            keyword_postings: also bring the keyword postings in step (for a process that will
+                answer many questions; for one, FTS5 answers and they are never loaded).
+        """
         self.library.encoder.encode(["warm up"])
-        self.library.store.terms.catch_up()
+        if keyword_postings:
+            self.library.store.terms.catch_up()
 
     def ask(self, question: str, options: SearchOptions | None = None,
             guild_ids: Iterable[int | None] = (None,)) -> Answer:
@@ -227,15 +232,18 @@ class Searcher:
 
     def _read_early(self, best: list[tuple[int, float]], options: SearchOptions, scopes: list[int | None]
                     ) -> _Early:
-        """The rows and sentence vectors of the best keyword candidates (their sentences' words
-        cut into terms for the highlighter), read while the other core embeds the question."""
+        """The rows and sentence vectors of the best keyword candidates, read while the other
+        core embeds the question; the words of their texts and sentences are cut into terms
+        meanwhile too (cached for the confidence and the highlighter)."""
         early = _Early(checked={pid for pid, _ in best})
         early.rows = self.library.store.passages([pid for pid, _ in best], scopes, options.filters)
+        for row in early.rows.values():
+            content_terms(row["text"])
         if options.highlight and options.mode != "keyword":
             early.sentences = self.library.sentence_vectors(list(early.rows))
             for pid, item in early.sentences.items():
                 for sentence in item.sentences(early.rows[pid]["text"]):
-                    content_terms(sentence)  # cached for the highlighter
+                    content_terms(sentence)
         return early
 
     @staticmethod

@@ -40,16 +40,19 @@ class TermIndex:
         self.file = file
         self.limit = limit
         self._scorer: Scorer | None = None
+        self._too_large = -1  # the generation at which the library was found over the limit
         self._catching_up = threading.Lock()
         self._thread: threading.Thread | None = None
         self._unsaved = 0
+        self.background = True  # catch up behind the questions (False: a one-question process)
 
     def scorer(self, generation: int) -> Scorer | None:
         """The scorer if the postings are at ``generation`` (else None, and a catch-up starts)."""
         scorer = self._scorer
         if scorer is not None and scorer.postings.generation == generation:
             return scorer
-        self.catch_up_soon()
+        if self.background and generation != self._too_large:
+            self.catch_up_soon()
         return None
 
     def catch_up_soon(self) -> None:
@@ -82,10 +85,10 @@ class TermIndex:
                     return True
                 if old.generation > generation:  # a file from a database restored since
                     old = Postings.empty()
-                ids = np.array([r[0] for r in conn.execute("SELECT id FROM passages_fts_docsize")], dtype=np.int64)
-                if len(ids) > self.limit:
-                    self._scorer = None
+                if conn.execute("SELECT count(*) FROM passages_fts_docsize").fetchone()[0] > self.limit:
+                    self._scorer, self._too_large = None, generation
                     return False
+                ids = np.array([r[0] for r in conn.execute("SELECT id FROM passages_fts_docsize")], dtype=np.int64)
                 gone = np.setdiff1d(old.ids, ids)
                 new = _rows(conn, np.setdiff1d(ids, old.ids).tolist())
             finally:

@@ -136,6 +136,7 @@ def test_a_library_over_the_limit_keeps_fts5_alone(tmp_path):
     store.terms.limit = 3
     assert not store.terms.catch_up()
     assert store.terms.scorer(store.generation()) is None
+    assert store.terms._thread is None  # not tried again for every question
     assert [pid for pid, _ in store.keyword_search("zebra", 5, [None])]  # FTS5 answers
 
 
@@ -162,3 +163,11 @@ def test_a_row_without_words_is_held_and_not_read_again(tmp_path):
     postings = store.terms.scorer(store.generation()).postings
     assert len(postings.ids) == 3 and sorted(postings.lengths.tolist())[0] == 0.0
     same(*both(store, KeywordQuery(("strike",))))
+
+
+def test_a_one_question_process_leaves_the_postings_unloaded(tmp_path):
+    store = Store(tmp_path / "db.sqlite3")
+    fill(store, TEXTS)
+    store.terms.background = False
+    assert store.keyword_search("zebra", 5, [None])  # FTS5 answers
+    assert store.terms._thread is None and store.terms.scorer(store.generation()) is None
