@@ -51,6 +51,7 @@ async def run(library: Library, data_dir: Path, questions: list[str], on_loop: b
     bot = NewsBot(settings, service)
     try:
         async with bot:
+            await asyncio.to_thread(service.searcher.warm)  # as serve() does before connecting
             await bot.login("fake-token")
             runner = asyncio.create_task(bot.connect(reconnect=False))
             await asyncio.wait_for(bot.wait_until_ready(), 30)

@@ -24,7 +24,6 @@ import sqlite3
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 

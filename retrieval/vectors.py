@@ -87,6 +87,14 @@ def build_ivf(vectors: np.ndarray, ids: np.ndarray, plan: IndexPlan) -> faiss.In
     return index
 
 
+def _half_copy(vectors: np.ndarray) -> faiss.Index:
+    """A half-precision inner-product index holding ``vectors`` (row numbers as labels)."""
+    half = faiss.IndexScalarQuantizer(vectors.shape[1], faiss.ScalarQuantizer.QT_fp16, faiss.METRIC_INNER_PRODUCT)
+    half.train(vectors[:1])  # nothing to learn for half precision
+    half.add(vectors)
+    return half
+
+
 class _FlatView:
     """An exact index's vectors (a view of FAISS's own memory: valid until the index changes,
     which happens only under the library's lock) and the passage id of each row."""
@@ -97,23 +105,27 @@ class _FlatView:
         self._order = np.argsort(ids, kind="stable")
         self._sorted = ids[self._order]
         self._half: faiss.Index | None = None
+        self._searches = 0
 
     def nearest(self, query: np.ndarray, k: int) -> list[tuple[int, float]]:
         """The ``k`` passages nearest to ``query``, exactly scored, best first.
 
-        The scan reads a half-precision copy (half the bytes: the scan waits on memory more
-        than on arithmetic), and the best ``k`` + :data:`RESCORE_MARGIN` rows are scored again
-        from the float vectors. Half precision moves a cosine by at most about 0.0005, so only
-        rows tied that closely at the edge of the ``k`` could be swapped.
+        From the second search on the same vectors, the scan reads a half-precision copy (half
+        the bytes: the scan waits on memory more than on arithmetic), and the best ``k`` +
+        :data:`RESCORE_MARGIN` rows are scored again from the float vectors. Half precision
+        moves a cosine by at most about 0.0005, so only rows tied that closely at the edge of
+        the ``k`` could be swapped. (A process that asks one question never builds the copy.)
         """
+        self._searches += 1
+        if self._half is None and self._searches > 1:
+            self._half = _half_copy(self.vectors)
+        wanted = min(k + RESCORE_MARGIN, len(self.ids))
         if self._half is None:
-            half = faiss.IndexScalarQuantizer(self.vectors.shape[1], faiss.ScalarQuantizer.QT_fp16,
-                                              faiss.METRIC_INNER_PRODUCT)
-            half.train(self.vectors[:1])  # nothing to learn for half precision
-            half.add(self.vectors)
-            self._half = half
-        _, found = self._half.search(query.reshape(1, -1), min(k + RESCORE_MARGIN, len(self.ids)))
-        rows = found[0][found[0] >= 0]
+            scores = self.vectors @ query
+            rows = np.argpartition(-scores, wanted - 1)[:wanted]
+        else:
+            _, found = self._half.search(query.reshape(1, -1), wanted)
+            rows = found[0][found[0] >= 0]
         exact = self.vectors[rows] @ query
         best = np.argsort(-exact, kind="stable")[:k]
         return list(zip(self.ids[rows[best]].tolist(), exact[best].tolist()))
