@@ -50,8 +50,8 @@ class WordTerms:
     """The FTS5 terms of single words, as a quoted word in an FTS5 query is tokenised."""
 
     def __init__(self) -> None:
-        """Open the private tokenizer database."""
-        self._conn = _tokenizer_db()
+        """Prepare (the private tokenizer database is opened at the first word)."""
+        self._conn: sqlite3.Connection | None = None
         self._lock = threading.Lock()
         self._cache: OrderedDict[str, tuple[str, ...]] = OrderedDict()
 
@@ -61,6 +61,7 @@ class WordTerms:
             if (found := self._cache.get(word)) is not None:
                 self._cache.move_to_end(word)
                 return found
+            self._conn = self._conn or _tokenizer_db()
             self._conn.execute("INSERT INTO t (rowid, title, text) VALUES (1, '', ?)", (word,))
             found = tuple(r[0] for r in self._conn.execute("SELECT term FROM v ORDER BY offset"))
             self._conn.execute("DELETE FROM t WHERE rowid = 1")

@@ -107,25 +107,25 @@ class _FlatView:
         self._half: faiss.Index | None = None
         self._searches = 0
 
-    def nearest(self, query: np.ndarray, k: int) -> list[tuple[int, float]]:
-        """The ``k`` passages nearest to ``query``, exactly scored, best first.
-
-        From the second search on the same vectors, the scan reads a half-precision copy (half
-        the bytes: the scan waits on memory more than on arithmetic), and the best ``k`` +
-        :data:`RESCORE_MARGIN` rows are scored again from the float vectors. Half precision
-        moves a cosine by at most about 0.0005, so only rows tied that closely at the edge of
-        the ``k`` could be swapped. (A process that asks one question never builds the copy.)
-        """
+    def half_ready(self) -> bool:
+        """Whether to scan the half-precision copy: from the second search on these vectors
+        (made then: a process that asks one question never pays for it)."""
         self._searches += 1
         if self._half is None and self._searches > 1:
             self._half = _half_copy(self.vectors)
-        wanted = min(k + RESCORE_MARGIN, len(self.ids))
-        if self._half is None:
-            scores = self.vectors @ query
-            rows = np.argpartition(-scores, wanted - 1)[:wanted]
-        else:
-            _, found = self._half.search(query.reshape(1, -1), wanted)
-            rows = found[0][found[0] >= 0]
+        return self._half is not None
+
+    def nearest(self, query: np.ndarray, k: int) -> list[tuple[int, float]]:
+        """The ``k`` passages nearest to ``query`` by the half-precision copy, exactly scored,
+        best first (call :meth:`half_ready` first).
+
+        The scan reads half the bytes (it waits on memory more than on arithmetic), and the
+        best ``k`` + :data:`RESCORE_MARGIN` rows are scored again from the float vectors. Half
+        precision moves a cosine by at most about 0.0005, so only rows tied that closely at
+        the edge of the ``k`` could be swapped.
+        """
+        _, found = self._half.search(query.reshape(1, -1), min(k + RESCORE_MARGIN, len(self.ids)))
+        rows = found[0][found[0] >= 0]
         exact = self.vectors[rows] @ query
         best = np.argsort(-exact, kind="stable")[:k]
         return list(zip(self.ids[rows[best]].tolist(), exact[best].tolist()))
@@ -313,16 +313,18 @@ class VectorIndex:
             return [], {}
         query = np.ascontiguousarray(query.reshape(-1), dtype=np.float32)
         faiss.omp_set_num_threads(1)  # per thread: one question gains nothing from a thread team
-        if self.is_exact:  # the other vectors read in place, no copies
-            view = self._flat()
+        view = self._flat() if self.is_exact else None
+        if view is not None and view.half_ready():
             hits = view.nearest(query, min(k, self.count))
+        else:
+            found, ids = self.index.search(query.reshape(1, -1), min(k, self.count))
+            hits = [(i, s) for i, s in zip(ids[0].tolist(), found[0].tolist()) if i != -1]
+        if view is not None:  # the other vectors read in place, no copies
             rows = view.rows_of(also)
             known = rows >= 0
             picked = view.vectors[rows[known]] @ query
             return hits, dict(zip(np.asarray(also, dtype=np.int64)[known].tolist(), picked.tolist()))
-        found, ids = self.index.search(query.reshape(1, -1), min(k, self.count))
-        others = {pid: float(vector @ query) for pid, vector in self.vectors_for(also).items()}
-        return [(i, s) for i, s in zip(ids[0].tolist(), found[0].tolist()) if i != -1], others
+        return hits, {pid: float(vector @ query) for pid, vector in self.vectors_for(also).items()}
 
     def vectors_for(self, ids: list[int]) -> dict[int, np.ndarray]:
         """The stored vectors of the given passage ids (those the index holds)."""
