@@ -76,7 +76,7 @@ class TermIndex:
         """
         with self._catching_up:
             old = self._scorer.postings if self._scorer is not None else self._load()
-            conn = sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True)
+            conn = sqlite3.connect(f"{self.db_path.resolve().as_uri()}?mode=ro", uri=True)
             try:
                 conn.execute("BEGIN")  # one snapshot: the generation and the rows agree
                 generation = _generation(conn)

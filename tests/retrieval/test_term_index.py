@@ -171,3 +171,9 @@ def test_a_one_question_process_leaves_the_postings_unloaded(tmp_path):
     store.terms.background = False
     assert store.keyword_search("zebra", 5, [None])  # FTS5 answers
     assert store.terms._thread is None and store.terms.scorer(store.generation()) is None
+
+
+def test_a_data_directory_with_odd_characters_is_read(tmp_path):
+    store = Store(tmp_path / "news #1 ? 50%" / "db.sqlite3")
+    fill(store, TEXTS)
+    same(*both(store, KeywordQuery(("port",))))
