@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from retrieval.errors import ModelMismatchError
-from retrieval.vectors import MANIFEST_FILE, VectorIndex, plan_index, read_manifest
+from retrieval.vectors import MANIFEST_FILE, VectorIndex, _scan_copy, _scan_query, plan_index, read_manifest
 
 
 def unit(*values):
@@ -125,11 +125,12 @@ def test_scores_follow_changes_to_the_exact_index(tmp_path):
     assert abs(float(index.vectors_for([3])[3] @ unit(1, 1, 0)) - 1.0) < 1e-5
 
 
-def test_exact_search_over_the_half_precision_copy_matches_a_float_scan(tmp_path):
-    index = VectorIndex(tmp_path, "m", 16)
-    vectors = random_unit(3000)
+@pytest.mark.parametrize("dim", [16, 384])  # FAISS compares byte by byte from 32 dimensions on
+def test_exact_search_over_the_8_bit_copy_matches_a_float_scan(tmp_path, dim):
+    index = VectorIndex(tmp_path, "m", dim)
+    vectors = random_unit(3000, dim)
     index.add(list(range(1, 3001)), vectors)
-    for query in random_unit(20, seed=1):
+    for query in random_unit(20, dim, seed=1):
         hits = index.search(query, 50)
         exact = vectors @ query
         best = np.argsort(-exact, kind="stable")[:50]
@@ -137,7 +138,17 @@ def test_exact_search_over_the_half_precision_copy_matches_a_float_scan(tmp_path
         assert np.allclose([s for _, s in hits], exact[best], atol=1e-6)  # scores from the float vectors
 
 
-def test_half_precision_copy_follows_changes(tmp_path):
+def test_scan_copy_ranks_as_the_cosines_do():
+    vectors = random_unit(500, 384)
+    query = random_unit(1, 384, seed=2)[0]
+    scan = _scan_copy(vectors)
+    scores, rows = scan.search(_scan_query(query), 500)
+    exact = vectors @ query
+    assert np.corrcoef(scores[0], exact[rows[0]])[0, 1] > 0.999  # one positive factor, up to rounding
+    assert set(rows[0][:10]) >= set(np.argsort(-exact)[:5])
+
+
+def test_scan_copy_follows_changes(tmp_path):
     index = VectorIndex(tmp_path, "m", 3)
     index.add([1, 2], np.stack([unit(1, 0, 0), unit(0, 1, 0)]))
     assert index.search(unit(1, 1, 0), 1)[0][0] in (1, 2)
