@@ -48,7 +48,8 @@ def _scores(terms: frozenset[str], candidates: list[str], cosine: np.ndarray | N
 
 
 def highlights(question: str, query: np.ndarray | None, passages: list[str], encoder: Encoder | None,
-               stored: list[SentenceVectors | None] | None = None) -> list[tuple[str, np.ndarray | None]]:
+               stored: list[SentenceVectors | None] | None = None,
+               lexical: list[np.ndarray | None] | None = None) -> list[tuple[str, np.ndarray | None]]:
     """The best sentence of each passage, with its vector.
 
     Args:
@@ -57,6 +58,8 @@ def highlights(question: str, query: np.ndarray | None, passages: list[str], enc
         passages: passage texts.
         encoder: embeds the sentences of passages without stored vectors (None: lexical only).
         stored: each passage's sentence vectors from ingest, when it has them.
+        lexical: for a passage with stored vectors, its sentences' shares of the question's
+            terms when already known (:func:`sentence_overlaps`; None: computed here).
 
     Returns:
         One (sentence, vector or None) pair per passage; the sentence is the passage
@@ -67,12 +70,23 @@ def highlights(question: str, query: np.ndarray | None, passages: list[str], enc
         stored = _fill_missing(passages, stored, encoder)
     cosines = _cosines(query, stored)
     terms = content_terms(question)
+    known = lexical or [None] * len(passages)
     best = []
-    for text, item, cosine in zip(passages, stored, cosines):
+    for text, item, cosine, overlaps in zip(passages, stored, cosines, known):
         candidates = (sentences(text) or [text]) if cosine is None else item.sentences(text)
-        index = int(np.argmax(_scores(terms, candidates, cosine)))
+        if cosine is not None and overlaps is not None and len(overlaps) == len(candidates):
+            scores = cosine + LEXICAL_WEIGHT * overlaps
+        else:
+            scores = _scores(terms, candidates, cosine)
+        index = int(np.argmax(scores))
         best.append((candidates[index], None if cosine is None else item.vectors[index]))
     return best
+
+
+def sentence_overlaps(question: str, text: str, item: SentenceVectors) -> np.ndarray:
+    """The share of the question's terms in each stored sentence of a passage (the lexical part
+    of :func:`highlights`' scores, which needs no question vector)."""
+    return _scores(content_terms(question), item.sentences(text), None)
 
 
 def _cosines(query: np.ndarray | None, stored: list[SentenceVectors | None]) -> list[np.ndarray | None]:

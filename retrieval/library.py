@@ -23,7 +23,7 @@ from retrieval.errors import ArticleNotFoundError
 from retrieval.models import Article, Chunk, Document
 from retrieval.sentence_vectors import SentenceVectors, embed_passages
 from retrieval.store import Store, content_hash
-from retrieval.vectors import EXACT_LIMIT, INDEX_FILE, MANIFEST_FILE, VectorIndex, read_manifest
+from retrieval.vectors import EXACT_LIMIT, INDEX_FILE, MANIFEST_FILE, Gathered, VectorIndex, read_manifest
 
 logger = logging.getLogger(__name__)
 
@@ -272,12 +272,18 @@ class Library:
         stored lack them until ``newsbot reindex``)."""
         return self.store.sentence_vectors(ids)
 
-    def dense_search(self, query: np.ndarray, k: int, also: list[int]
-                     ) -> tuple[list[tuple[int, float]], dict[int, float]]:
-        """The ``k`` passages nearest to the query, and the cosine of each passage of ``also``
-        (e.g. the keyword side's candidates) that the index holds."""
+    def gather(self, ids: list[int]) -> Gathered:
+        """The stored vectors of the given passages that the index holds (copies, stacked)."""
         with self.lock:
-            return self.vectors.search_and_score(query, k, also)
+            return self.vectors.gather(ids)
+
+    def dense_search(self, query: np.ndarray, k: int, also: Gathered
+                     ) -> tuple[list[tuple[int, float]], dict[int, float]]:
+        """The ``k`` passages nearest to the query, and the cosine of each passage gathered in
+        ``also`` (e.g. the keyword side's candidates, read while the question was embedded)."""
+        with self.lock:
+            hits = self.vectors.search(query, k)
+        return hits, also.scores(query)
 
 
 def _digest(ids: np.ndarray) -> tuple[int, int, int]:

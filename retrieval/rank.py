@@ -6,6 +6,7 @@ Pure functions on (passage id, score) lists, so they can be tested on fake vecto
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Sequence
+from operator import itemgetter
 
 RRF_K = 60
 
@@ -54,12 +55,11 @@ def convex(dense: dict[int, float], keyword: Sequence[tuple[int, float]],
         (id, fused score) pairs, best first.
     """
     top = max((score for _, score in keyword), default=0.0) or 1.0
-    lexical = {item: score / top for item, score in keyword}
-    fused = {item: dense_weight * cosine + (1 - dense_weight) * lexical.get(item, 0.0)
-             for item, cosine in dense.items()}
-    for item, value in lexical.items():
-        fused.setdefault(item, (1 - dense_weight) * value)
-    return sorted(fused.items(), key=lambda pair: -pair[1])
+    rest = 1 - dense_weight
+    fused = {item: dense_weight * cosine for item, cosine in dense.items()}
+    for item, score in keyword:
+        fused[item] = fused.get(item, 0.0) + rest * (score / top)
+    return sorted(fused.items(), key=itemgetter(1), reverse=True)  # stable: ties keep their order
 
 
 def cap_per_group(items: Sequence[tuple[int, float]], group_of: Callable[[int], Hashable],

@@ -21,12 +21,13 @@ import numpy as np
 
 from retrieval.errors import BadInputError
 from retrieval.group import group_same_story
-from retrieval.highlight import highlights, lexical_overlap
+from retrieval.highlight import highlights, lexical_overlap, sentence_overlaps
 from retrieval.library import Library
 from retrieval.models import Answer, Hit
 from retrieval.rank import cap_per_group, confidence, convex, is_answered
 from retrieval.store import Filters, article_from_row
 from retrieval.terms import content_terms
+from retrieval.vectors import Gathered
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +48,7 @@ class _Early:
     checked: set[int] = field(default_factory=set)  # ids whose rows were asked for
     rows: dict = field(default_factory=dict)  # those in scope
     sentences: dict = field(default_factory=dict)
+    overlaps: dict = field(default_factory=dict)  # the question's terms in each of their sentences
 
 
 @dataclass(slots=True)
@@ -61,6 +63,10 @@ class SearchOptions:
     highlight: bool = True
     group: bool = True
     filters: Filters = field(default_factory=Filters)
+
+    def key(self) -> tuple:
+        """The options as a hashable tuple (for the answer cache; a tenth of ``astuple``'s cost)."""
+        return tuple(getattr(self, f.name) for f in dataclasses.fields(self))
 
 
 def clean_question(question: str, max_chars: int = 1000) -> str:
@@ -165,7 +171,7 @@ class Searcher:
         scopes = list(guild_ids)
         clock = _Clock()
         self.library.refresh()
-        key = (question, dataclasses.astuple(options), tuple(scopes))
+        key = (question, options.key(), tuple(scopes))
         version = (self.library.store.generation(), self.library.vectors.loaded_mtime)
         if (cached := self.cache.get(key, version)) is not None:
             cached.took_ms = clock.total()
@@ -174,15 +180,15 @@ class Searcher:
         keyword = self._keyword_soon(question, options, scopes)
         query = None if options.mode == "keyword" else self.library.encoder.encode([question])[0]
         clock.lap("embed")
-        found, early = keyword.result()
-        dense, scores = self._dense(query, found, options)
+        found, gathered, early = keyword.result()
+        dense, scores = self._dense(query, gathered, options)
         clock.lap("search")
         ranked = self._fuse(dense, scores, found, options)
         clock.lap("fuse")
         early = early.result()
         kept, rows = self._keep(ranked, scopes, options, early)
         clock.lap("rank")
-        hits = self._hits(question, query, kept, rows, scores, options, early.sentences)[:options.k]
+        hits = self._hits(question, query, kept, rows, scores, options, early)[:options.k]
         terms = content_terms(question)
         sure = confidence([h.dense for h in hits], [lexical_overlap(terms, h.text) for h in hits])
         answered = bool(hits) and (query is None or is_answered(sure, options.min_score))
@@ -222,28 +228,32 @@ class Searcher:
         :meth:`_read_early`, which the search waits for only once it needs rows.
         """
         if options.mode == "dense":
-            return _done(([], _done(_Early())))
+            return _done(([], Gathered.nothing(), _done(_Early())))
         return self._side.submit(self._keyword_side, question, options, scopes)
 
     def _keyword_side(self, question: str, options: SearchOptions, scopes: list[int | None]
-                      ) -> tuple[list[tuple[int, float]], Future]:
+                      ) -> tuple[list[tuple[int, float]], Gathered, Future]:
+        """The keyword candidates, their stored vectors (for their cosines once the question's
+        vector is known) and the future of :meth:`_read_early`."""
         found = self.library.store.keyword_search(question, self._pool_size(options), scopes, options.filters)
-        return found, self._side.submit(self._read_early, found[:EARLY_ROWS], options, scopes)
+        early = self._side.submit(self._read_early, question, found[:EARLY_ROWS], options, scopes)
+        gathered = self.library.gather([pid for pid, _ in found]) if options.mode != "keyword" else Gathered.nothing()
+        return found, gathered, early
 
-    def _read_early(self, best: list[tuple[int, float]], options: SearchOptions, scopes: list[int | None]
-                    ) -> _Early:
+    def _read_early(self, question: str, best: list[tuple[int, float]], options: SearchOptions,
+                    scopes: list[int | None]) -> _Early:
         """The rows and sentence vectors of the best keyword candidates, read while the other
-        core embeds the question; the words of their texts and sentences are cut into terms
-        meanwhile too (cached for the confidence and the highlighter)."""
+        core embeds the question; meanwhile the words of their texts are cut into terms (cached
+        for the confidence) and the question's terms are counted in each of their sentences (the
+        highlighter's lexical part)."""
         early = _Early(checked={pid for pid, _ in best})
         early.rows = self.library.store.passages([pid for pid, _ in best], scopes, options.filters)
         for row in early.rows.values():
             content_terms(row["text"])
         if options.highlight and options.mode != "keyword":
             early.sentences = self.library.sentence_vectors(list(early.rows))
-            for pid, item in early.sentences.items():
-                for sentence in item.sentences(early.rows[pid]["text"]):
-                    content_terms(sentence)
+            early.overlaps = {pid: sentence_overlaps(question, early.rows[pid]["text"], item)
+                              for pid, item in early.sentences.items()}
         return early
 
     @staticmethod
@@ -251,12 +261,12 @@ class Searcher:
         pool = CANDIDATES + options.k * 10
         return max(pool, FILTERED_CANDIDATES) if options.filters.active else pool
 
-    def _dense(self, query: np.ndarray | None, keyword: list[tuple[int, float]], options: SearchOptions
+    def _dense(self, query: np.ndarray | None, keyword: Gathered, options: SearchOptions
                ) -> tuple[list[tuple[int, float]], dict[int, float]]:
         """The nearest passages, and the dense score of every candidate (keyword ones included)."""
         if query is None:
             return [], {}
-        dense, scores = self.library.dense_search(query, self._pool_size(options), [pid for pid, _ in keyword])
+        dense, scores = self.library.dense_search(query, self._pool_size(options), keyword)
         scores.update(dense)
         return dense, scores
 
@@ -286,12 +296,13 @@ class Searcher:
         return np.stack([known[t] for t in texts])
 
     def _hits(self, question: str, query: np.ndarray | None, kept: list[tuple[int, float]],
-              rows: dict, dense: dict[int, float], options: SearchOptions, early: dict) -> list[Hit]:
+              rows: dict, dense: dict[int, float], options: SearchOptions, early: _Early) -> list[Hit]:
         texts = [rows[pid]["text"] for pid, _ in kept]
         if options.highlight:
-            stored = {**early, **self.library.sentence_vectors([pid for pid, _ in kept if pid not in early])}
+            ready = early.sentences
+            stored = {**ready, **self.library.sentence_vectors([pid for pid, _ in kept if pid not in ready])}
             best = highlights(question, query, texts, self.library.encoder,
-                              [stored.get(pid) for pid, _ in kept])
+                              [stored.get(pid) for pid, _ in kept], [early.overlaps.get(pid) for pid, _ in kept])
         else:
             best = [("", None)] * len(texts)
         hits = []

@@ -48,6 +48,23 @@ class IndexPlan:
         return self.kind if self.kind == "flat" else f"{self.kind} ({self.nlist} lists, {self.nprobe} probed)"
 
 
+@dataclass(frozen=True, slots=True)
+class Gathered:
+    """The stored vectors of some passages, stacked: copies, so still valid after the index changes."""
+
+    ids: list[int]
+    vectors: np.ndarray  # (len(ids), dim)
+
+    @staticmethod
+    def nothing() -> Gathered:
+        """No vectors."""
+        return Gathered([], np.zeros((0, 0), dtype=np.float32))
+
+    def scores(self, query: np.ndarray) -> dict[int, float]:
+        """The cosine of each gathered passage to a normalised query, by passage id."""
+        return dict(zip(self.ids, (self.vectors @ query).tolist())) if self.ids else {}
+
+
 def plan_index(count: int, exact_limit: int = EXACT_LIMIT) -> IndexPlan:
     """The index for ``count`` vectors: exact below ``exact_limit``, else IVF with SQ8.
 
@@ -336,26 +353,31 @@ class VectorIndex:
         else:
             found, ids = self.index.search(query.reshape(1, -1), min(k, self.count))
             hits = [(i, s) for i, s in zip(ids[0].tolist(), found[0].tolist()) if i != -1]
-        if view is not None:  # the other vectors read in place, no copies
-            rows = view.rows_of(also)
+        return hits, self.gather(also).scores(query)
+
+    def gather(self, ids: list[int]) -> Gathered:
+        """The stored vectors of those of ``ids`` that the index holds, in one array.
+
+        For exact search they are read from FAISS's own memory (one indexed copy); IVF decodes them.
+        """
+        keys = np.asarray(ids, dtype=np.int64)
+        if len(keys) == 0 or self.count == 0:
+            return Gathered.nothing()
+        if self.is_exact:
+            view = self._flat()
+            rows = view.rows_of(ids)
             known = rows >= 0
-            picked = view.vectors[rows[known]] @ query
-            return hits, dict(zip(np.asarray(also, dtype=np.int64)[known].tolist(), picked.tolist()))
-        return hits, {pid: float(vector @ query) for pid, vector in self.vectors_for(also).items()}
+            return Gathered(keys[known].tolist(), view.vectors[rows[known]])
+        try:
+            return Gathered(keys.tolist(), self.index.reconstruct_batch(keys))  # fails if any id is missing
+        except RuntimeError:
+            found = self._vectors_one_by_one(ids)
+            return Gathered(list(found), np.stack(list(found.values()))) if found else Gathered.nothing()
 
     def vectors_for(self, ids: list[int]) -> dict[int, np.ndarray]:
         """The stored vectors of the given passage ids (those the index holds)."""
-        keys = np.asarray(ids, dtype=np.int64)
-        if len(keys) == 0 or self.count == 0:
-            return {}
-        if self.is_exact:
-            view = self._flat()
-            return {int(pid): view.vectors[r].copy() for pid, r in zip(keys, view.rows_of(ids)) if r >= 0}
-        try:
-            rows = self.index.reconstruct_batch(keys)  # one call; fails if any id is missing
-        except RuntimeError:
-            return self._vectors_one_by_one(ids)
-        return {int(pid): row for pid, row in zip(keys, rows)}
+        found = self.gather(ids)
+        return dict(zip(found.ids, found.vectors))
 
     def _flat(self) -> _FlatView:
         """The exact index's vectors and ids, read in place (rebuilt after any change)."""

@@ -127,6 +127,14 @@ def test_repeated_question_is_served_from_the_cache_until_the_library_changes(li
     assert "u-late" in {h.article.url for h in after.hits}
 
 
+def test_options_key_tells_every_option_apart():
+    base = SearchOptions()
+    assert base.key() == SearchOptions().key() and hash(base.key())
+    others = [SearchOptions(k=6), SearchOptions(mode="dense"), SearchOptions(group=False),
+              SearchOptions(filters=Filters(sources=("BBC",))), SearchOptions(filters=Filters(since="2024-01-01"))]
+    assert len({base.key(), *(o.key() for o in others)}) == len(others) + 1
+
+
 def test_logging_questions_does_not_empty_the_cache(library):
     from retrieval.activity import Activity
 

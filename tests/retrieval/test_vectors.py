@@ -156,3 +156,14 @@ def test_scan_copy_follows_changes(tmp_path):
     assert index.search(unit(1, 1, 0), 1)[0][0] == 3
     index.remove([3, 1])
     assert [pid for pid, _ in index.search(unit(1, 1, 0), 3)] == [2]
+
+
+def test_gathered_vectors_are_copies_that_outlive_changes(tmp_path):
+    index = VectorIndex(tmp_path, "m", 3)
+    index.add([1, 2], np.stack([unit(1, 0, 0), unit(0, 1, 0)]))
+    gathered = index.gather([2, 9, 1])
+    assert gathered.ids == [2, 1]  # an id the index lacks is left out
+    index.remove([1, 2])
+    index.add([3], unit(0, 0, 1).reshape(1, -1))
+    scores = gathered.scores(unit(1, 1, 0))
+    assert scores.keys() == {1, 2} and abs(scores[1] - 0.7071) < 1e-3 and abs(scores[2] - 0.7071) < 1e-3
