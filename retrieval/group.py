@@ -48,11 +48,13 @@ def _similar(a: np.ndarray | None, b: np.ndarray | None, threshold: float) -> bo
 
 
 class _Cosines:
-    """The pairwise cosines of a few vectors, some unknown (None): a view of a shared table."""
+    """The pairwise cosines of a few vectors, some unknown (None), in one matrix product."""
 
-    def __init__(self, table: list[list[float]], rows: dict[int, int]) -> None:
-        self._table = table
-        self._row = rows  # index of a known vector -> its row in the table
+    def __init__(self, vectors: Sequence[np.ndarray | None]) -> None:
+        known = [i for i, v in enumerate(vectors) if v is not None]
+        self._row = {i: n for n, i in enumerate(known)}
+        stacked = np.stack([vectors[i] for i in known]) if known else np.zeros((0, 0), np.float32)
+        self._matrix = (stacked @ stacked.T).tolist()
 
     def known(self, index: int) -> bool:
         """The vector of ``index`` is known."""
@@ -61,22 +63,7 @@ class _Cosines:
     def similar(self, a: int, b: int, threshold: float) -> bool:
         """Both vectors known and their cosine at least ``threshold``."""
         row, col = self._row.get(a), self._row.get(b)
-        return row is not None and col is not None and self._table[row][col] >= threshold
-
-
-def _cosine_tables(*families: Sequence[np.ndarray | None]) -> list[_Cosines]:
-    """The pairwise cosines within each family of vectors, all from one matrix product."""
-    known: list[np.ndarray] = []
-    rows: list[dict[int, int]] = []
-    for family in families:
-        rows.append({})
-        for index, vector in enumerate(family):
-            if vector is not None:
-                rows[-1][index] = len(known)
-                known.append(vector)
-    stacked = np.stack(known) if known else np.zeros((0, 0), np.float32)
-    table = (stacked @ stacked.T).tolist()
-    return [_Cosines(table, family_rows) for family_rows in rows]
+        return row is not None and col is not None and self._matrix[row][col] >= threshold
 
 
 def _may_join(hit: Hit, group: list[Hit]) -> bool:
@@ -111,7 +98,7 @@ def group_same_story(hits: list[Hit], sentences: Sequence[np.ndarray | None],
     """
     passages = passages if passages is not None else [None] * len(hits)
     verdicts = Verdicts(hits, sentences, passages, embed)
-    copies = verdicts.copies
+    copies = _Cosines(passages)
     groups: list[list[int]] = []
     for index in range(len(hits)):
         settle = shown is None or len(groups) < shown
@@ -135,8 +122,8 @@ class Verdicts:
         """Judge pairs of ``hits`` (arguments as for :func:`group_same_story`)."""
         self.hits = hits
         self.sentences = sentences
-        plain = _without_context(sentences, passages)
-        self._sentences, self._plain, self.copies = _cosine_tables(sentences, plain, passages)
+        self._sentences = _Cosines(sentences)
+        self._plain = _Cosines([_without_context(s, p) for s, p in zip(sentences, passages)])
         self.embed = embed
         self.alone: dict[int, np.ndarray] = {}
 
@@ -165,19 +152,14 @@ class Verdicts:
         return _similar(self.alone[a], self.alone[b], SAME_SENTENCE)
 
 
-def _without_context(sentences: Sequence[np.ndarray | None], passages: Sequence[np.ndarray | None]
-                     ) -> list[np.ndarray | None]:
-    """Each in-context sentence vector with :data:`CONTEXT_SHARE` of its passage's vector taken
-    out, normalised again (None where either is unknown)."""
-    both = [i for i, (s, p) in enumerate(zip(sentences, passages)) if s is not None and p is not None]
-    out: list[np.ndarray | None] = [None] * len(sentences)
-    if both:
-        rest = np.stack([sentences[i] for i in both]) - CONTEXT_SHARE * np.stack([passages[i] for i in both])
-        norms = np.linalg.norm(rest, axis=1)
-        rest /= np.where(norms > 0, norms, 1.0)[:, None]
-        for row, index in enumerate(both):
-            out[index] = rest[row] if norms[row] > 0 else sentences[index]
-    return out
+def _without_context(sentence: np.ndarray | None, passage: np.ndarray | None) -> np.ndarray | None:
+    """An in-context sentence vector with :data:`CONTEXT_SHARE` of its passage's vector taken out
+    (None when either is unknown)."""
+    if sentence is None or passage is None:
+        return None
+    rest = sentence - CONTEXT_SHARE * passage
+    norm = float(np.linalg.norm(rest))
+    return rest / norm if norm > 0 else sentence
 
 
 def _merge(members: list[Hit]) -> Hit:
