@@ -122,18 +122,22 @@ class Verdicts:
         """Judge pairs of ``hits`` (arguments as for :func:`group_same_story`)."""
         self.hits = hits
         self.sentences = sentences
+        self.passages = passages
         self._sentences = _Cosines(sentences)
-        self._plain = _Cosines([_without_context(s, p) for s, p in zip(sentences, passages)])
+        self._plain: _Cosines | None = None  # made for the first pair that passes pre-selection
         self.embed = embed
         self.alone: dict[int, np.ndarray] = {}
 
     def cheap(self, a: int, b: int) -> bool | None:
         """The verdict without a model run; None when the pair is in doubt."""
-        sentences, plain = self._sentences, self._plain
+        sentences = self._sentences
         if self.embed is None:
             return sentences.similar(a, b, SAME_SENTENCE)
         if not sentences.similar(a, b, PRESELECT):
             return False
+        if self._plain is None:
+            self._plain = _Cosines([_without_context(s, p) for s, p in zip(self.sentences, self.passages)])
+        plain = self._plain
         if plain.known(a) and plain.known(b):  # without a passage vector: no shortcut
             if not plain.similar(a, b, PRESELECT) or plain.similar(a, b, SURE_SAME):
                 return plain.similar(a, b, SURE_SAME)

@@ -69,6 +69,11 @@ class SearchOptions:
         return tuple(getattr(self, f.name) for f in dataclasses.fields(self))
 
 
+def _sentences_wanted(options: SearchOptions) -> bool:
+    """Whether the highlighter will use stored sentence vectors (it needs the question's vector)."""
+    return options.highlight and options.mode != "keyword"
+
+
 def clean_question(question: str, max_chars: int = 1000) -> str:
     """Fold white space and control characters out of a question.
 
@@ -188,7 +193,7 @@ class Searcher:
         early = early.result()
         kept, rows = self._keep(ranked, scopes, options, early)
         clock.lap("rank")
-        hits = self._hits(question, query, kept, rows, scores, options, early)[:options.k]
+        hits = self._hits(question, query, kept, rows, scores, options, early, gathered)[:options.k]
         terms = content_terms(question)
         sure = confidence([h.dense for h in hits], [lexical_overlap(terms, h.text) for h in hits])
         answered = bool(hits) and (query is None or is_answered(sure, options.min_score))
@@ -212,7 +217,7 @@ class Searcher:
         start, size, kept = 0, max(FIRST_ROWS, 2 * wanted), []
         while start < len(ranked):
             part = [pid for pid, _ in ranked[start:start + size] if pid not in early.checked]
-            rows.update(self.library.store.passages(part, scopes, options.filters))
+            rows.update(self.library.store.passages(part, scopes, options.filters, _sentences_wanted(options)))
             start += size
             kept = cap_per_group(ranked[:start], lambda pid: rows[pid]["id"] if pid in rows else None,
                                  options.max_per_article, wanted)
@@ -247,11 +252,12 @@ class Searcher:
         for the confidence) and the question's terms are counted in each of their sentences (the
         highlighter's lexical part)."""
         early = _Early(checked={pid for pid, _ in best})
-        early.rows = self.library.store.passages([pid for pid, _ in best], scopes, options.filters)
+        wanted = _sentences_wanted(options)
+        early.rows = self.library.store.passages([pid for pid, _ in best], scopes, options.filters, wanted)
         for row in early.rows.values():
             content_terms(row["text"])
-        if options.highlight and options.mode != "keyword":
-            early.sentences = self.library.sentence_vectors(list(early.rows))
+        if wanted:
+            early.sentences = self.library.store.sentence_vectors_of(early.rows.values())
             early.overlaps = {pid: sentence_overlaps(question, early.rows[pid]["text"], item)
                               for pid, item in early.sentences.items()}
         return early
@@ -296,11 +302,13 @@ class Searcher:
         return np.stack([known[t] for t in texts])
 
     def _hits(self, question: str, query: np.ndarray | None, kept: list[tuple[int, float]],
-              rows: dict, dense: dict[int, float], options: SearchOptions, early: _Early) -> list[Hit]:
+              rows: dict, dense: dict[int, float], options: SearchOptions, early: _Early,
+              gathered: Gathered) -> list[Hit]:
         texts = [rows[pid]["text"] for pid, _ in kept]
         if options.highlight:
-            ready = early.sentences
-            stored = {**ready, **self.library.sentence_vectors([pid for pid, _ in kept if pid not in ready])}
+            ready = early.sentences  # the others' came with their rows (see _keep)
+            fresh = [rows[pid] for pid, _ in kept if pid not in ready] if _sentences_wanted(options) else []
+            stored = {**ready, **self.library.store.sentence_vectors_of(fresh)}
             best = highlights(question, query, texts, self.library.encoder,
                               [stored.get(pid) for pid, _ in kept], [early.overlaps.get(pid) for pid, _ in kept])
         else:
@@ -313,7 +321,10 @@ class Searcher:
                             paragraph=str(start) if start == end else f"{start}-{end}",
                             article=article_from_row(row), dense=dense.get(pid, 0.0)))
         if options.group:
-            passage_vectors = self.library.vectors_for([pid for pid, _ in kept])
+            passage_vectors = dict(zip(gathered.ids, gathered.vectors))  # most results are keyword candidates
+            missing = [pid for pid, _ in kept if pid not in passage_vectors]
+            if missing:
+                passage_vectors.update(self.library.vectors_for(missing))
             hits = group_same_story(hits, [vector for _, vector in best],
                                     [passage_vectors.get(pid) for pid, _ in kept], self._embed_alone,
                                     shown=options.k)

@@ -265,6 +265,13 @@ class Store:
         ).fetchall() if ids else []
         return unpack_many(rows)
 
+    @staticmethod
+    def sentence_vectors_of(rows: Iterable[sqlite3.Row]) -> dict[int, SentenceVectors]:
+        """The sentence vectors carried by rows of :meth:`passages` (``sentences=True``), by
+        passage id (passages stored without them are left out)."""
+        return unpack_many([(r["pid"], r["spans"], r["vectors"], r["scales"]) for r in rows
+                            if r["spans"] is not None])
+
     def count_sentence_vectors(self) -> int:
         """Passages that have sentence vectors."""
         return int(self._conn.execute("SELECT count(*) FROM sentence_vectors").fetchone()[0])
@@ -331,17 +338,24 @@ class Store:
         return out
 
     def passages(self, ids: list[int], guild_ids: Iterable[int | None],
-                 filters: Filters = Filters()) -> dict[int, sqlite3.Row]:
-        """Rows of the passages among ``ids`` whose articles pass the scope and filters, by id."""
+                 filters: Filters = Filters(), sentences: bool = False) -> dict[int, sqlite3.Row]:
+        """Rows of the passages among ``ids`` whose articles pass the scope and filters, by id.
+
+        ``sentences``: the rows also carry the passage's packed sentence vectors (columns
+        ``spans``, ``vectors``, ``scales``; None without them; see :func:`sentence_vectors_of`),
+        in the same query.
+        """
         out: dict[int, sqlite3.Row] = {}
         where, params = filters.sql(guild_ids)
+        packed = (", s.spans, s.vectors, s.scales" if sentences else "")
+        joined = (" LEFT JOIN sentence_vectors s ON s.passage_id = p.id" if sentences else "")
         for start in range(0, len(ids), 500):
             part = ids[start:start + 500]
             rows = self._conn.execute(
                 # CROSS JOIN keeps the passages as the outer loop: otherwise SQLite may walk every
                 # article of the scope through the expression index (a hundred times slower)
-                f"SELECT p.id AS pid, p.text AS text, p.para_start, p.para_end, {_ARTICLE_COLUMNS}"
-                " FROM passages p CROSS JOIN articles a ON a.id = p.article_id"
+                f"SELECT p.id AS pid, p.text AS text, p.para_start, p.para_end, {_ARTICLE_COLUMNS}{packed}"
+                f" FROM passages p CROSS JOIN articles a ON a.id = p.article_id{joined}"
                 f" WHERE p.id IN ({','.join('?' * len(part))}) AND {where}",
                 (*part, *params),
             ).fetchall()

@@ -105,3 +105,23 @@ def test_sentence_vectors_are_stored_with_the_passage_and_go_with_it(tmp_path):
     with store.transaction() as conn:
         store.delete_article(conn, article_id)
     assert store.count_sentence_vectors() == 0
+
+
+def test_passage_rows_can_carry_their_sentence_vectors(tmp_path):
+    import numpy as np
+
+    from retrieval.sentence_vectors import SentenceVectors
+
+    store = Store(tmp_path / "db.sqlite3")
+    with_vectors, without = doc("One sentence. Two sentences.", url="u1"), doc("Bare text.", url="u2")
+    vectors = np.eye(2, 8, dtype=np.float32)
+    with store.transaction() as conn:
+        _, first = store.insert_article(conn, with_vectors, [Chunk(with_vectors.text, 1, 1, 0, 28)], None,
+                                        [SentenceVectors([(0, 13), (14, 28)], vectors)])
+        _, second = store.insert_article(conn, without, [Chunk(without.text, 1, 1, 0, 10)], None)
+    rows = store.passages([*first, *second], [None], sentences=True)
+    assert rows[first[0]]["text"] == "One sentence. Two sentences." and rows[second[0]]["spans"] is None
+    carried = Store.sentence_vectors_of(rows.values())
+    assert list(carried) == first  # the passage without sentence vectors is left out
+    assert carried[first[0]].spans == store.sentence_vectors(first)[first[0]].spans
+    assert np.allclose(carried[first[0]].vectors, vectors, atol=0.01)
