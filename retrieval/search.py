@@ -120,6 +120,10 @@ class AnswerCache:
         self._items: OrderedDict[tuple, tuple[tuple, Answer]] = OrderedDict()
         self._lock = threading.Lock()
 
+    def __contains__(self, key: tuple) -> bool:
+        """Whether an answer is held for ``key``, whatever the version it was computed on."""
+        return key in self._items
+
     def get(self, key: tuple, version: tuple) -> Answer | None:
         """A copy of the cached answer, if it was computed on this version of the library."""
         with self._lock:
@@ -175,17 +179,15 @@ class Searcher:
         options = options or SearchOptions()
         scopes = list(guild_ids)
         clock = _Clock()
-        self.library.refresh()
         key = (question, options.key(), tuple(scopes))
-        version = (self.library.store.generation(), self.library.vectors.loaded_mtime)
-        if (cached := self.cache.get(key, version)) is not None:
+        if key in self.cache and (cached := self.cache.get(key, self._version())) is not None:
             cached.took_ms = clock.total()
             cached.timings = {"cache": cached.took_ms}
             return cached
-        keyword = self._keyword_soon(question, options, scopes)
+        side = self._side_soon(question, options, scopes)
         query = None if options.mode == "keyword" else self.library.encoder.encode([question])[0]
         clock.lap("embed")
-        found, gathered, early = keyword.result()
+        version, found, gathered, early = side.result()
         dense, scores = self._dense(query, gathered, options)
         clock.lap("search")
         ranked = self._fuse(dense, scores, found, options)
@@ -226,24 +228,31 @@ class Searcher:
             size *= 4
         return kept, rows
 
-    def _keyword_soon(self, question: str, options: SearchOptions, scopes: list[int | None]) -> Future:
-        """Start the keyword search beside the embedding (both release the GIL: two cores, one wait).
+    def _version(self) -> tuple:
+        """The library's version, for the answer cache (after picking up another process's index)."""
+        self.library.refresh()
+        return self.library.store.generation(), self.library.vectors.loaded_mtime
 
-        The future gives the keyword candidates and a second future: the early reads of
-        :meth:`_read_early`, which the search waits for only once it needs rows.
+    def _side_soon(self, question: str, options: SearchOptions, scopes: list[int | None]) -> Future:
+        """Start the side of a search beside the embedding (both release the GIL: two cores, one wait).
+
+        The future gives what :meth:`_side_work` returns. In dense mode there is no keyword
+        side: the version is taken here and the rest is empty.
         """
         if options.mode == "dense":
-            return _done(([], Gathered.nothing(), _done(_Early())))
-        return self._side.submit(self._keyword_side, question, options, scopes)
+            return _done((self._version(), [], Gathered.nothing(), _done(_Early())))
+        return self._side.submit(self._side_work, question, options, scopes)
 
-    def _keyword_side(self, question: str, options: SearchOptions, scopes: list[int | None]
-                      ) -> tuple[list[tuple[int, float]], Gathered, Future]:
-        """The keyword candidates, their stored vectors (for their cosines once the question's
-        vector is known) and the future of :meth:`_read_early`."""
+    def _side_work(self, question: str, options: SearchOptions, scopes: list[int | None]
+                   ) -> tuple[tuple, list[tuple[int, float]], Gathered, Future]:
+        """The library's version (taken first: the answer is cached under it), the keyword
+        candidates, their stored vectors (for their cosines once the question's vector is known)
+        and the future of :meth:`_read_early`."""
+        version = self._version()
         found = self.library.store.keyword_search(question, self._pool_size(options), scopes, options.filters)
         early = self._side.submit(self._read_early, question, found[:EARLY_ROWS], options, scopes)
         gathered = self.library.gather([pid for pid, _ in found]) if options.mode != "keyword" else Gathered.nothing()
-        return found, gathered, early
+        return version, found, gathered, early
 
     def _read_early(self, question: str, best: list[tuple[int, float]], options: SearchOptions,
                     scopes: list[int | None]) -> _Early:
