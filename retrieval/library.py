@@ -132,7 +132,10 @@ class Library:
             return report
 
     def refresh(self) -> None:
-        """Pick up an index another process saved since we loaded ours."""
+        """Pick up an index another process saved since we loaded ours (the lock is taken only
+        then: a search asks each time, and an import in this process holds the lock at times)."""
+        if not self.vectors.changed_on_disk():
+            return
         with self.lock:
             if self.vectors.changed_on_disk():
                 logger.info("vector index changed on disk; reloading")
