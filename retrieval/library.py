@@ -275,17 +275,27 @@ class Library:
         stored lack them until ``newsbot reindex``)."""
         return self.store.sentence_vectors(ids)
 
-    def gather(self, ids: list[int]) -> Gathered:
-        """The stored vectors of the given passages that the index holds (copies, stacked)."""
-        with self.lock:
-            return self.vectors.gather(ids)
+    def gather(self, ids: list[int], wait: bool = True) -> Gathered | None:
+        """The stored vectors of the given passages that the index holds (copies, stacked).
 
-    def dense_search(self, query: np.ndarray, k: int, also: Gathered
+        ``wait=False``: None at once if the index is busy (an import is writing it).
+        """
+        if not self.lock.acquire(blocking=wait):
+            return None
+        try:
+            return self.vectors.gather(ids)
+        finally:
+            self.lock.release()
+
+    def dense_search(self, query: np.ndarray, k: int, also: Gathered | list[int]
                      ) -> tuple[list[tuple[int, float]], dict[int, float]]:
-        """The ``k`` passages nearest to the query, and the cosine of each passage gathered in
-        ``also`` (e.g. the keyword side's candidates, read while the question was embedded)."""
+        """The ``k`` passages nearest to the query, and the cosine of each passage of ``also``:
+        vectors gathered beforehand (e.g. the keyword side's candidates, read while the
+        question was embedded), or ids whose vectors are gathered now."""
         with self.lock:
             hits = self.vectors.search(query, k)
+            if not isinstance(also, Gathered):
+                also = self.vectors.gather(also)
         return hits, also.scores(query)
 
 

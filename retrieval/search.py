@@ -244,14 +244,16 @@ class Searcher:
         return self._side.submit(self._side_work, question, options, scopes)
 
     def _side_work(self, question: str, options: SearchOptions, scopes: list[int | None]
-                   ) -> tuple[tuple, list[tuple[int, float]], Gathered, Future]:
+                   ) -> tuple[tuple, list[tuple[int, float]], Gathered | list[int], Future]:
         """The library's version (taken first: the answer is cached under it), the keyword
-        candidates, their stored vectors (for their cosines once the question's vector is known)
-        and the future of :meth:`_read_early`."""
+        candidates, their stored vectors (for their cosines once the question's vector is known;
+        just their ids while an import holds the index: the vector search gathers them then, in
+        the one wait for the lock) and the future of :meth:`_read_early`."""
         version = self._version()
         found = self.library.store.keyword_search(question, self._pool_size(options), scopes, options.filters)
         early = self._side.submit(self._read_early, question, found[:EARLY_ROWS], options, scopes)
-        gathered = self.library.gather([pid for pid, _ in found]) if options.mode != "keyword" else Gathered.nothing()
+        ids = [pid for pid, _ in found]
+        gathered = (self.library.gather(ids, wait=False) or ids) if options.mode != "keyword" else Gathered.nothing()
         return version, found, gathered, early
 
     def _read_early(self, question: str, best: list[tuple[int, float]], options: SearchOptions,
@@ -276,7 +278,7 @@ class Searcher:
         pool = CANDIDATES + options.k * 10
         return max(pool, FILTERED_CANDIDATES) if options.filters.active else pool
 
-    def _dense(self, query: np.ndarray | None, keyword: Gathered, options: SearchOptions
+    def _dense(self, query: np.ndarray | None, keyword: Gathered | list[int], options: SearchOptions
                ) -> tuple[list[tuple[int, float]], dict[int, float]]:
         """The nearest passages, and the dense score of every candidate (keyword ones included)."""
         if query is None:
@@ -312,7 +314,7 @@ class Searcher:
 
     def _hits(self, question: str, query: np.ndarray | None, kept: list[tuple[int, float]],
               rows: dict, dense: dict[int, float], options: SearchOptions, early: _Early,
-              gathered: Gathered) -> list[Hit]:
+              gathered: Gathered | list[int]) -> list[Hit]:
         texts = [rows[pid]["text"] for pid, _ in kept]
         if options.highlight:
             ready = early.sentences  # the others' came with their rows (see _keep)
@@ -330,7 +332,8 @@ class Searcher:
                             paragraph=str(start) if start == end else f"{start}-{end}",
                             article=article_from_row(row), dense=dense.get(pid, 0.0)))
         if options.group:
-            passage_vectors = dict(zip(gathered.ids, gathered.vectors))  # most results are keyword candidates
+            passage_vectors = (dict(zip(gathered.ids, gathered.vectors)) if isinstance(gathered, Gathered)
+                               else {})  # most results are keyword candidates
             missing = [pid for pid, _ in kept if pid not in passage_vectors]
             if missing:
                 passage_vectors.update(self.library.vectors_for(missing))

@@ -78,3 +78,26 @@ def test_questions_are_answered_while_an_import_is_embedding(tmp_path):
         encoder.gate.set()
         writer.join(10)
     assert library.store.count("articles") == 2 and library.vectors.count == 2
+
+
+def test_a_question_while_the_index_is_busy_gets_the_same_answer(tmp_path):
+    library = Library(tmp_path, HashEncoder())
+    library.add_documents([doc("The river flooded the valley on Monday.", url="u-river"),
+                           doc("The lighthouse keeper retired after forty years.", url="u-light")])
+    options = SearchOptions(min_score=0.0, group=False)
+    calm = Searcher(library).ask("lighthouse keeper retired", options)
+    held, release = threading.Event(), threading.Event()
+
+    def hold_the_index():  # as an import does while it adds vectors and saves the index
+        with library.lock:
+            held.set()
+            release.wait(10)
+
+    holder = threading.Thread(target=hold_the_index)
+    holder.start()
+    assert held.wait(10)
+    assert library.gather([1, 2], wait=False) is None  # the keyword side does not wait
+    threading.Timer(0.2, release.set).start()
+    busy = Searcher(library).ask("lighthouse keeper retired", options)
+    holder.join()
+    assert [(h.passage_id, h.dense) for h in busy.hits] == [(h.passage_id, h.dense) for h in calm.hits]
