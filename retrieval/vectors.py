@@ -112,8 +112,9 @@ def _scan_copy(vectors: np.ndarray) -> faiss.Index:
     rounded to a signed byte; FAISS compares a query coded the same way byte by byte
     (:func:`_scan_query`), so the ranking of the scan is that of the cosines up to rounding.
     """
-    scale = SCAN_LEVELS / max(float(np.abs(vectors).max()), 1e-12)
-    codes = np.rint(vectors * scale).astype(np.float32)
+    largest = max(float(vectors.max()), -float(vectors.min()), 1e-12) if len(vectors) else 1.0
+    codes = vectors * np.float32(SCAN_LEVELS / largest)  # one temporary copy, rounded in place
+    np.rint(codes, out=codes)
     scan = faiss.IndexScalarQuantizer(vectors.shape[1], faiss.ScalarQuantizer.QT_8bit_direct_signed,
                                       faiss.METRIC_INNER_PRODUCT)
     scan.train(codes[:1])  # nothing to learn: the codes are the bytes
