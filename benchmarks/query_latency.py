@@ -48,6 +48,16 @@ def measure(searcher: Searcher, questions: list[str]) -> dict[str, list[float]]:
     return times
 
 
+def model_alone(library: Library, questions: list[str]) -> list[float]:
+    """Milliseconds of each question's embedding alone, one after another (no search between)."""
+    times = []
+    for question in questions:
+        started = time.perf_counter()
+        library.encoder.encode([question])
+        times.append((time.perf_counter() - started) * 1000)
+    return times
+
+
 def row(label: str, passages: int, times: dict[str, list[float]]) -> str:
     total = sum(times["total"])
     shares = " ".join(f"{100 * sum(times[s]) / total:>9.0f}%" for s in STEPS)
@@ -81,6 +91,8 @@ def main() -> None:
         repeated = measure(searcher, questions[:200])["total"]
         print(f"{'':<24} repeated question (cache hit): p50 {np.percentile(repeated, 50):.3f} ms, "
               f"p95 {np.percentile(repeated, 95):.3f} ms; index {library.vectors.plan.describe()}")
+        print(f"{'':<24} the machine's state: the question's model run alone, back to back, "
+              f"p50 {np.percentile(model_alone(library, questions), 50):.2f} ms")
         library.close()
 
 
