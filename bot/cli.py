@@ -50,6 +50,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--modes", default="hybrid", help="comma-separated: hybrid,dense,keyword or 'all'")
     p.add_argument("--baselines", action="store_true",
                    help="also build and score the naive recipe (paragraph chunks, RRF) on the same articles")
+    p.add_argument("--split-at", metavar="ID", default=None,
+                   help="also score the questions whose id sorts before ID and the rest apart "
+                        "(e.g. tune on early weeks, report on later ones)")
     p.add_argument("--json", action="store_true")
 
     sub.add_parser("doctor", parents=[common], help="check the library and repair what can be rebuilt")
@@ -127,8 +130,8 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     k = args.k or settings.results
     if not 1 <= k <= 10:
         raise BadInputError("--k must be between 1 and 10")
-    options = SearchOptions(k=k, max_per_article=settings.max_per_article, min_score=settings.min_score,
-                            mode=args.mode, filters=make_filters(args.source, args.since, args.until))
+    options = SearchOptions.from_settings(settings, k=k, mode=args.mode,
+                                          filters=make_filters(args.source, args.since, args.until))
     questions = sys.stdin if args.question == "-" else [args.question]
     status = 0
     with open_library(settings) as (library, searcher):
@@ -199,7 +202,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     """``newsbot eval FILE``: score the library on a JSONL question file."""
     from tqdm import tqdm
 
-    from retrieval.evaluate import MODES, evaluate, load_questions, results_table
+    from retrieval.evaluate import MODES, evaluate, load_questions, results_table, split_questions
     from retrieval.search import SearchOptions
 
     if args.file.suffix.lower() == ".csv":
@@ -208,8 +211,9 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     modes = MODES if args.modes == "all" else tuple(m.strip() for m in args.modes.split(","))
     if unknown := set(modes) - set(MODES):
         raise NewsbotError(f"unknown mode(s) {sorted(unknown)}; use hybrid, dense, keyword or all")
-    base = SearchOptions(max_per_article=settings.max_per_article, min_score=settings.min_score)
-    results = []
+    base = SearchOptions.from_settings(settings)
+    parts = split_questions(questions, args.split_at)
+    tables: dict[str, list] = {name: [] for name, _ in parts}
     with open_library(settings) as (library, searcher):
         runs = [(mode, searcher) for mode in modes]
         if args.baselines:
@@ -219,15 +223,28 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
             runs += [(mode, baseline) for mode in BASELINE_MODES]
         for mode, engine in runs:
             with tqdm(total=len(questions), desc=mode, file=sys.stderr, disable=len(questions) < 50) as bar:
-                results.append(evaluate(engine, questions, mode, base, bar.update))
+                for name, part in parts:
+                    tables[name].append(evaluate(engine, part, mode, base, bar.update))
+    results = [_merged(rows) for rows in zip(*tables.values())]
+    if len(parts) > 1:
+        tables = {"all questions": results, **tables}
     if args.json:
-        print(json.dumps([r.as_dict() for r in results], indent=2))
+        print(json.dumps([{**r.as_dict(), "part": name} for name, rows in tables.items() for r in rows], indent=2))
     else:
-        print(results_table(results))
+        print("\n\n".join(f"{name}\n{results_table(rows)}" if len(tables) > 1 else results_table(rows)
+                          for name, rows in tables.items()))
         for r in results:
             for failure in r.failures:
                 print(f"FAIL [{r.mode}] {failure}")
     return 0 if results[0].passed else 1
+
+
+def _merged(results):
+    """One mode's scores over every part."""
+    total = results[0]
+    for other in results[1:]:
+        total = total.merged(other)
+    return total
 
 
 def _eval_sentences(args: argparse.Namespace, settings: Settings) -> int:
@@ -286,8 +303,7 @@ def cmd_console(args: argparse.Namespace, settings: Settings) -> int:
     from retrieval.format import answer_text
     from retrieval.search import SearchOptions, clean_question
 
-    options = SearchOptions(k=settings.results, max_per_article=settings.max_per_article,
-                            min_score=settings.min_score)
+    options = SearchOptions.from_settings(settings)
     with open_library(settings) as (library, searcher):
         searcher.warm()
         print(f"newsbot console: {library.store.count('articles')} articles. "

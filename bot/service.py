@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import functools
 import logging
 import time
@@ -93,12 +94,10 @@ class NewsService:
 
     def options(self, guild: GuildSettings, k: int | None = None, filters: Filters = Filters()) -> SearchOptions:
         """Search options from the operator's settings and the server's overrides."""
-        return SearchOptions(
-            k=k or guild.results or self.settings.results,
-            max_per_article=self.settings.max_per_article,
+        return SearchOptions.from_settings(
+            self.settings, k=k or guild.results or self.settings.results,
             min_score=guild.min_score if guild.min_score is not None else self.settings.min_score,
-            filters=filters,
-        )
+            filters=filters)
 
     async def ask(self, question: str, guild_id: int | None, k: int | None = None,
                   filters: Filters = Filters()) -> tuple[Answer, int]:
@@ -127,7 +126,8 @@ class NewsService:
             if logged is None or logged.guild_id != guild_id:
                 return None
             guild = await self.run(self.guild_settings, guild_id)
-            options = self.options(guild, min(logged.shown + extra, 30), logged.filters)
+            options = dataclasses.replace(self.options(guild, min(logged.shown + extra, 30), logged.filters),
+                                          cutoff=0.0)  # the rest, however far below the best
             answer = await self.run(self.searcher.ask, logged.question, options, [None, guild_id])
         answer.hits = answer.hits[logged.shown:]
         return answer

@@ -66,6 +66,11 @@ class NaiveBaseline:
         self.fts.executemany("INSERT INTO p (rowid, text) VALUES (?, ?)", enumerate(texts))
         self.size = len(texts)
 
+    @staticmethod
+    def coverage(question: str, hits: list[Hit]) -> list[float]:
+        """The naive recipe has no confidence: no coverage either."""
+        return [0.0] * len(hits)
+
     def ask(self, question: str, options: SearchOptions, guild_ids: Iterable[int | None] = (None,)) -> Answer:
         """Rank articles for a question in one of :data:`BASELINE_MODES` (``options.mode``)."""
         started = time.perf_counter()

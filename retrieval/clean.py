@@ -25,7 +25,8 @@ _FURNITURE_LINE = re.compile(
     r"|sign up for .*|subscribe( now| to .*)?|follow us.*|(no|\d+) comments?:?|post a comment"
     r"|leave a (comment|reply)|comments?|reply|loading\.*|print|email|facebook|twitter|whatsapp"
     r"|copyright\b.*|©.*|all rights reserved\.?|read more\.*|continue reading\.*"
-    r"|join .* for access to this content.*|you have reached your maximum.*)$",
+    r"|join .* for access to this content.*|you have reached your maximum.*"
+    r"|(\d+\.\s*)?how relevant is this ad to you\??|video player was slow to load content.*|ad feedback)$",
     re.IGNORECASE,
 )
 _BREADCRUMB = re.compile(r"^(?:Home|HOME)(?:\s*[›>»/|]|(?=[A-Z]))")

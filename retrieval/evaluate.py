@@ -8,17 +8,16 @@ Each line is a question with one of:
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from retrieval.errors import BadInputError
-from retrieval.highlight import lexical_overlap
 from retrieval.models import Answer
 from retrieval.rank import confidence
 from retrieval.search import SearchOptions, Searcher
-from retrieval.terms import content_terms
 
 MODES = ("hybrid", "dense", "keyword")
 
@@ -57,6 +56,22 @@ class EvalResult:
         return (correct / answered if answered else 1.0, correct / len(self.answerable),
                 wrong / len(self.unanswerable))
 
+    def answered_share(self, threshold: float | None = None) -> float:
+        """Share of the gold-url (answerable) questions that get an answer rather than "no answer"."""
+        t = self.threshold if threshold is None else threshold
+        return sum(c >= t for c, _ in self.answerable) / len(self.answerable) if self.answerable else 0.0
+
+    def merged(self, other: EvalResult) -> EvalResult:
+        """The scores of both question sets together (same mode)."""
+        total = EvalResult(mode=self.mode, threshold=self.threshold)
+        for f in dataclasses.fields(self):
+            if f.name in ("mode", "threshold"):
+                continue
+            mine, theirs = getattr(self, f.name), getattr(other, f.name)
+            setattr(total, f.name, {k: mine[k] + theirs[k] for k in mine} if isinstance(mine, dict)
+                    else mine + theirs)
+        return total
+
     def hit_at(self, k: int) -> float:
         """Share of gold-url questions with a gold article in the top ``k``."""
         return self.hits[k] / self.ranked if self.ranked else 0.0
@@ -74,7 +89,8 @@ class EvalResult:
     def as_dict(self) -> dict:
         """The scores as JSON."""
         precision, recall, wrong = self.answered_quality()
-        return {"answered_precision": round(precision, 4), "answered_recall": round(recall, 4),
+        return {"answered": round(self.answered_share(), 4), "answered_precision": round(precision, 4),
+                "answered_recall": round(recall, 4),
                 "unanswerable_answered": round(wrong, 4),"mode": self.mode, "questions": self.questions,
                 "expect": [self.expect_passed, self.expect_total],
                 "expect_none": [self.none_passed, self.none_total], "ranked": self.ranked,
@@ -107,21 +123,36 @@ def load_questions(path: Path) -> list[dict]:
     return questions
 
 
+def split_questions(questions: list[dict], at: str | None) -> list[tuple[str, list[dict]]]:
+    """The questions as named parts: all of them, or those whose id sorts before ``at`` and the rest.
+
+    Raises:
+        BadInputError: a part would be empty, or a question has no id.
+    """
+    if at is None:
+        return [("all questions", questions)]
+    if any("id" not in q for q in questions):
+        raise BadInputError('--split-at needs an "id" on every question')
+    before = [q for q in questions if str(q["id"]) < at]
+    after = [q for q in questions if str(q["id"]) >= at]
+    if not before or not after:
+        raise BadInputError(f"--split-at {at}: every question falls on one side")
+    return [(f"ids before {at}", before), (f"ids from {at}", after)]
+
+
 def evaluate(searcher: Searcher, questions: list[dict], mode: str, base: SearchOptions,
              progress: Callable[[int], None] | None = None) -> EvalResult:
     """Run every question in one search mode and score the answers."""
     result = EvalResult(mode=mode, threshold=base.min_score)
-    answer_opts = SearchOptions(k=3, max_per_article=base.max_per_article, min_score=base.min_score,
-                                mode=mode, highlight=False)
+    answer_opts = dataclasses.replace(base, k=3, mode=mode, highlight=False)
     # 20 passages, at most 2 per article: at least 10 articles, in the order the product ranks them
-    rank_opts = SearchOptions(k=20, max_per_article=base.max_per_article, min_score=0.0, mode=mode,
-                              highlight=False)
+    rank_opts = dataclasses.replace(base, k=20, min_score=0.0, mode=mode, highlight=False, cutoff=0.0)
     for item in questions:
         result.questions += 1
         if item.get("gold_urls"):
             answer = searcher.ask(item["question"], rank_opts)
             _score_ranking(result, answer, item["gold_urls"])
-            _score_answerability(result, item["question"], answer, set(item["gold_urls"]), base.k)
+            _score_answerability(result, searcher, item["question"], answer, set(item["gold_urls"]), base.k)
         else:
             _score_answer(result, item, searcher.ask(item["question"], answer_opts))
         if progress:
@@ -141,12 +172,13 @@ def _score_ranking(result: EvalResult, answer: Answer, gold: list[str]) -> None:
             result.hits[k] += 1
 
 
-def _score_answerability(result: EvalResult, question: str, answer: Answer, gold: set[str], k: int) -> None:
-    terms = content_terms(question)
+def _score_answerability(result: EvalResult, searcher: Searcher, question: str, answer: Answer, gold: set[str],
+                         k: int) -> None:
+    """The confidence of the answer as the product computes it, with and without the gold articles."""
 
     def sure(hits: list) -> float:
         top = hits[:k]
-        return confidence([h.dense for h in top], [lexical_overlap(terms, h.text) for h in top])
+        return confidence([h.dense for h in top], searcher.coverage(question, top))
 
     correct = any(h.article.link in gold for h in answer.hits[:3])
     result.answerable.append((sure(answer.hits), correct))
@@ -177,12 +209,13 @@ def _score_answer(result: EvalResult, item: dict, answer: Answer) -> None:
 def results_table(results: list[EvalResult]) -> str:
     """A plain-text table of results, one row per mode."""
     header = (f"{'mode':<11} {'questions':>9} {'expect':>9} {'no-answer':>9} {'hit@1':>6} {'hit@3':>6} "
-              f"{'hit@5':>6} {'MRR@10':>7} {'ans.prec':>8} {'ans.rec':>7}")
+              f"{'hit@5':>6} {'MRR@10':>7} {'answered':>8} {'ans.prec':>8} {'ans.rec':>7}")
     lines = [header, "-" * len(header)]
     for r in results:
         precision, recall, _ = r.answered_quality()
         measured = any(c for c, _ in r.answerable)  # baselines give no confidence to measure
-        quality = f"{precision:>8.3f} {recall:>7.3f}" if measured else f"{'n/a':>8} {'n/a':>7}"
+        quality = (f"{r.answered_share():>8.3f} {precision:>8.3f} {recall:>7.3f}" if measured
+                   else f"{'n/a':>8} {'n/a':>8} {'n/a':>7}")
         lines.append(
             f"{r.mode:<11} {r.questions:>9} {f'{r.expect_passed}/{r.expect_total}':>9} "
             f"{f'{r.none_passed}/{r.none_total}':>9} {r.hit_at(1):>6.3f} {r.hit_at(3):>6.3f} "

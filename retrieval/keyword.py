@@ -44,7 +44,7 @@ class KeywordQuery:
 
 
 class KeywordSearch:
-    """BM25 over ``passages_fts`` (title weighted 0.5, text 1.0) with word pruning."""
+    """BM25 over ``passages_fts`` (title weighted 2.0, text 1.0) with word pruning."""
 
     def __init__(self, conn: sqlite3.Connection, budget: int = MATCH_BUDGET,
                  terms: TermIndex | None = None) -> None:

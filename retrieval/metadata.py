@@ -77,6 +77,8 @@ def _take_header(paragraphs: list[str], found: dict[str, str]) -> list[str]:
         start = index + 1
         if is_date_line(paragraph):
             found.setdefault("date", parse_date(paragraph))
+        elif is_wire_dateline(paragraph):
+            continue
         elif not is_furniture(paragraph) and not is_teaser_heading(paragraph) and "title" not in found:
             if len(paragraph.split()) >= 2:
                 found["title"] = paragraph.rstrip(":")
@@ -84,6 +86,11 @@ def _take_header(paragraphs: list[str], found: dict[str, str]) -> list[str]:
     if "title" in found:  # a repeated headline inside the body is not news copy
         body = [p for p in body if p != found["title"]]
     return body
+
+
+def is_wire_dateline(paragraph: str) -> bool:
+    """A place and agency ending in a dash ("WASHINGTON (AP) —"), the opening of wire copy."""
+    return len(paragraph.split()) <= 8 and paragraph.rstrip().endswith(("-", "–", "—"))
 
 
 def _is_body(paragraph: str) -> bool:

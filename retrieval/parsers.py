@@ -30,6 +30,7 @@ SUPPORTED_SUFFIXES = TEXT_SUFFIXES | MARKDOWN_SUFFIXES | HTML_SUFFIXES | JSONL_S
 _FIELDS = ("title", "source", "author", "date", "url")
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
 _MIN_TEXT_CHARS = 20
+_MIN_HEADLINE_WORDS = 4
 
 
 @dataclass(slots=True)
@@ -272,6 +273,17 @@ def _merge(first: Document | None, second: Document | None) -> Document | None:
 
 
 def _checked(doc: Document) -> Document:
-    if len(doc.text.strip()) < _MIN_TEXT_CHARS:
-        raise BadInputError("no article text left after removing page furniture")
-    return doc
+    """The document, or a headline-only one when its page held nothing but furniture.
+
+    A headline of :data:`_MIN_HEADLINE_WORDS` words or more is the publisher's own summary of
+    the story (feeds and pages behind a video often give no more), so it is kept as the text.
+
+    Raises:
+        BadInputError: neither text nor a headline.
+    """
+    if len(doc.text.strip()) >= _MIN_TEXT_CHARS:
+        return doc
+    if len(doc.title.split()) >= _MIN_HEADLINE_WORDS:
+        doc.text = doc.title
+        return doc
+    raise BadInputError("no article text left after removing page furniture")

@@ -8,6 +8,8 @@ which :mod:`retrieval.format` renders.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
+import functools
 import logging
 import threading
 import time
@@ -19,14 +21,15 @@ from typing import Literal
 
 import numpy as np
 
+from config.settings import Settings
 from retrieval.errors import BadInputError
 from retrieval.group import group_same_story
-from retrieval.highlight import highlights, lexical_overlap, sentence_overlaps
+from retrieval.highlight import highlights, sentence_overlaps
 from retrieval.library import Library
 from retrieval.models import Answer, Hit
-from retrieval.rank import cap_per_group, confidence, convex, is_answered
+from retrieval.rank import cap_per_group, confidence, convex, is_answered, recency_prior, relative_cut
 from retrieval.store import Filters, article_from_row
-from retrieval.terms import content_terms
+from retrieval.terms import content_terms, terms_of
 from retrieval.vectors import Gathered
 
 logger = logging.getLogger(__name__)
@@ -38,6 +41,7 @@ GROUPING_SPARE = 3  # extra results highlighted so grouping still leaves k
 FIRST_ROWS = 16  # candidates whose rows are read at first (more only when too few are kept)
 EARLY_ROWS = 16  # best keyword candidates read beside the question's embedding
 SENTENCE_CACHE = 4096  # sentences embedded alone for grouping, remembered
+ARTICLE_TERMS_CACHE = 2048  # articles whose words are remembered for the confidence
 
 
 @dataclass(slots=True)
@@ -57,12 +61,23 @@ class SearchOptions:
 
     k: int = 5
     max_per_article: int = 2
-    min_score: float = 0.45
+    min_score: float = 0.50
     mode: Mode = "hybrid"
     dense_weight: float = 0.6
+    recency_weight: float = 0.2
+    recency_days: float = 180.0
+    cutoff: float = 0.70  # show only results scoring at least this share of the best (0: all k)
     highlight: bool = True
     group: bool = True
     filters: Filters = field(default_factory=Filters)
+
+    @classmethod
+    def from_settings(cls, settings: Settings, **changes: object) -> SearchOptions:
+        """The operator's defaults (results, caps, threshold, recency, cut-off), with ``changes``."""
+        base = {"k": settings.results, "max_per_article": settings.max_per_article,
+                "min_score": settings.min_score, "recency_weight": settings.recency_weight,
+                "recency_days": settings.recency_days, "cutoff": settings.relative_cutoff}
+        return cls(**{**base, **changes})
 
     def key(self) -> tuple:
         """The options as a hashable tuple (for the answer cache; a tenth of ``astuple``'s cost)."""
@@ -87,6 +102,12 @@ def clean_question(question: str, max_chars: int = 1000) -> str:
     if len(text) > max_chars:
         raise BadInputError(f"the question is too long ({len(text):,} characters; the limit is {max_chars:,})")
     return text
+
+
+@functools.lru_cache(maxsize=8192)
+def _day(iso: str) -> dt.date:
+    """An ISO day as a date (articles' dates are stored as YYYY-MM-DD)."""
+    return dt.date.fromisoformat(iso)
 
 
 class _Clock:
@@ -152,6 +173,9 @@ class Searcher:
         self._side = ThreadPoolExecutor(2, thread_name_prefix="newsbot-keyword")
         self._alone: OrderedDict[str, np.ndarray] = OrderedDict()
         self._alone_lock = threading.Lock()
+        self._terms: OrderedDict[int, frozenset[str]] = OrderedDict()
+        self._terms_lock = threading.Lock()
+        self._newest: tuple[tuple, dt.date | None] | None = None
 
     def warm(self, keyword_postings: bool = True) -> None:
         """Load the embedding model now rather than on the first question.
@@ -190,20 +214,64 @@ class Searcher:
         version, found, gathered, early = side.result()
         dense, scores = self._dense(query, gathered, options)
         clock.lap("search")
-        ranked = self._fuse(dense, scores, found, options)
+        ranked = self._recency(self._fuse(dense, scores, found, options), options, version)
         clock.lap("fuse")
         early = early.result()
         kept, rows = self._keep(ranked, scopes, options, early)
         clock.lap("rank")
         hits = self._hits(question, query, kept, rows, scores, options, early, gathered)[:options.k]
-        terms = content_terms(question)
-        sure = confidence([h.dense for h in hits], [lexical_overlap(terms, h.text) for h in hits])
+        sure = confidence([h.dense for h in hits], self.coverage(question, hits))
         answered = bool(hits) and (query is None or is_answered(sure, options.min_score))
+        hits = hits[:relative_cut([h.score for h in hits], options.cutoff)]
         clock.lap("highlight")
         answer = Answer(question=question, answered=answered, hits=hits if answered else [],
                         took_ms=clock.total(), confidence=sure, timings=clock.laps)
         self.cache.put(key, version, answer)
         return answer
+
+    def coverage(self, question: str, hits: list[Hit]) -> list[float]:
+        """For each hit, the share of the question's content words found in its article (headline
+        and text): a question about a story is answered from one article, its words spread over
+        several passages (a paraphrase shares few words with any single one)."""
+        terms = content_terms(question)
+        found = self._article_terms([h.article for h in hits])
+        return [len(terms & found[h.article.id]) / len(terms) if terms else 0.0 for h in hits]
+
+    def _article_terms(self, articles: list) -> dict[int, frozenset[str]]:
+        """The content terms of each article's headline and text (the latest few thousand kept;
+        article ids are never reused, a changed article gets a new one)."""
+        with self._terms_lock:
+            known = {a.id: self._terms[a.id] for a in articles if a.id in self._terms}
+        missing = {a.id: a.title for a in articles if a.id not in known}
+        if missing:
+            bodies = self.library.store.article_bodies(list(missing))
+            fresh = {aid: terms_of(f"{title}\n{bodies.get(aid, '')}") for aid, title in missing.items()}
+            known.update(fresh)
+            with self._terms_lock:
+                self._terms.update(fresh)
+                while len(self._terms) > ARTICLE_TERMS_CACHE:
+                    self._terms.popitem(last=False)
+        return known
+
+    def _recency(self, ranked: list[tuple[int, float]], options: SearchOptions, version: tuple
+                 ) -> list[tuple[int, float]]:
+        """The candidates with the recency prior added (see :func:`retrieval.rank.recency_prior`);
+        ages count from the library's newest article (or today, if that is in the future)."""
+        if options.recency_weight <= 0 or not ranked:
+            return ranked
+        newest = self._newest_day(version)
+        if newest is None:
+            return ranked
+        dates = self.library.store.passage_dates([pid for pid, _ in ranked])
+        ages = {pid: (newest - _day(date)).days for pid, date in dates.items()}
+        return recency_prior(ranked, ages, options.recency_weight, options.recency_days)
+
+    def _newest_day(self, version: tuple) -> dt.date | None:
+        """The reference day for the recency prior, computed once per library version."""
+        if self._newest is None or self._newest[0] != version:
+            newest = self.library.store.newest_date()
+            self._newest = (version, min(_day(newest), dt.date.today()) if newest else None)
+        return self._newest[1]
 
     def _keep(self, ranked: list[tuple[int, float]], scopes: list[int | None], options: SearchOptions,
               early: _Early) -> tuple[list[tuple[int, float]], dict]:
@@ -259,14 +327,11 @@ class Searcher:
     def _read_early(self, question: str, best: list[tuple[int, float]], options: SearchOptions,
                     scopes: list[int | None]) -> _Early:
         """The rows and sentence vectors of the best keyword candidates, read while the other
-        core embeds the question; meanwhile the words of their texts are cut into terms (cached
-        for the confidence) and the question's terms are counted in each of their sentences (the
-        highlighter's lexical part)."""
+        core embeds the question; meanwhile the question's terms are counted in each of their
+        sentences (the highlighter's lexical part)."""
         early = _Early(checked={pid for pid, _ in best})
         wanted = _sentences_wanted(options)
         early.rows = self.library.store.passages([pid for pid, _ in best], scopes, options.filters, wanted)
-        for row in early.rows.values():
-            content_terms(row["text"])
         if wanted:
             early.sentences = self.library.store.sentence_vectors_of(early.rows.values())
             early.overlaps = {pid: sentence_overlaps(question, early.rows[pid]["text"], item)

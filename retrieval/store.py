@@ -296,6 +296,15 @@ class Store:
         row = self._conn.execute("SELECT body FROM articles WHERE id = ?", (article_id,)).fetchone()
         return row[0] if row else ""
 
+    def article_bodies(self, ids: list[int]) -> dict[int, str]:
+        """The cleaned text of each of the given articles (those that exist), by id."""
+        out: dict[int, str] = {}
+        for start in range(0, len(ids), 500):
+            part = ids[start:start + 500]
+            out.update(self._conn.execute(
+                f"SELECT id, body FROM articles WHERE id IN ({','.join('?' * len(part))})", part).fetchall())
+        return out
+
     def list_articles(self, guild_ids: Iterable[int | None] = (None,), *, offset: int = 0,
                       limit: int = 1_000_000, title_like: str = "") -> list[Article]:
         """Articles in the given scopes, newest first."""
@@ -314,6 +323,20 @@ class Store:
         if table not in {"articles", "passages"}:
             raise ValueError(table)
         return int(self._conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+
+    def newest_date(self) -> str:
+        """The publication date of the newest dated article (ISO day), or "" when none is dated."""
+        return self._conn.execute("SELECT max(date) FROM articles WHERE date != ''").fetchone()[0] or ""
+
+    def passage_dates(self, ids: list[int]) -> dict[int, str]:
+        """The publication date of each passage's article, for the passages whose article has one."""
+        out: dict[int, str] = {}
+        for start in range(0, len(ids), 500):
+            part = ids[start:start + 500]
+            out.update(self._conn.execute(
+                "SELECT p.id, a.date FROM passages p CROSS JOIN articles a ON a.id = p.article_id"
+                f" WHERE p.id IN ({','.join('?' * len(part))}) AND a.date != ''", part).fetchall())
+        return out
 
     # --- passages -------------------------------------------------------------------------
     def passage_digest(self) -> tuple[int, int, int]:
@@ -364,7 +387,7 @@ class Store:
 
     def keyword_search(self, question: str, limit: int, guild_ids: Iterable[int | None],
                        filters: Filters = Filters()) -> list[tuple[int, float]]:
-        """BM25 search over passages (title weighted 0.5, text 1.0; see :mod:`retrieval.keyword`).
+        """BM25 search over passages (title weighted 2.0, text 1.0; see :mod:`retrieval.keyword`).
 
         Returns:
             (passage id, score) pairs, best first; scores are positive, higher is better.

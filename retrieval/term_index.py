@@ -5,7 +5,7 @@ through it costs 2-3 ms a question on XQuAD + BBC (8,595 passages): ``bm25()`` r
 position lists of every matching row, and on our 2-core machines that work, beside the
 question's embedding on the other core, slowed the embedding too (docs/performance.md).
 Held here instead, for each term: the rows holding it and their weighted frequency (title
-0.5, text 1.0, as the ``bm25()`` call weighs them), and each row's length in tokens. A
+2.0, text 1.0, as the ``bm25()`` call weighs them), and each row's length in tokens. A
 question's BM25 is then a few array operations with FTS5's own formula (k1 1.2, b 0.75, idf
 floored at 1e-6) and the same scores.
 
@@ -28,12 +28,12 @@ from dataclasses import dataclass
 import numpy as np
 
 TOKENIZE = "porter unicode61 remove_diacritics 2"  # passages_fts's tokenizer
-COLUMN_WEIGHTS = (0.5, 1.0)  # title, text: the weights given to bm25()
+COLUMN_WEIGHTS = (2.0, 1.0)  # title, text: the weights given to bm25() (docs/quality.md)
 K1, B = 1.2, 0.75  # FTS5's BM25 constants
 MEMORY_LIMIT = 200_000  # passages; about 600 bytes each in memory
 TERMS_FILE = "keyword-terms.npz"
 SAVE_AFTER_ROWS = 1000  # rows added or dropped since the file was written before writing it again
-FORMAT = 1
+FORMAT = 2  # 2: title weight 2.0
 _WORD_CACHE = 65536
 _EMPTY = (np.zeros(0, np.int32), np.zeros(0, np.float32))
 

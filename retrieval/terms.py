@@ -25,10 +25,13 @@ def content_words(text: str) -> list[str]:
     return content or found
 
 
-@functools.lru_cache(maxsize=65536)  # sentences of popular passages come back question after question
-def content_terms(text: str) -> frozenset[str]:
+def terms_of(text: str) -> frozenset[str]:
     """Content words cut to a five-letter stem, so "delivered" meets "deliveries"."""
     return frozenset(w[:5] for w in words(text) if w not in STOPWORDS)
+
+
+# sentences of popular passages come back question after question
+content_terms = functools.lru_cache(maxsize=65536)(terms_of)
 
 
 def fts_query(question: str) -> str:

@@ -31,8 +31,8 @@ def test_ask_cites_the_depot_and_json_contract(run):
     top = data["results"][0]
     assert "Tikhoretsk" in top["text"] and "Tikhoretsk" in top["highlight"]
     assert set(top["article"]) == {"id", "title", "source", "author", "date", "url"}
-    assert any(r["article"]["source"] == "BBC" and r["article"]["author"] == "Matt Murphy"
-               for r in data["results"])
+    cited = [a for r in data["results"] for a in (r["article"], *r["also_reported_by"])]
+    assert any(a["source"] == "BBC" and a["author"] == "Matt Murphy" for a in cited)
 
     code, out, _ = run("ask", "-", "--json", "--k", "2",
                        stdin="How did the equipment travel from North Korea to Russia?\n\nHow do I bake banana bread?\n")

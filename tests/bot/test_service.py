@@ -75,3 +75,22 @@ def test_cooldown_counts_per_user(tmp_path):
         service.check_cooldown(1)
     assert 0 < err.value.retry_after <= 60
     service.close()
+
+
+async def test_more_results_reaches_what_the_cut_off_hid(tmp_path):
+    from tests.helpers import doc
+
+    settings = Settings(data_dir=tmp_path, cooldown_seconds=0, relative_cutoff=0.95, min_score=0.0)
+    library = Library(tmp_path, HashEncoder())
+    library.add_documents([doc("The river flooded the valley and boats rescued families.", url="u1"),
+                           doc("The river was calm and the valley quiet.", url="u2"),
+                           doc("Boats are moored by the river all winter.", url="u3")])
+    service = NewsService(settings, library)
+    try:
+        answer, qid = await service.ask("river flooded valley boats rescued families", 7, k=3)
+        assert [h.article.url for h in answer.hits] == ["u1"]
+        more = await service.more(qid, 7)
+        assert {h.article.url for h in more.hits} == {"u2", "u3"}
+    finally:
+        service.close()
+        library.close()

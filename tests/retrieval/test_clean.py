@@ -48,3 +48,10 @@ def test_short_link_lines_inside_the_body_go():
     paragraphs = ["The talks began on Monday in Geneva.", "Ukraine hits Russian navy ships with sea drones",
                   "They ended on Friday without a deal."]
     assert remove_furniture(paragraphs) == [paragraphs[0], paragraphs[2]]
+
+
+def test_video_ad_feedback_widget_is_furniture():
+    assert is_furniture("1. How relevant is this ad to you?")
+    assert is_furniture("Video player was slow to load content Video content never loaded Ad froze or did not "
+                        "finish loading Other issues")
+    assert not is_furniture("How relevant is this policy to voters, the senator asked.")

@@ -3,7 +3,7 @@ import json
 import pytest
 
 from retrieval.errors import BadInputError
-from retrieval.evaluate import evaluate, load_questions, results_table
+from retrieval.evaluate import evaluate, load_questions, results_table, split_questions
 from retrieval.search import SearchOptions, Searcher
 from tests.helpers import doc
 
@@ -38,3 +38,18 @@ def test_load_questions_reports_bad_lines(tmp_path):
     f.write_text(json.dumps({"question": "ok?"}) + "\n{oops\n")
     with pytest.raises(BadInputError, match=":2: invalid JSON"):
         load_questions(f)
+
+
+def test_split_by_id_scores_each_part_and_the_merge_adds_up(searcher):
+    questions = [{"id": f"2022060{i}_0", "question": q, "gold_urls": [u]} for i, (q, u) in enumerate(
+        [("council budget", "u-budget"), ("river flooded valley", "u-flood"), ("boats rescued", "u-budget")])]
+    parts = split_questions(questions, "20220602")
+    assert [(name, len(items)) for name, items in parts] == [("ids before 20220602", 2), ("ids from 20220602", 1)]
+    first, second = (evaluate(searcher, items, "hybrid", SearchOptions(min_score=0.3)) for _, items in parts)
+    both = first.merged(second)
+    assert (first.hit_at(1), second.hit_at(1)) == (1.0, 0.0)
+    assert both.ranked == 3 and both.hit_at(1) == pytest.approx(2 / 3) and len(both.answerable) == 3
+    assert both.answered_share() == pytest.approx(sum(c >= 0.3 for c, _ in both.answerable) / 3)
+    with pytest.raises(BadInputError, match="one side"):
+        split_questions(questions, "2023")
+    assert split_questions(questions, None) == [("all questions", questions)]

@@ -57,3 +57,15 @@ def test_derive_title_cuts_long_first_sentence():
 def test_long_text_without_final_punctuation_is_body_not_header():
     text = " ".join(["words"] * 40)
     assert extract_plain(text).text == text
+
+
+def test_wire_dateline_is_not_taken_for_the_headline():
+    text = ("New York CNN Business —\n\nSpirit and Frontier Airlines on Monday announced a $6.6 billion merger, "
+            "a combination of low-fare carriers.\n\nThe deal still needs approval.")
+    found = extract_plain(text)
+    assert found.title.startswith("Spirit and Frontier Airlines on Monday")
+    assert found.text.startswith("Spirit and Frontier")
+    assert extract_plain("WASHINGTON (AP) —\n\n" + BODY_LINE).title != "WASHINGTON (AP) —"
+
+
+BODY_LINE = "Lawmakers passed the spending bill late on Friday after a week of talks with the White House."

@@ -98,3 +98,15 @@ def test_bad_front_matter_is_a_clear_error(tmp_path):
     f.write_text(f"---\ntitle: [unclosed\n---\n{BODY}\n")
     item = read_one(f)
     assert isinstance(item, ParseFailure) and "front matter" in item.reason
+
+
+def test_page_of_furniture_keeps_its_headline_as_the_text():
+    widget = ("1. How relevant is this ad to you?\n\nVideo player was slow to load content Video content never "
+              "loaded Ad froze or did not finish loading")
+    lines = "\n".join(json.dumps({"title": title, "text": widget, "url": url}) for title, url in (
+        ("Sprite will no longer be sold in green bottles", "u1"), ("Walmart is slashing prices", "u2"),
+        ("", "u3")))
+    items = list(parse_jsonl(lines, "feed.jsonl"))
+    assert [d.text for d in items[:2]] == ["Sprite will no longer be sold in green bottles",
+                                           "Walmart is slashing prices"]
+    assert isinstance(items[2], ParseFailure) and "no article text" in items[2].reason

@@ -1,8 +1,9 @@
-import numpy as np
+import math
 
+import numpy as np
 import pytest
 
-from retrieval.rank import cap_per_group, convex, is_answered, rrf
+from retrieval.rank import cap_per_group, convex, is_answered, recency_prior, relative_cut, rrf
 
 
 def test_rrf_rewards_agreement_between_lists():
@@ -75,3 +76,25 @@ def test_convex_on_fake_vectors_keeps_semantic_and_lexical_matches_on_top():
     dense = {i: float(passages[i] @ query) for i in range(6)}
     keyword = [(2, 8.0), (5, 1.0)]  # passage 2 holds the rare keyword
     assert {i for i, _ in convex(dense, keyword)[:2]} == {1, 2}
+
+
+def test_recency_prior_leaves_the_newest_and_undated_alone_and_ages_the_rest():
+    ranked = [(1, 0.80), (2, 0.78), (3, 0.70)]
+    aged = dict(recency_prior(ranked, {1: 400, 2: 0}, weight=0.2, days=180))
+    assert aged[2] == pytest.approx(0.78) and aged[3] == pytest.approx(0.70)
+    assert aged[1] == pytest.approx(0.80 - 0.2 * (1 - math.exp(-400 / 180)))
+    assert [i for i, _ in recency_prior(ranked, {1: 400, 2: 0}, 0.2, 180)] == [2, 3, 1]
+
+
+def test_recency_prior_off_and_future_dates():
+    ranked = [(1, 0.5), (2, 0.4)]
+    assert recency_prior(ranked, {1: 900, 2: 0}, weight=0.0, days=180) == ranked
+    assert dict(recency_prior(ranked, {1: -30}, 0.2, 180))[1] == pytest.approx(0.5)  # never a bonus
+
+
+@pytest.mark.parametrize("scores, share, shown", [
+    ([1.0, 0.9, 0.5, 0.4], 0.7, 2), ([1.0, 0.9, 0.5], 0.0, 3), ([0.3], 0.99, 1), ([], 0.7, 0),
+    ([1.0, 0.2, 0.9], 0.7, 1),  # best first: the first result below the floor ends the answer
+])
+def test_relative_cut_keeps_results_close_to_the_best(scores, share, shown):
+    assert relative_cut(scores, share) == shown

@@ -123,7 +123,7 @@ def test_repeated_question_is_served_from_the_cache_until_the_library_changes(li
     searcher.ask("city budget taxes", SearchOptions(min_score=0.0, k=1))  # other options: computed
     assert encoder.calls > calls
     library.add_documents([doc("The council budget vote was delayed again.", url="u-late")])
-    after = searcher.ask("city budget taxes", SearchOptions(min_score=0.0, k=10))
+    after = searcher.ask("city budget taxes", SearchOptions(min_score=0.0, k=10, cutoff=0.0))
     assert "u-late" in {h.article.url for h in after.hits}
 
 
@@ -186,3 +186,48 @@ def test_rows_read_beside_the_embedding_are_not_read_again(searcher, monkeypatch
     assert answer.hits and answer.hits[0].article.title == "Valley flood"
     assert len(asked) == len(set(asked))  # every row read once
     assert answer.hits[0].passage_id in asked[:16]  # among the keyword side's early reads
+
+
+def test_newer_reporting_ranks_first_when_both_say_the_same(library):
+    library.add_documents([
+        doc("Ferry services across the strait stopped after the storm damaged the pier.", title="Ferries stop",
+            url="u-old", date="2021-05-01"),
+        doc("Ferry services across the strait stopped after the storm damaged the pier.\n\nRepairs start soon.",
+            title="Ferries stop", url="u-new", date="2024-05-01"),
+    ])
+    searcher = Searcher(library)
+    ask = "Why did ferry services across the strait stop?"
+    # (not grouped: grouping would show the two as one story under the earliest report)
+    assert searcher.ask(ask, SearchOptions(min_score=0.0, group=False)).hits[0].article.url == "u-new"
+    plain = searcher.ask(ask, SearchOptions(min_score=0.0, recency_weight=0.0, cutoff=0.0, group=False))
+    aged = searcher.ask(ask, SearchOptions(min_score=0.0, cutoff=0.0, group=False))
+    assert plain.hits[0].article.url == "u-old"  # the shorter passage wins without the prior
+    old = {h.article.url: h.score for h in plain.hits}["u-old"]
+    assert {h.article.url: h.score for h in aged.hits}["u-old"] < old
+
+
+def test_recency_leaves_undated_libraries_as_they_were(searcher):
+    question = "city budget taxes"
+    plain = searcher.ask(question, SearchOptions(min_score=0.0, recency_weight=0.0, cutoff=0.0))
+    aged = searcher.ask(question, SearchOptions(min_score=0.0, cutoff=0.0))
+    undated = [(h.passage_id, h.score) for h in plain.hits if not h.article.date]
+    assert undated and undated == [(h.passage_id, h.score) for h in aged.hits if not h.article.date]
+
+
+def test_confidence_counts_the_question_words_over_the_whole_article(library):
+    filler = " ".join(f"Sentence {i} of the report describes the weather in general terms." for i in range(30))
+    library.add_documents([doc(f"The volcano erupted near the coast.\n\n{filler}\n\nAirlines cancelled flights.",
+                               title="Eruption", url="u-volcano")])
+    searcher = Searcher(library)
+    answer = searcher.ask("volcano eruption airlines cancelled flights", SearchOptions(min_score=0.0))
+    hit = answer.hits[0]
+    assert searcher.coverage("volcano airlines", [hit]) == [1.0]  # the words sit in different passages
+    assert "volcano" not in hit.text.lower() or "airlines" not in hit.text.lower()
+
+
+def test_cutoff_hides_results_far_below_the_best_and_zero_shows_them(searcher):
+    question = "Which village did rescue boats reach?"
+    full = searcher.ask(question, SearchOptions(min_score=0.0, cutoff=0.0, k=5))
+    cut = searcher.ask(question, SearchOptions(min_score=0.0, cutoff=0.9, k=5))
+    assert len(cut.hits) < len(full.hits) and cut.hits[0].passage_id == full.hits[0].passage_id
+    assert all(h.score >= 0.9 * cut.hits[0].score for h in cut.hits)

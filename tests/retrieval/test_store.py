@@ -125,3 +125,14 @@ def test_passage_rows_can_carry_their_sentence_vectors(tmp_path):
     assert list(carried) == first  # the passage without sentence vectors is left out
     assert carried[first[0]].spans == store.sentence_vectors(first)[first[0]].spans
     assert np.allclose(carried[first[0]].vectors, vectors, atol=0.01)
+
+
+def test_dates_bodies_and_the_newest_date(tmp_path):
+    store = Store(tmp_path / "db.sqlite3")
+    assert store.newest_date() == ""
+    first, old = add(store, doc("Old news about the harbour.", url="a", date="2021-01-05"))
+    _, new = add(store, doc("New news about the harbour.", url="b", date="2024-06-01"))
+    _, undated = add(store, doc("Undated news about the harbour.", url="c"))
+    assert store.newest_date() == "2024-06-01"
+    assert store.passage_dates([*old, *new, *undated]) == {old[0]: "2021-01-05", new[0]: "2024-06-01"}
+    assert store.article_bodies([first, 999]) == {first: "Old news about the harbour."}
