@@ -20,6 +20,7 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from config.settings import load_settings  # noqa: E402
+from retrieval.errors import BadInputError  # noqa: E402
 from retrieval.evaluate import load_questions, split_questions  # noqa: E402
 from retrieval.library import Library  # noqa: E402
 from retrieval.rank import relative_cut  # noqa: E402
@@ -63,12 +64,17 @@ def main() -> None:
     for spec in args.sets:
         library, questions = spec.split("=", 1)
         items = [q for q in load_questions(Path(questions)) if q.get("gold_urls")]
-        parts = split_questions(items, args.split_at) if args.split_at and all("id" in q for q in items) \
-            and any(str(q["id"]) < args.split_at for q in items) else [("all questions", items)]
-        results = answers(Path(library), items)
-        by_id = {id(q): r for q, r in zip(items, results)}
-        for part, chosen in [("all questions", items)] + (parts if len(parts) > 1 else []):
-            print(table(f"{Path(questions).parent.name} ({part})", [by_id[id(q)] for q in chosen]) + "\n")
+        results = dict(zip(map(id, items), answers(Path(library), items)))
+        for part, chosen in [("all questions", items), *halves(items, args.split_at)]:
+            print(table(f"{Path(questions).parent.name} ({part})", [results[id(q)] for q in chosen]) + "\n")
+
+
+def halves(items: list[dict], at: str | None) -> list[tuple[str, list[dict]]]:
+    """The two halves of a set split by id, or none when the split does not divide this set."""
+    try:
+        return split_questions(items, at) if at else []
+    except BadInputError:
+        return []
 
 
 if __name__ == "__main__":

@@ -29,7 +29,7 @@ from retrieval.library import Library  # noqa: E402
 from retrieval.search import SearchOptions, Searcher  # noqa: E402
 
 EVAL = PROJECT_ROOT.parent / "shared" / "eval"
-THRESHOLDS = [round(0.36 + 0.03 * i, 2) for i in range(10)]
+THRESHOLDS = [round(0.36 + 0.02 * i, 2) for i in range(14)]
 
 
 def seed_confidences(encoder, options: SearchOptions) -> tuple[list[float], list[float]]:

@@ -42,7 +42,15 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("list", parents=[common], help="list the articles")
     p = sub.add_parser("remove", parents=[common], help="remove an article by id")
     p.add_argument("article_id", type=int)
-    sub.add_parser("reindex", parents=[common], help="rebuild every vector with the configured model")
+    sub.add_parser("reindex", parents=[common],
+                   help="rebuild every vector with the configured model (or the adapted one 'adapt' measured better)")
+    p = sub.add_parser("adapt", parents=[common],
+                       help="fine-tune the model on the library's own headlines and passages (no labels)")
+    p.add_argument("--epochs", type=int, default=1, help="passes over the pairs (default 1)")
+    p.add_argument("--batch-size", type=int, default=32, help="pairs per step: the in-batch negatives (default 32)")
+    p.add_argument("--held-out", type=float, default=0.1, help="share of articles kept to measure on (default 0.1)")
+    p.add_argument("--max-pairs", type=int, default=20_000, help="most headline-passage pairs trained on")
+    p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
     p = sub.add_parser("eval", parents=[common],
                        help="score answers on a JSONL question file, or the highlighter on a TrecQA .csv")
@@ -183,10 +191,17 @@ def cmd_remove(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_reindex(args: argparse.Namespace, settings: Settings) -> int:
-    """``newsbot reindex``: rebuild the vectors with the configured model."""
-    from retrieval.library import Library
+    """``newsbot reindex``: rebuild the vectors with the configured (or newly adapted) model."""
+    from retrieval.adapt import model_for_reindex
+    from retrieval.library import DB_FILE, Library
+    from retrieval.store import Store
     from retrieval.vectors import INDEX_FILE, MANIFEST_FILE
 
+    store = Store(settings.data_dir / DB_FILE)
+    try:
+        model = model_for_reindex(store, settings)
+    finally:
+        store.close()
     for name in (INDEX_FILE, MANIFEST_FILE):  # the old index may belong to another model
         (settings.data_dir / name).unlink(missing_ok=True)
     library = Library.from_settings(settings)
@@ -194,7 +209,37 @@ def cmd_reindex(args: argparse.Namespace, settings: Settings) -> int:
         count = library.reindex()
     finally:
         library.close()
-    print(f"reindexed {count} passages with {settings.model}")
+    print(f"reindexed {count} passages with {model}")
+    return 0
+
+
+def cmd_adapt(args: argparse.Namespace, settings: Settings) -> int:
+    """``newsbot adapt``: fine-tune the model on the library's pairs, measure it on held-out headlines."""
+    from tqdm import tqdm
+
+    from retrieval.adapt import adapt
+
+    if args.epochs < 1 or args.batch_size < 2 or args.max_pairs < 2 or not 0 < args.held_out < 0.5:
+        raise NewsbotError("--epochs must be at least 1, --batch-size and --max-pairs at least 2,"
+                           " --held-out between 0 and 0.5")
+    with open_library(settings, seed=False) as (library, _), \
+            tqdm(unit="step", desc="adapting", disable=args.no_progress, file=sys.stderr) as bar:
+        def progress(step: int, steps: int) -> None:
+            bar.total = steps
+            bar.update(step - bar.n)
+
+        report = adapt(library.store, settings, epochs=args.epochs, batch_size=args.batch_size,
+                       held_out=args.held_out, max_pairs=args.max_pairs, progress=progress)
+    print(f"trained on {report.pairs} headline-passage pairs of {report.articles} articles"
+          f" ({report.steps} steps, {report.seconds:.0f} s); measured on {report.held_out} held-out headlines")
+    print(f"{'model':<10} {'hit@1':>6} {'MRR@10':>7}")
+    print(f"{'base':<10} {report.base_hit1:>6.3f} {report.base_mrr:>7.3f}")
+    print(f"{'adapted':<10} {report.adapted_hit1:>6.3f} {report.adapted_mrr:>7.3f}")
+    where = settings.data_dir / report.model_dir
+    if report.accepted:
+        print(f"saved {where}: better on this library. Run `newsbot reindex` to use it.")
+    else:
+        print(f"saved {where}: not better on this library; the current model stays in use.")
     return 0
 
 
@@ -340,7 +385,7 @@ def cmd_start(args: argparse.Namespace, settings: Settings) -> int:
 
 COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "ingest": cmd_ingest, "ask": cmd_ask, "list": cmd_list, "remove": cmd_remove,
-    "reindex": cmd_reindex, "eval": cmd_eval, "doctor": cmd_doctor, "export": cmd_export,
+    "reindex": cmd_reindex, "adapt": cmd_adapt, "eval": cmd_eval, "doctor": cmd_doctor, "export": cmd_export,
     "backup": cmd_backup, "console": cmd_console, "run": cmd_run,
     "start": cmd_start,
 }

@@ -52,15 +52,18 @@ def resolve_model(model: str) -> tuple[str, bool]:
 class SentenceEmbedder:
     """A sentence-transformers model behind the :class:`Encoder` protocol."""
 
-    def __init__(self, model: str, batch_size: int = 32, dim: int | None = None) -> None:
+    def __init__(self, model: str, batch_size: int = 32, dim: int | None = None,
+                 location: Path | None = None) -> None:
         """Prepare (but do not load) a model.
 
         Args:
-            model: the model setting (see :func:`resolve_model`).
+            model: the model setting (see :func:`resolve_model`), or its name when ``location`` is given.
             batch_size: texts per forward pass.
             dim: the known dimension, to avoid loading the model just to ask it.
+            location: the model's folder (an adapted model; default: found from ``model``).
         """
         self.name = model
+        self._location = location
         self.batch_size = batch_size
         self._dim = dim
         self._model = None
@@ -81,7 +84,7 @@ class SentenceEmbedder:
 
                 hf_logging.disable_progress_bar()
                 hf_logging.set_verbosity_error()
-                location, local = resolve_model(self.name)
+                location, local = (str(self._location), True) if self._location else resolve_model(self.name)
                 logger.info("loading embedding model %s", self.name)
                 self._model = SentenceTransformer(location, device="cpu", local_files_only=local)
             return self._model
@@ -132,19 +135,20 @@ class SentenceEmbedder:
         return int(self._load().max_seq_length)
 
 
-def make_encoder(settings: Settings, dim: int | None = None) -> Encoder:
+def make_encoder(settings: Settings, dim: int | None = None, location: Path | None = None) -> Encoder:
     """The configured model on the configured backend.
 
     ``onnx-int8`` (the default) runs the same weights through ONNX Runtime with int8 weights,
     exported once into ``DATA_DIR/models``; if that cannot be done here (no onnxruntime, a model
     without mean pooling, a model only on a hub) it falls back to PyTorch with a warning. The
     backend is part of the model's identity in the index manifest, so switching asks for
-    ``newsbot reindex``.
+    ``newsbot reindex``. ``location``: the folder of the model named ``settings.model`` (an
+    adapted model, named relative to its library so the library can move).
     """
     if settings.backend == "onnx-int8":
         from retrieval.onnx_backend import OnnxEmbedder, OnnxUnavailable, check_mean_pooling
 
-        location, local = resolve_model(settings.model)
+        location, local = (str(location), True) if location else resolve_model(settings.model)
         try:
             if not local:
                 raise OnnxUnavailable("the model is not in a local folder")
@@ -155,4 +159,4 @@ def make_encoder(settings: Settings, dim: int | None = None) -> Encoder:
         else:
             cache = settings.model_cache_dir or settings.data_dir / "models"
             return OnnxEmbedder(f"{settings.model}+onnx-int8", Path(location), cache, settings.batch_size, dim)
-    return SentenceEmbedder(settings.model, settings.batch_size, dim=dim)
+    return SentenceEmbedder(settings.model, settings.batch_size, dim=dim, location=location)

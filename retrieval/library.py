@@ -99,8 +99,13 @@ class Library:
 
     @classmethod
     def from_settings(cls, settings: Settings, encoder: Encoder | None = None, *, repair: bool = True) -> Library:
-        """Open the library the settings point at, with the configured model."""
-        encoder = encoder or make_encoder(settings, dim=_known_dim(settings.data_dir))
+        """Open the library the settings point at, with its model (the configured one, or the
+        adapted one ``newsbot reindex`` switched it to: :func:`retrieval.adapt.library_model`)."""
+        if encoder is None:
+            from retrieval.adapt import library_model
+
+            chosen, location = library_model(settings)
+            encoder = make_encoder(chosen, dim=_known_dim(settings.data_dir), location=location)
         return cls(settings.data_dir, encoder, max_passage_tokens=settings.max_passage_tokens, repair=repair,
                    exact_limit=settings.exact_search_limit)
 

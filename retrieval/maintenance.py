@@ -9,6 +9,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from retrieval.adapt import IN_USE_KEY
 from retrieval.library import DB_FILE, Library
 from retrieval.vectors import INDEX_FILE, MANIFEST_FILE, read_manifest
 
@@ -99,7 +100,8 @@ def export_jsonl(library: Library, path: Path, guild_id: int | None = None) -> i
 
 
 def backup(library: Library, directory: Path) -> Path:
-    """A consistent copy of the library while it is in use: SQLite online backup, then the vectors.
+    """A consistent copy of the library while it is in use: SQLite online backup, then the vectors
+    (and the adapted model they were built with, if any).
 
     The copy opens like any library; if the vectors lag the database by a write, opening it
     embeds what is missing.
@@ -117,4 +119,6 @@ def backup(library: Library, directory: Path) -> Path:
         library.vectors.save()
         for name in (INDEX_FILE, MANIFEST_FILE):
             shutil.copy2(library.data_dir / name, directory / name)
+    if (adapted := library.store.get_meta(IN_USE_KEY)) and (library.data_dir / adapted).is_dir():
+        shutil.copytree(library.data_dir / adapted, directory / adapted, dirs_exist_ok=True)
     return directory

@@ -54,7 +54,9 @@ def check_mean_pooling(model_dir: Path) -> int:
         OnnxUnavailable: the pooling is not mean pooling.
     """
     pooling = model_dir / "1_Pooling" / "config.json"
-    if not pooling.exists() or not json.loads(pooling.read_text()).get("pooling_mode_mean_tokens"):
+    mode = json.loads(pooling.read_text()) if pooling.exists() else {}
+    # sentence-transformers writes the mode as a flag, or (from version 6, e.g. adapted models) by name
+    if not (mode.get("pooling_mode_mean_tokens") or mode.get("pooling_mode") == "mean"):
         raise OnnxUnavailable(f"{model_dir} does not use mean pooling; use NEWSBOT_BACKEND=torch")
     config = model_dir / "sentence_bert_config.json"
     return int(json.loads(config.read_text()).get("max_seq_length", 256)) if config.exists() else 256

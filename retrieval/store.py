@@ -296,6 +296,12 @@ class Store:
         row = self._conn.execute("SELECT body FROM articles WHERE id = ?", (article_id,)).fetchone()
         return row[0] if row else ""
 
+    def global_passages(self) -> Iterator[tuple[int, str, str]]:
+        """(article id, headline, passage text) of every passage of the global library, in order."""
+        yield from self._conn.execute(
+            "SELECT a.id, a.title, p.text FROM passages p JOIN articles a ON a.id = p.article_id"
+            " WHERE a.guild_id IS NULL ORDER BY a.id, p.ord")
+
     def article_bodies(self, ids: list[int]) -> dict[int, str]:
         """The cleaned text of each of the given articles (those that exist), by id."""
         out: dict[int, str] = {}

@@ -84,3 +84,13 @@ def test_ask_while_importing_smoke(seeded):
     need_eval_data("bbc-news", "bbc")
     out = run("benchmarks/ask_while_importing.py", "--library", str(seeded), "--articles", "3", "--gap", "0")
     assert "during the import" in out and "passages/s" in out
+
+
+def test_cutoff_smoke(seeded, tmp_path):
+    seed = next((PROJECT_ROOT / "seeds").glob("000_*.txt")).resolve()
+    questions = tmp_path / "q.jsonl"
+    questions.write_text('{"id": "a1", "question": "Where did the containers go?", "gold_urls": ["%s"]}\n'
+                         '{"id": "b1", "question": "Who is Kim Jong Un meeting?", "gold_urls": ["%s"]}\n'
+                         % (seed, seed))
+    out = run("benchmarks/cutoff.py", f"{seeded}={questions}", "--split-at", "b")
+    assert "cut-off" in out and "ids before b" in out and out.count("gold shown") == 3

@@ -59,3 +59,13 @@ def test_backup_is_a_working_library(tmp_path, library, encoder):
     copy = Library(tmp_path / "bak", encoder)
     assert copy.store.count("articles") == 2 and copy.vectors.count == copy.store.count("passages")
     assert sqlite3.connect(tmp_path / "bak" / "library.sqlite3").execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_backup_carries_the_adapted_model_in_use(tmp_path, library):
+    library.add_documents([doc(RIVER, url="u1")])
+    model = library.data_dir / "adapted-models" / "v002"
+    model.mkdir(parents=True)
+    (model / "model.safetensors").write_bytes(b"weights")
+    library.store.set_meta("model.adapted", "adapted-models/v002")
+    backup(library, tmp_path / "bak")
+    assert (tmp_path / "bak" / "adapted-models" / "v002" / "model.safetensors").read_bytes() == b"weights"

@@ -72,3 +72,10 @@ def test_a_single_question_takes_the_short_path_to_the_same_vector(real_encoder)
     pair = real_encoder.encode([PARAPHRASES[0], PARAPHRASES[0]])
     assert one.shape == (1, 384) and one.dtype == np.float32 and pooled == []
     assert np.allclose(one[0], pair[0], atol=1e-6)
+
+
+@pytest.mark.parametrize("config", [{"pooling_mode_mean_tokens": True}, {"pooling_mode": "mean"}])
+def test_mean_pooling_is_recognised_in_both_ways_sentence_transformers_writes_it(tmp_path, config):
+    (tmp_path / "1_Pooling").mkdir()
+    (tmp_path / "1_Pooling" / "config.json").write_text(json.dumps(config))
+    assert check_mean_pooling(tmp_path) == 256
