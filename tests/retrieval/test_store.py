@@ -136,3 +136,11 @@ def test_dates_bodies_and_the_newest_date(tmp_path):
     assert store.newest_date() == "2024-06-01"
     assert store.passage_dates([*old, *new, *undated]) == {old[0]: "2021-01-05", new[0]: "2024-06-01"}
     assert store.article_bodies([first, 999]) == {first: "Old news about the harbour."}
+
+
+def test_headline_words_weigh_twice_the_texts(tmp_path):
+    store = Store(tmp_path / "db.sqlite3")
+    _, (headline,) = add(store, doc("Workers gathered by the gates at dawn.", title="Harbour strike", url="u1"))
+    _, (body,) = add(store, doc("The harbour strike worried workers.", title="Weather", url="u2"))
+    found = dict(store.keyword_search("harbour strike", 10, [None]))
+    assert found[headline] > found[body]  # twice in the headline's weight against once in the text
