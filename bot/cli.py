@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import logging
 import os
@@ -26,9 +27,18 @@ def build_parser() -> argparse.ArgumentParser:
                                      description="Answers questions about a library of news articles.")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("ingest", parents=[common], help="add files and folders (txt, md, html, jsonl)")
-    p.add_argument("paths", nargs="+", type=Path)
+    p = sub.add_parser("ingest", parents=[common], help="add files, folders (txt, md, html, jsonl) and web pages by link")
+    p.add_argument("paths", nargs="+", metavar="PATH_OR_URL")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+
+    p = sub.add_parser("feeds", parents=[common], help="follow RSS/Atom feeds into the global library")
+    actions = p.add_subparsers(dest="action", required=True)
+    f = actions.add_parser("add", parents=[common], help="follow a feed (checked at once)")
+    f.add_argument("url")
+    actions.add_parser("list", parents=[common], help="the feeds followed, with their state")
+    f = actions.add_parser("remove", parents=[common], help="stop following a feed (its articles stay)")
+    f.add_argument("feed_id", type=int)
+    actions.add_parser("poll", parents=[common], help="fetch every feed once and add what is new (for cron)")
 
     p = sub.add_parser("ask", parents=[common], help="ask a question ('-' reads one per line from stdin)")
     p.add_argument("question")
@@ -111,21 +121,87 @@ def open_library(settings: Settings, *, seed: bool = True, repair: bool = True):
 
 
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
-    """``newsbot ingest PATH...``"""
+    """``newsbot ingest PATH_OR_URL...``: files and folders are read, links fetched."""
     from tqdm import tqdm
 
-    from retrieval.ingest import expand_paths, ingest
+    from retrieval.ingest import IngestReport, expand_paths, ingest, ingest_documents
+    from retrieval.pages import is_link
 
-    files, _ = expand_paths(args.paths)
+    links = [p for p in args.paths if is_link(p)]
+    paths = [Path(p) for p in args.paths if not is_link(p)]
+    files, _ = expand_paths(paths)
+    report = IngestReport()
     with open_library(settings, seed=False) as (library, _), \
-            tqdm(total=len(files), unit="doc", disable=args.no_progress or len(files) < 20,
-                 file=sys.stderr) as bar:
-        report = ingest(library, args.paths, max_bytes=settings.max_file_bytes,
-                        progress=lambda n: bar.update(min(n, bar.total - bar.n)))
+            tqdm(total=len(files) + len(links), unit="doc", file=sys.stderr,
+                 disable=args.no_progress or len(files) + len(links) < 20) as bar:
+        progress = lambda n: bar.update(min(n, bar.total - bar.n))  # noqa: E731
+        if paths:
+            report = ingest(library, paths, max_bytes=settings.max_file_bytes, progress=progress)
+        if links:
+            report = ingest_documents(library, asyncio.run(_fetch_pages(settings, links)), report,
+                                      progress=progress)
     for failure in report.failures:
         print(f"failed: {failure.path}: {failure.reason}")
     print(report.summary())
     return 1 if report.failed and not (report.added or report.updated or report.unchanged) else 0
+
+
+async def _fetch_pages(settings: Settings, links: list[str]) -> list:
+    """The documents (or failures) of web pages, fetched under the operator's limits."""
+    from retrieval.fetch import Fetcher, FetchPolicy
+    from retrieval.pages import fetch_documents
+
+    async with Fetcher(FetchPolicy.from_settings(settings)) as fetcher:
+        return await fetch_documents(fetcher, links, max_bytes=settings.max_file_bytes)
+
+
+def cmd_feeds(args: argparse.Namespace, settings: Settings) -> int:
+    """``newsbot feeds add URL | list | remove ID | poll`` (the global library's feeds)."""
+    from retrieval.feed_store import FeedStore
+
+    with open_library(settings, seed=False) as (library, _):
+        feeds = FeedStore(library.store)
+        if args.action == "list":
+            for feed in feeds.list(every=True):
+                print(feed_line(feed))
+            return 0
+        if args.action == "remove":
+            feed = feeds.remove(args.feed_id, None)
+            print(f"stopped following {feed.id}: {feed.title or feed.url} (its articles stay in the library)")
+            return 0
+        return asyncio.run(_feeds_online(args, settings, library, feeds))
+
+
+def feed_line(feed) -> str:
+    """One line of ``newsbot feeds list``."""
+    import datetime as dt
+
+    when = dt.datetime.fromtimestamp(feed.next_poll).strftime("%Y-%m-%d %H:%M")
+    scope = f"server {feed.guild_id}" if feed.guild_id else "global"
+    state = f"failing ({feed.failures}): {feed.last_error}" if feed.failures else f"next poll {when}"
+    return f"{feed.id:>4}  {scope:<8}  {feed.added:>5} added  {feed.title or '-'}  {feed.url}  [{state}]"
+
+
+async def _feeds_online(args: argparse.Namespace, settings: Settings, library, feeds) -> int:
+    """``feeds add`` (check, then follow) and ``feeds poll`` (every feed once)."""
+    from retrieval.fetch import Fetcher, FetchPolicy
+    from retrieval.poller import FeedPoller
+
+    async with Fetcher(FetchPolicy.from_settings(settings)) as fetcher:
+        poller = FeedPoller(library, feeds, fetcher, interval=settings.feed_interval_minutes * 60,
+                            max_new=settings.feed_max_new, max_bytes=settings.max_file_bytes)
+        if args.action == "add":
+            parsed = await poller.check(args.url)
+            feed = feeds.add(args.url, None, parsed.title)
+            print(f"following {feed.id}: {parsed.title or args.url} ({len(parsed.entries)} entries now;"
+                  " `newsbot feeds poll` adds them)")
+            return 0
+        reports = await poller.poll_many(await asyncio.to_thread(feeds.list, every=True))
+    for report in reports:
+        print(report.summary())
+        for link, reason in report.failed:
+            print(f"  failed: {link}: {reason}")
+    return 1 if reports and all(r.error for r in reports) else 0
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
@@ -385,7 +461,7 @@ def cmd_start(args: argparse.Namespace, settings: Settings) -> int:
 
 COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "ingest": cmd_ingest, "ask": cmd_ask, "list": cmd_list, "remove": cmd_remove,
-    "reindex": cmd_reindex, "adapt": cmd_adapt, "eval": cmd_eval, "doctor": cmd_doctor, "export": cmd_export,
+    "reindex": cmd_reindex, "adapt": cmd_adapt, "feeds": cmd_feeds, "eval": cmd_eval, "doctor": cmd_doctor, "export": cmd_export,
     "backup": cmd_backup, "console": cmd_console, "run": cmd_run,
     "start": cmd_start,
 }

@@ -16,7 +16,7 @@ from retrieval.errors import BadInputError, NewsbotError
 
 logger = logging.getLogger(__name__)
 
-COGS = ("bot.cogs.ask", "bot.cogs.library", "bot.cogs.admin")
+COGS = ("bot.cogs.ask", "bot.cogs.library", "bot.cogs.admin", "bot.cogs.feeds")
 NO_MENTIONS = discord.AllowedMentions.none()
 
 
@@ -67,9 +67,10 @@ class NewsBot(commands.Bot):
             logger.info("synced commands to development guild %s", self.settings.dev_guild_id)
 
     async def close(self) -> None:
-        """Stop the workers, then disconnect."""
-        self.service.close()
+        """Disconnect (unloading the cogs stops the feed poller), then stop the HTTP client and workers."""
         await super().close()
+        await self.service.close_web()
+        self.service.close()
 
     async def on_app_command_error(self, interaction: discord.Interaction,
                                    error: app_commands.AppCommandError) -> None:

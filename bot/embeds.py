@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import discord
 
+from retrieval.feed_store import Feed
 from retrieval.format import newest_date
 from retrieval.models import Answer, Article, Hit
+from retrieval.poller import PollReport
 from retrieval.sentences import sentences
 
 TITLE_LIMIT = 256
@@ -110,3 +112,21 @@ def answer_embed(answer: Answer, *, start: int = 1) -> discord.Embed:
 def embed_size(embed: discord.Embed) -> int:
     """Characters that count towards Discord's 6,000 limit."""
     return len(embed)
+
+
+def feed_line(feed: Feed) -> str:
+    """One followed feed for ``/feeds list``: id, name, articles added, health."""
+    state = (f"failing ({feed.failures} in a row): {escape(feed.last_error)}" if feed.failures
+             else f"next check <t:{int(feed.next_poll)}:R>")
+    channel = f", notices in <#{feed.channel_id}>" if feed.channel_id else ""
+    return trim(f"`{feed.id}` **{escape(feed.title or feed.url)}** — {feed.added} added{channel}; {state}\n"
+                f"<{feed.url}>", 400)
+
+
+def feed_notice(report: PollReport, shown: int = 5) -> str:
+    """The message announcing a poll's new articles in a feed's channel (links without previews)."""
+    lines = [f"📰 New in the library from **{escape(report.feed.title or report.feed.url)}**:"]
+    lines += [f"• {escape(trim(title or 'Untitled', 200))} — <{link}>" for title, link in report.added[:shown]]
+    if len(report.added) > shown:
+        lines.append(f"… and {len(report.added) - shown} more.")
+    return trim("\n".join(lines), 2000)

@@ -21,10 +21,14 @@ from typing import TypeVar
 from config.settings import Settings
 from retrieval.activity import Activity, GuildSettings
 from retrieval.errors import NewsbotError
+from retrieval.feed_store import Feed, FeedStore
+from retrieval.fetch import Fetcher, FetchPolicy
 from retrieval.ingest import IngestReport, ingest_documents
 from retrieval.library import Library
 from retrieval.models import Answer, Article, Document
-from retrieval.parsers import JSONL_SUFFIXES, parse_bytes, parse_jsonl, decode
+from retrieval.pages import fetch_documents
+from retrieval.parsers import JSONL_SUFFIXES, decode, parse_bytes, parse_jsonl
+from retrieval.poller import FeedPoller, PollReport
 from retrieval.search import SearchOptions, Searcher, clean_question
 from retrieval.store import Filters
 
@@ -55,6 +59,11 @@ class NewsService:
         self.searcher = Searcher(library)
         self.activity = Activity(library.store)
         self._executor = ThreadPoolExecutor(WORKER_THREADS, thread_name_prefix="newsbot-worker")
+        # feeds import on their own thread: a poll that embeds fifty articles never queues questions
+        self._feed_executor = ThreadPoolExecutor(1, thread_name_prefix="newsbot-feeds")
+        self.feeds = FeedStore(library.store)
+        self._fetcher: Fetcher | None = None
+        self._poller: FeedPoller | None = None
         self._slots: asyncio.Semaphore | None = None
         self._queued = 0
         self.max_queued = settings.max_inflight_searches * 8
@@ -65,9 +74,31 @@ class NewsService:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, functools.partial(func, *args, **kwargs))
 
+    async def run_feed_work(self, func: Callable[..., T], *args, **kwargs) -> T:
+        """Run blocking work of the feed poller (parsing, embedding) on its own thread."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._feed_executor, functools.partial(func, *args, **kwargs))
+
     def close(self) -> None:
         """Stop the worker threads."""
         self._executor.shutdown(wait=False, cancel_futures=True)
+        self._feed_executor.shutdown(wait=False, cancel_futures=True)
+
+    async def close_web(self) -> None:
+        """Close the HTTP client, if one was opened."""
+        if self._fetcher is not None:
+            await self._fetcher.__aexit__(None, None, None)
+            self._fetcher = self._poller = None
+
+    async def poller(self) -> FeedPoller:
+        """The feed poller and its HTTP client (opened on first use, inside the event loop)."""
+        if self._poller is None:
+            self._fetcher = await Fetcher(FetchPolicy.from_settings(self.settings)).__aenter__()
+            self._poller = FeedPoller(self.library, self.feeds, self._fetcher,
+                                      interval=self.settings.feed_interval_minutes * 60,
+                                      max_new=self.settings.feed_max_new, max_bytes=self.settings.max_file_bytes,
+                                      run=self.run_feed_work)
+        return self._poller
 
     # --- asking ---------------------------------------------------------------------------
     def check_cooldown(self, user_id: int) -> None:
@@ -160,6 +191,28 @@ class NewsService:
             items = [parse_bytes(data, suffix, label, max_bytes=self.settings.max_file_bytes, meta=meta)]
         return ingest_documents(self.library, items, guild_id=guild_id)
 
+    async def add_url(self, url: str, guild_id: int, meta: Document) -> IngestReport:
+        """Fetch a page and add its article to a server's library (a failure is in the report)."""
+        poller = await self.poller()
+        items = await fetch_documents(poller.fetcher, [url], max_bytes=self.settings.max_file_bytes,
+                                      run=self.run_feed_work, meta=meta)
+        return await self.run_feed_work(ingest_documents, self.library, items, None, guild_id)
+
+    async def follow(self, url: str, guild_id: int, channel_id: int | None) -> tuple[Feed, int]:
+        """Check that ``url`` is a feed, then follow it for a server; (the feed, its entries now).
+
+        Raises:
+            FetchError: it cannot be fetched.
+            BadInputError: it is not a feed, or it is followed already.
+        """
+        parsed = await (await self.poller()).check(url)
+        feed = await self.run(self.feeds.add, url, guild_id, parsed.title, channel_id)
+        return feed, len(parsed.entries)
+
+    async def poll_due(self) -> list[PollReport]:
+        """Poll every feed whose time has come (all servers')."""
+        return await (await self.poller()).poll_due()
+
     async def articles(self, guild_id: int, *, own_only: bool = False, title_like: str = "",
                        offset: int = 0, limit: int = 10) -> list[Article]:
         """Articles a server can see (global and its own), or only its own."""
@@ -176,3 +229,4 @@ class NewsService:
     async def remove(self, article_id: int, guild_id: int) -> Article:
         """Remove one of a server's own articles."""
         return await self.run(self.library.remove, article_id, guild_id)
+

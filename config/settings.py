@@ -40,7 +40,8 @@ class Settings(BaseSettings):
     model: str = Field(default=DEFAULT_MODEL, description="Embedding model: a local path or a hub id.")
     backend: Literal["onnx-int8", "torch"] = Field(
         default="onnx-int8", description="Inference: ONNX Runtime with int8 weights, or PyTorch.")
-    model_cache_dir: Path | None = Field(default=None, description="Exported models (default DATA_DIR/models).")
+    model_cache_dir: Path | None = Field(
+        default=None, description="Exported models, shared by every library of this user (default ~/.cache/newsbot/models).")
     batch_size: int = Field(default=32, ge=1, le=1024)
     max_passage_tokens: int = Field(default=200, ge=32, le=512)
     results: int = Field(default=5, ge=1, le=10, description="Results per answer by default.")
@@ -52,6 +53,14 @@ class Settings(BaseSettings):
     relative_cutoff: float = Field(
         default=0.70, ge=0.0, le=1.0, description="Show only results scoring this share of the best one.")
     max_file_bytes: int = Field(default=20_000_000, ge=1_000)
+    fetch_allow: str = Field(
+        default="", description="Hosts or CIDRs that may be fetched although private or loopback (comma-separated).")
+    fetch_timeout: float = Field(default=20.0, gt=0.0, le=300.0, description="Seconds for one page or feed.")
+    fetch_max_bytes: int = Field(default=5_000_000, ge=10_000, description="Largest page or feed, decompressed.")
+    feed_interval_minutes: float = Field(default=30.0, ge=1.0, description="Minutes between two polls of a feed.")
+    feed_max_new: int = Field(default=50, ge=1, le=500, description="New entries taken from a feed per poll.")
+    feed_check_seconds: float = Field(
+        default=60.0, ge=0.0, description="How often the bot looks for feeds due (0: never; cron runs `feeds poll`).")
     max_question_chars: int = Field(default=1_000, ge=10)
 
     discord_token: SecretStr | None = Field(
@@ -77,6 +86,14 @@ class Settings(BaseSettings):
         if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
             raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
         return level
+
+    @field_validator("fetch_allow")
+    @classmethod
+    def _allow_list(cls, value: str) -> str:
+        from retrieval.fetch import AllowList
+
+        AllowList.parse(value)  # raises ValueError with the bad entry
+        return value
 
     @field_validator("discord_api_base")
     @classmethod

@@ -8,6 +8,8 @@ can be configured. The model is loaded lazily, on the first text to embed.
 from __future__ import annotations
 
 import logging
+import os
+import sys
 import threading
 from pathlib import Path
 from typing import Protocol
@@ -135,11 +137,21 @@ class SentenceEmbedder:
         return int(self._load().max_seq_length)
 
 
+def user_cache_dir() -> Path:
+    """This user's cache folder for newsbot: ``$XDG_CACHE_HOME/newsbot`` or ``~/.cache/newsbot``
+    (``~/Library/Caches/newsbot`` on macOS, ``%LOCALAPPDATA%\\newsbot\\Cache`` on Windows)."""
+    if sys.platform == "win32":
+        return Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local") / "newsbot" / "Cache"
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Caches" / "newsbot"
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "newsbot"
+
+
 def make_encoder(settings: Settings, dim: int | None = None, location: Path | None = None) -> Encoder:
     """The configured model on the configured backend.
 
     ``onnx-int8`` (the default) runs the same weights through ONNX Runtime with int8 weights,
-    exported once into ``DATA_DIR/models``; if that cannot be done here (no onnxruntime, a model
+    exported once per user (:func:`user_cache_dir`); if that cannot be done here (no onnxruntime, a model
     without mean pooling, a model only on a hub) it falls back to PyTorch with a warning. The
     backend is part of the model's identity in the index manifest, so switching asks for
     ``newsbot reindex``. ``location``: the folder of the model named ``settings.model`` (an
@@ -157,6 +169,6 @@ def make_encoder(settings: Settings, dim: int | None = None, location: Path | No
         except (OnnxUnavailable, ImportError) as exc:
             logger.warning("ONNX backend unavailable (%s); using PyTorch", exc)
         else:
-            cache = settings.model_cache_dir or settings.data_dir / "models"
+            cache = settings.model_cache_dir or user_cache_dir() / "models"
             return OnnxEmbedder(f"{settings.model}+onnx-int8", Path(location), cache, settings.batch_size, dim)
     return SentenceEmbedder(settings.model, settings.batch_size, dim=dim, location=location)

@@ -17,6 +17,7 @@ import os
 import shutil
 import tempfile
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 import warnings
 from pathlib import Path
@@ -182,12 +183,15 @@ class OnnxEmbedder:
         max_length = check_mean_pooling(self.model_dir)
         target = self.cache_dir / cache_key(self.model_dir) / ONNX_FILE
         if not target.exists():
-            logger.info("exporting %s to ONNX int8 (once) in %s", self.model_dir.name, target.parent)
+            logger.info("preparing the model %s for fast CPU inference (ONNX int8): once per user and model,"
+                        " about 15 s and 1 GB of memory, kept in %s", self.model_dir.name, target.parent)
+            started = time.perf_counter()
             try:
                 export_int8(self.model_dir, target)
             except Exception as exc:  # export failures come in many kinds; the torch backend remains
                 shutil.rmtree(target.parent, ignore_errors=True)
                 raise OnnxUnavailable(f"cannot export the model to ONNX: {exc}") from None
+            logger.info("model prepared in %.1f s", time.perf_counter() - started)
         tokenizer = Tokenizer.from_file(str(self.model_dir / "tokenizer.json"))
         tokenizer.enable_truncation(max_length)
         tokenizer.enable_padding()

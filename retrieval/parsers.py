@@ -125,7 +125,7 @@ def parse_bytes(data: bytes, suffix: str, path: str, *, max_bytes: int,
     else:
         doc = parse_text(text, meta)
     doc.path = path
-    return _checked(doc)
+    return checked(doc)
 
 
 def parse_text(text: str, meta: Document | None = None) -> Document:
@@ -239,7 +239,7 @@ def parse_jsonl(text: str, path: str) -> Iterator[Document | ParseFailure]:
                 raise BadInputError('line has no "text"')
             doc = extract_plain(doc.text, defaults=doc)
             doc.path = where
-            yield _checked(doc)
+            yield checked(doc)
         except json.JSONDecodeError as exc:
             yield ParseFailure(where, f"invalid JSON: {exc.msg} at column {exc.colno}")
         except BadInputError as exc:
@@ -272,7 +272,7 @@ def _merge(first: Document | None, second: Document | None) -> Document | None:
     return merged
 
 
-def _checked(doc: Document) -> Document:
+def checked(doc: Document) -> Document:
     """The document, or a headline-only one when its page held nothing but furniture.
 
     A headline of :data:`_MIN_HEADLINE_WORDS` words or more is the publisher's own summary of

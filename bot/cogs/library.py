@@ -65,32 +65,46 @@ class LibraryCommands(commands.GroupCog, group_name="library", group_description
                 embed.add_field(name=name, value=trim(escape(value), 1024))
         await interaction.followup.send(embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
-    @app_commands.command(name="add", description="Add an article file (txt, md, html, jsonl) to this server")
-    @app_commands.describe(date="Publication date, e.g. 2024-09-20 or 20 September 2024")
-    async def add(self, interaction: discord.Interaction, file: discord.Attachment, title: str | None = None,
-                  source: str | None = None, author: str | None = None, date: str | None = None,
-                  url: str | None = None) -> None:
+    @app_commands.command(name="add", description="Add an article to this server: a file (txt, md, html, jsonl) or a link")
+    @app_commands.describe(file="An article file", url="The article's link: fetched when no file is given",
+                           date="Publication date, e.g. 2024-09-20 or 20 September 2024")
+    async def add(self, interaction: discord.Interaction, file: discord.Attachment | None = None,
+                  url: str | None = None, title: str | None = None, source: str | None = None,
+                  author: str | None = None, date: str | None = None) -> None:
+        if file is None and not url:
+            raise BadInputError("Attach an article file or give its link with `url:`.")
+        if date and not parse_date(date):
+            raise BadInputError(f"I can't read the date {date!r}; try 2024-09-20.")
+        if url and not url.startswith(("http://", "https://")):
+            raise BadInputError("The url must start with http:// or https://.")
+        if file is not None:
+            self._check_file(file)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        meta = Document(text="", title=title or "", source=source or "", author=author or "",
+                        date=parse_date(date) if date else "", url=url or "")
+        if file is None:
+            name, report = url, await self.bot.service.add_url(url, interaction.guild_id, meta)
+        else:
+            name, report = file.filename, await self.bot.service.add_file(file.filename, await self._read(file),
+                                                                           interaction.guild_id, meta)
+        lines = [f"**{escape(name)}**: {report.summary()}."]
+        lines += [f"• {escape(f.path.rsplit('/', 1)[-1])}: {escape(f.reason)}" for f in report.failures[:10]]
+        await interaction.followup.send(trim("\n".join(lines), 2000), ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+    def _check_file(self, file: discord.Attachment) -> None:
         suffix = PurePath(file.filename).suffix.lower()
         if suffix not in ADD_SUFFIXES:
             raise BadInputError(f"Unsupported file type `{suffix or 'none'}`: use {', '.join(ADD_SUFFIXES)}.")
         limit = self.bot.settings.max_file_bytes
         if file.size > limit:
             raise BadInputError(f"The file is too large ({file.size:,} bytes; the limit is {limit:,}).")
-        if date and not parse_date(date):
-            raise BadInputError(f"I can't read the date {date!r}; try 2024-09-20.")
-        if url and not url.startswith(("http://", "https://")):
-            raise BadInputError("The url must start with http:// or https://.")
-        await interaction.response.defer(ephemeral=True, thinking=True)
+
+    @staticmethod
+    async def _read(file: discord.Attachment) -> bytes:
         try:
-            data = await file.read()
+            return await file.read()
         except discord.HTTPException as exc:
             raise BadInputError(f"I couldn't download the attachment ({exc.status}); nothing was added.") from None
-        meta = Document(text="", title=title or "", source=source or "", author=author or "",
-                        date=parse_date(date) if date else "", url=url or "")
-        report = await self.bot.service.add_file(file.filename, data, interaction.guild_id, meta)
-        lines = [f"**{escape(file.filename)}**: {report.summary()}."]
-        lines += [f"• {escape(f.path.rsplit('/', 1)[-1])}: {escape(f.reason)}" for f in report.failures[:10]]
-        await interaction.followup.send(trim("\n".join(lines), 2000), ephemeral=True, allowed_mentions=NO_MENTIONS)
 
     @app_commands.command(name="remove", description="Remove one of this server's articles")
     async def remove(self, interaction: discord.Interaction, article: int) -> None:

@@ -24,6 +24,9 @@ HEARTBEAT_MS = 1000
 ALL_PERMISSIONS = str((1 << 50) - 1)
 
 
+THE_CHANNEL = object()  # as a slash option's value: the guild's text channel
+
+
 class StallMonitor:
     """Measures how late the event loop wakes a 10 ms sleeper: the longest stall of the loop."""
 
@@ -57,6 +60,7 @@ class FakeDiscord:
         self.sequence = itertools.count(1)
         self.requests: list[tuple[str, str, Any]] = []
         self.followups: list[dict[str, Any]] = []
+        self.messages: list[dict[str, Any]] = []  # posted in the channel (not replies to interactions)
         self.callbacks: list[dict[str, Any]] = []
         self.heartbeats: list[float] = []
         self.commands: list[dict[str, Any]] = []
@@ -116,6 +120,10 @@ class FakeDiscord:
             return reply_json({"interaction": {"id": interaction_id, "type": 2,
                                                "response_message_loading": body["type"] == 5},
                                "resource": resource})
+        if path == f"/channels/{CHANNEL_ID}/messages" and request.method == "POST":
+            message = self._message(body)
+            self.messages.append(message)
+            return reply_json(message)
         if path.startswith(f"/webhooks/{APP_ID}/"):
             message = self._message(body)
             self.followups.append(message)
@@ -182,20 +190,29 @@ class FakeDiscord:
     async def dispatch(self, event: str, data: dict[str, Any]) -> None:
         await self.socket.send_json({"op": 0, "t": event, "s": next(self.sequence), "d": data})
 
-    async def slash(self, name: str, **options: Any) -> str:
-        """Send an application-command interaction, as a member of the guild; return its id."""
-        command = next(c for c in self.commands if c["name"] == name)
+    async def slash(self, name: str, *, manage_guild: bool = False, **options: Any) -> str:
+        """Send an application-command interaction, as a member of the guild; return its id.
+
+        ``name`` may be "group sub" for a subcommand; an option whose value is :data:`THE_CHANNEL`
+        is the guild's text channel; ``manage_guild`` gives the member the Manage Server permission.
+        """
+        group, _, sub = name.partition(" ")
+        command = next(c for c in self.commands if c["name"] == group)
+        data_options = [{"name": k, "type": 7 if v is THE_CHANNEL else 3 if isinstance(v, str) else 4,
+                         "value": CHANNEL_ID if v is THE_CHANNEL else v} for k, v in options.items()]
+        if sub:
+            data_options = [{"name": sub, "type": 1, "options": data_options}]
         interaction_id = str(next(self.ids))
+        channel = {"id": CHANNEL_ID, "type": 0, "name": "general", "guild_id": GUILD_ID, "position": 0,
+                   "permission_overwrites": []}
         await self.dispatch("INTERACTION_CREATE", {
             "id": interaction_id, "application_id": APP_ID, "type": 2, "token": f"token-{interaction_id}",
-            "version": 1, "guild_id": GUILD_ID, "channel_id": CHANNEL_ID,
-            "channel": {"id": CHANNEL_ID, "type": 0, "name": "general", "guild_id": GUILD_ID, "position": 0,
-                        "permission_overwrites": []},
+            "version": 1, "guild_id": GUILD_ID, "channel_id": CHANNEL_ID, "channel": channel,
             "member": {"user": user(USER_ID, "reader"), "roles": [], "joined_at": "2026-01-01T00:00:00+00:00",
-                       "permissions": "2147483648", "deaf": False, "mute": False, "flags": 0},
-            "data": {"id": command["id"], "name": name, "type": 1, "guild_id": GUILD_ID,
-                     "options": [{"name": k, "type": 3 if isinstance(v, str) else 4, "value": v}
-                                 for k, v in options.items()]},
+                       "permissions": str(2147483648 | (32 if manage_guild else 0)), "deaf": False, "mute": False,
+                       "flags": 0},
+            "data": {"id": command["id"], "name": group, "type": 1, "guild_id": GUILD_ID, "options": data_options,
+                     "resolved": {"channels": {CHANNEL_ID: {**channel, "permissions": ALL_PERMISSIONS}}}},
             "app_permissions": ALL_PERMISSIONS, "locale": "en-US", "guild_locale": "en-US",
             "entitlements": [], "authorizing_integration_owners": {"0": GUILD_ID}, "context": 0,
             "attachment_size_limit": 26214400})

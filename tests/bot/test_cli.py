@@ -118,3 +118,27 @@ def test_start_without_token_is_the_console(run):
 def test_run_without_token_is_one_line(run):
     code, _, err = run("run")
     assert code == 2 and err.count("\n") == 1 and "DISCORD_TOKEN" in err
+
+
+def test_ingest_by_link_and_followed_feeds(run, monkeypatch):
+    from tests.web_server import sample_story, site_in_thread
+
+    monkeypatch.setenv("NEWSBOT_FETCH_ALLOW", "127.0.0.1")
+    with site_in_thread(*(sample_story(n) for n in (1, 2, 3))) as site:
+        code, out, _ = run("ingest", f"{site.base}/news/story-1", f"{site.base}/news/missing")
+        assert code == 0 and "added 1" in out and "failed: " in out and "HTTP 404" in out
+        code, out, _ = run("feeds", "add", site.add_feed("harbour", "Harbour news", ["story-2", "story-1"]))
+        assert code == 0 and "following 1: Harbour news (2 entries now" in out
+        code, out, _ = run("feeds", "poll")
+        assert code == 0 and "Harbour news: 2 entries, 2 new: added 1, unchanged 1" in out
+        code, out, _ = run("feeds", "list")
+        assert "Harbour news" in out and "1 added" in out
+        code, out, _ = run("feeds", "add", f"{site.base}/news/story-3")
+        assert code == 2 and out == ""
+        code, out, _ = run("feeds", "remove", "1")
+        assert code == 0 and "stopped following 1" in out
+        code, out, _ = run("ask", "Which day of the harbour strike did talks resume?", "--json")
+        assert json.loads(out)["answered"]
+    monkeypatch.delenv("NEWSBOT_FETCH_ALLOW")
+    code, out, _ = run("ingest", "http://127.0.0.1:9/news/x")
+    assert code == 1 and "127.0.0.1 is a loopback address" in out

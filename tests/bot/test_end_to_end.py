@@ -113,3 +113,42 @@ async def test_flood_of_500_questions_keeps_the_heartbeat_and_bounded_memory(fak
         # (measured 0.34 s); a search on the loop would add its own seconds on top
         assert monitor.largest < 1.0
         assert grown_mb < 200
+
+
+async def test_articles_by_link_and_followed_feeds_through_the_real_client(fake, e2e_library, tmp_path):
+    from tests.bot.fake_discord import THE_CHANNEL
+    from tests.web_server import LocalSite, sample_story
+
+    site = LocalSite()
+    await site.start()
+    site.add_story(sample_story(1, title="Skarvik lighthouse keepers count record seals", paragraphs=[
+        "Lighthouse keepers on the island of Skarvik counted 412 grey seals this spring, the most since "
+        "records began in 1911.", "Biologists say colder water brought more herring close to the shore."]))
+    site.add_story(sample_story(2, title="Ferry to Skarvik cancelled for the winter", paragraphs=[
+        "The ferry to Skarvik will not sail between December and March, the island council said on Monday, "
+        "because the old pier needs repairs."]))
+    try:
+        async with connected_bot(fake, e2e_library, tmp_path, fetch_allow="127.0.0.1", feed_check_seconds=0.2):
+            await fake.slash("library add", manage_guild=True, url=f"{site.base}/news/story-2")
+            await wait_for(lambda: fake.followups)
+            assert "added 1" in fake.followups[-1]["content"]
+
+            monitor = StallMonitor()
+            await fake.slash("feeds add", manage_guild=True, url=site.add_feed("island", "Island news", ["story-1"]),
+                             channel=THE_CHANNEL)
+            await wait_for(lambda: len(fake.followups) == 2)
+            assert "Following" in fake.followups[-1]["content"]
+            await wait_for(lambda: fake.messages)  # the poll loop's notice
+            monitor.task.cancel()
+            assert "Island news" in fake.messages[0]["content"] and "412" not in fake.messages[0]["content"]
+            assert fake.messages[0]["allowed_mentions"] == {"parse": []}
+            assert monitor.largest < 0.1  # fetching, parsing and embedding stayed off the loop
+
+            await fake.slash("ask", question="How many seals did the Skarvik lighthouse keepers count?")
+            await wait_for(lambda: len(fake.followups) == 3)
+            assert "412 grey seals" in fake.followups[-1]["embeds"][0]["fields"][0]["value"]
+            await fake.slash("ask", question="When will the Skarvik ferry not sail?")
+            await wait_for(lambda: len(fake.followups) == 4)
+            assert "December and March" in fake.followups[-1]["embeds"][0]["fields"][0]["value"]
+    finally:
+        await site.stop()

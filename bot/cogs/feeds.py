@@ -1,0 +1,114 @@
+"""/feeds: follow RSS/Atom feeds into this server's library (Manage Server), and the poll loop."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.checks import require_manage_guild
+from bot.client import NO_MENTIONS, NewsBot
+from bot.embeds import escape, feed_line, feed_notice, trim
+from retrieval.poller import PollReport
+
+logger = logging.getLogger(__name__)
+
+
+@app_commands.guild_only()
+@app_commands.default_permissions(manage_guild=True)
+class FeedCommands(commands.GroupCog, group_name="feeds", group_description="Follow news feeds"):
+    """The feed commands (Manage Server, checked here too) and the loop that polls every feed."""
+
+    def __init__(self, bot: NewsBot) -> None:
+        self.bot = bot
+        self._loop: asyncio.Task | None = None
+        super().__init__()
+
+    async def cog_load(self) -> None:
+        """Start polling (unless ``NEWSBOT_FEED_CHECK_SECONDS`` is 0: then cron runs ``newsbot feeds poll``)."""
+        if self.bot.settings.feed_check_seconds > 0:
+            self._loop = asyncio.create_task(self._poll_forever(), name="newsbot-feeds")
+
+    async def cog_unload(self) -> None:
+        """Stop polling."""
+        if self._loop is not None:
+            self._loop.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._loop
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        """Every feed command needs Manage Server, checked here too."""
+        return require_manage_guild(interaction)
+
+    @app_commands.command(name="add", description="Follow an RSS or Atom feed: its new articles join this server's library")
+    @app_commands.describe(url="The feed's address", channel="Post a short notice of new articles here")
+    async def add(self, interaction: discord.Interaction, url: app_commands.Range[str, 1, 1000],
+                  channel: discord.TextChannel | None = None) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        feed, entries = await self.bot.service.follow(url.strip(), interaction.guild_id,
+                                                      channel.id if channel else None)
+        minutes = self.bot.settings.feed_interval_minutes
+        notices = f" Notices go to {channel.mention}." if channel else ""
+        await interaction.followup.send(
+            trim(f"Following `{feed.id}` **{escape(feed.title or feed.url)}** ({entries} entries now). Its newest "
+                 f"articles join this server's library within a minute, then it is checked every {minutes:g} "
+                 f"minutes.{notices}", 2000), ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+    @app_commands.command(name="list", description="The feeds this server follows")
+    async def list_(self, interaction: discord.Interaction) -> None:
+        feeds = await self.bot.service.run(self.bot.service.feeds.list, interaction.guild_id)
+        text = "\n".join(feed_line(f) for f in feeds) or "This server follows no feeds. Add one with `/feeds add`."
+        await interaction.response.send_message(embed=discord.Embed(title="Feeds", description=trim(text, 4096)),
+                                                ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+    @app_commands.command(name="remove", description="Stop following a feed (its articles stay)")
+    async def remove(self, interaction: discord.Interaction, feed: int) -> None:
+        removed = await self.bot.service.run(self.bot.service.feeds.remove, feed, interaction.guild_id)
+        await interaction.response.send_message(
+            f"Stopped following `{removed.id}` **{escape(removed.title or removed.url)}**; its articles stay in the"
+            " library.", ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+    @remove.autocomplete("feed")
+    async def _own_feeds(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[int]]:
+        if not interaction.permissions.manage_guild:
+            return []
+        feeds = await self.bot.service.run(self.bot.service.feeds.list, interaction.guild_id)
+        return [app_commands.Choice(name=trim(f"{f.title or f.url} ({f.id})", 100), value=f.id)
+                for f in feeds if current.lower() in (f.title + f.url).lower()][:25]
+
+    async def poll_once(self) -> list[PollReport]:
+        """Poll the feeds that are due and post the notices of what they added."""
+        reports = await self.bot.service.poll_due()
+        for report in reports:
+            if report.added and report.feed.channel_id:
+                await self._notify(report)
+        return reports
+
+    async def _poll_forever(self) -> None:
+        """Poll, wait, again; an error never ends the loop."""
+        while True:
+            try:
+                await self.poll_once()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # logged with its trace; the next round tries again
+                logger.exception("feed polling round failed")
+            await asyncio.sleep(self.bot.settings.feed_check_seconds)
+
+    async def _notify(self, report: PollReport) -> None:
+        """Post the notice of new articles in the feed's channel (skipped if the channel is gone)."""
+        channel = self.bot.get_channel(report.feed.channel_id)
+        try:
+            channel = channel or await self.bot.fetch_channel(report.feed.channel_id)
+            await channel.send(feed_notice(report), allowed_mentions=NO_MENTIONS, suppress_embeds=True)
+        except discord.HTTPException as exc:
+            logger.warning("cannot post the notice for feed %s: %s", report.feed.id, exc)
+
+
+async def setup(bot: NewsBot) -> None:
+    """Register the cog."""
+    await bot.add_cog(FeedCommands(bot))

@@ -1,0 +1,150 @@
+"""Followed feeds and the entries already seen, in the library's SQLite store (so polling survives
+restarts and every process sees the same schedule)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from retrieval.errors import BadInputError
+from retrieval.store import Store
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS feeds (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    guild_id INTEGER,
+    url TEXT NOT NULL,
+    title TEXT NOT NULL DEFAULT '',
+    channel_id INTEGER,
+    etag TEXT NOT NULL DEFAULT '',
+    modified TEXT NOT NULL DEFAULT '',
+    next_poll REAL NOT NULL,
+    last_polled REAL,
+    failures INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT NOT NULL DEFAULT '',
+    added INTEGER NOT NULL DEFAULT 0,
+    created_at REAL NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS feeds_url ON feeds (ifnull(guild_id, 0), url);
+CREATE TABLE IF NOT EXISTS feed_entries (
+    feed_id INTEGER NOT NULL REFERENCES feeds (id) ON DELETE CASCADE,
+    key TEXT NOT NULL,
+    state TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    seen_at REAL NOT NULL,
+    PRIMARY KEY (feed_id, key)
+);
+"""
+MAX_FEEDS_PER_SERVER = 50
+RETRY_ATTEMPTS = 3  # an entry whose page failed for a passing reason is tried at this many polls
+_COLUMNS = "id, guild_id, url, title, channel_id, etag, modified, next_poll, last_polled, failures, last_error, added"
+
+
+@dataclass(slots=True)
+class Feed:
+    """A followed feed and its polling state."""
+
+    id: int
+    guild_id: int | None
+    url: str
+    title: str
+    channel_id: int | None
+    etag: str
+    modified: str
+    next_poll: float
+    last_polled: float | None
+    failures: int
+    last_error: str
+    added: int
+
+
+class FeedStore:
+    """Reads and writes feeds and their seen entries."""
+
+    def __init__(self, store: Store) -> None:
+        """Use the tables of ``store`` (created if missing)."""
+        self.store = store
+        store.connection.executescript(SCHEMA)
+
+    def add(self, url: str, guild_id: int | None, title: str = "", channel_id: int | None = None) -> Feed:
+        """Follow a feed (polled at once).
+
+        Raises:
+            BadInputError: already followed here, or the server follows too many.
+        """
+        now, scope = time.time(), guild_id or 0
+        with self.store.transaction(library_change=False) as tx:
+            if tx.execute("SELECT 1 FROM feeds WHERE ifnull(guild_id, 0) = ? AND url = ?", (scope, url)).fetchone():
+                raise BadInputError(f"{url} is already followed here.")
+            count = tx.execute("SELECT count(*) FROM feeds WHERE ifnull(guild_id, 0) = ?", (scope,)).fetchone()[0]
+            if guild_id and count >= MAX_FEEDS_PER_SERVER:
+                raise BadInputError(f"This server already follows {MAX_FEEDS_PER_SERVER} feeds; remove one first.")
+            cur = tx.execute("INSERT INTO feeds (guild_id, url, title, channel_id, next_poll, created_at)"
+                             " VALUES (?, ?, ?, ?, ?, ?)", (guild_id, url, title, channel_id, now, now))
+        return self.get(int(cur.lastrowid))
+
+    def get(self, feed_id: int) -> Feed | None:
+        """One feed by id."""
+        row = self.store.connection.execute(f"SELECT {_COLUMNS} FROM feeds WHERE id = ?", (feed_id,)).fetchone()
+        return Feed(*row) if row else None
+
+    def list(self, guild_id: int | None = None, *, every: bool = False) -> list[Feed]:
+        """The feeds of one scope (None: the global library), or of every scope."""
+        where, params = ("", ()) if every else ("WHERE ifnull(guild_id, 0) = ?", (guild_id or 0,))
+        rows = self.store.connection.execute(f"SELECT {_COLUMNS} FROM feeds {where} ORDER BY id", params)
+        return [Feed(*row) for row in rows]
+
+    def remove(self, feed_id: int, guild_id: int | None) -> Feed:
+        """Stop following a feed of this scope (its articles stay in the library).
+
+        Raises:
+            BadInputError: no such feed here.
+        """
+        feed = self.get(feed_id)
+        if feed is None or (feed.guild_id or None) != (guild_id or None):
+            raise BadInputError(f"No feed with id {feed_id} here.")
+        with self.store.transaction(library_change=False) as tx:
+            tx.execute("DELETE FROM feeds WHERE id = ?", (feed_id,))
+        return feed
+
+    def due(self, now: float | None = None) -> list[Feed]:
+        """Every feed whose next poll has come, most overdue first."""
+        rows = self.store.connection.execute(
+            f"SELECT {_COLUMNS} FROM feeds WHERE next_poll <= ? ORDER BY next_poll", (now or time.time(),))
+        return [Feed(*row) for row in rows]
+
+    def polled(self, feed: Feed, *, next_poll: float, error: str = "", etag: str | None = None,
+               modified: str | None = None, title: str | None = None, added: int = 0) -> None:
+        """Record a poll: when to poll next, and either the new validators or the error."""
+        with self.store.transaction(library_change=False) as tx:
+            tx.execute(
+                "UPDATE feeds SET next_poll = ?, last_polled = ?, failures = CASE WHEN ? = '' THEN 0"
+                " ELSE failures + 1 END, last_error = ?, etag = coalesce(?, etag), modified = coalesce(?, modified),"
+                " title = CASE WHEN coalesce(?, '') = '' THEN title ELSE ? END, added = added + ? WHERE id = ?",
+                (next_poll, time.time(), error, error, etag, modified, title, title, added, feed.id))
+
+    def unseen(self, feed_id: int, keys: list[str]) -> set[str]:
+        """The keys among ``keys`` not yet done with: never seen, or failed fewer times than allowed."""
+        done: set[str] = set()
+        conn = self.store.connection
+        for start in range(0, len(keys), 500):
+            part = keys[start:start + 500]
+            done.update(r[0] for r in conn.execute(
+                f"SELECT key FROM feed_entries WHERE feed_id = ? AND key IN ({','.join('?' * len(part))})"
+                " AND (state != 'retry' OR attempts >= ?)", (feed_id, *part, RETRY_ATTEMPTS)))
+        return set(keys) - done
+
+    def pending(self, feed_id: int) -> bool:
+        """True when some entry waits to be tried again (the feed must then be read even if unchanged)."""
+        return self.store.connection.execute(
+            "SELECT 1 FROM feed_entries WHERE feed_id = ? AND state = 'retry' AND attempts < ? LIMIT 1",
+            (feed_id, RETRY_ATTEMPTS)).fetchone() is not None
+
+    def mark(self, feed_id: int, states: dict[str, str]) -> None:
+        """Record entries as ``added``, ``skipped`` (too old or too many), ``failed`` or ``retry``."""
+        now = time.time()
+        with self.store.transaction(library_change=False) as tx:
+            tx.executemany(
+                "INSERT INTO feed_entries (feed_id, key, state, attempts, seen_at) VALUES (?, ?, ?, 1, ?)"
+                " ON CONFLICT (feed_id, key) DO UPDATE SET state = excluded.state, attempts = attempts + 1",
+                [(feed_id, key, state, now) for key, state in states.items()])

@@ -1,0 +1,93 @@
+"""RSS and Atom feeds: their entries, newest first, as links to fetch (and text to fall back on).
+
+feedparser reads the feed from bytes already fetched (never from a URL of its own), so every
+request goes through :mod:`retrieval.fetch` and its limits.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import hashlib
+import html as html_lib
+import re
+from dataclasses import dataclass
+
+from retrieval.errors import BadInputError
+from retrieval.models import Document
+from retrieval.pages import is_link
+
+MAX_ENTRIES = 10_000  # entries read from one feed, newest first; the rest are ignored
+
+
+@dataclass(slots=True)
+class FeedEntry:
+    """One entry of a feed."""
+
+    key: str  # its id, else its link, else a hash of its title and date
+    link: str
+    title: str
+    date: str  # ISO day or ""
+    author: str
+    summary: str  # plain text of the entry's content or summary
+    published: float  # seconds since the epoch, 0 when unknown (for ordering)
+
+    def document(self, source: str) -> Document:
+        """The entry as an article of its own (when its page cannot be fetched)."""
+        return Document(text=self.summary, title=self.title, source=source, author=self.author,
+                        date=self.date, url=self.link)
+
+
+@dataclass(slots=True)
+class ParsedFeed:
+    """A feed's title and entries, newest first."""
+
+    title: str
+    entries: list[FeedEntry]
+
+
+def parse_feed(data: bytes, url: str) -> ParsedFeed:
+    """Read an RSS or Atom feed.
+
+    Raises:
+        BadInputError: it is not a feed (malformed XML with no entries, an HTML page, ...).
+    """
+    import feedparser
+
+    parsed = feedparser.parse(data, response_headers={"content-location": url,
+                                                      "content-type": "application/xml"})
+    entries = [entry for item in parsed.entries[:MAX_ENTRIES] if (entry := _entry(item)) is not None]
+    if not entries and (parsed.get("bozo") or not parsed.get("version")):  # malformed, or no feed at all
+        why = parsed.get("bozo_exception")
+        raise BadInputError(f"{url}: not an RSS or Atom feed{f' ({why})' if why else ''}")
+    entries.sort(key=lambda e: e.published, reverse=True)
+    return ParsedFeed(title=" ".join(str(parsed.feed.get("title", "")).split()), entries=entries)
+
+
+_BLOCK_END = re.compile(r"(?i)<\s*(br|/p|/div|/li|/h[1-6]|/blockquote|/tr)\b[^>]*>")
+
+
+def summary_text(html: str) -> str:
+    """Plain text of an entry's HTML: block ends become paragraph breaks, inline tags vanish."""
+    text = re.sub(r"(?is)<(script|style)\b.*?</\1\s*>", " ", html)
+    text = re.sub(r"<[^>]*>", "", _BLOCK_END.sub("\n\n", text))
+    paragraphs = (" ".join(p.split()) for p in html_lib.unescape(text).split("\n\n"))
+    return "\n\n".join(p for p in paragraphs if p)
+
+
+def _entry(item: dict) -> FeedEntry | None:
+    """An entry with a link or some text; None for an empty one."""
+    link = str(item.get("link") or "")
+    link = link if is_link(link) else ""
+    title = " ".join(str(item.get("title") or "").split())
+    content = item.get("content") or []
+    html = content[0].get("value", "") if content else str(item.get("summary") or "")
+    summary = summary_text(html) if html else ""
+    if not link and not summary:
+        return None
+    stamp = item.get("published_parsed") or item.get("updated_parsed")
+    published = float(calendar.timegm(stamp)) if stamp else 0.0
+    date = dt.datetime.fromtimestamp(published, dt.timezone.utc).date().isoformat() if stamp else ""
+    key = str(item.get("id") or link or hashlib.sha1(f"{title}|{date}|{summary[:200]}".encode()).hexdigest())
+    return FeedEntry(key=key[:1000], link=link, title=title, date=date, author=str(item.get("author") or ""),
+                     summary=summary, published=published)
