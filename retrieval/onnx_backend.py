@@ -184,7 +184,7 @@ class OnnxEmbedder:
         target = self.cache_dir / cache_key(self.model_dir) / ONNX_FILE
         if not target.exists():
             logger.info("preparing the model %s for fast CPU inference (ONNX int8): once per user and model,"
-                        " about 15 s and 1 GB of memory, kept in %s", self.model_dir.name, target.parent)
+                        " about 15 s and 1 GB of memory, kept in %s", self.name.split("+")[0], target.parent)
             started = time.perf_counter()
             try:
                 export_int8(self.model_dir, target)

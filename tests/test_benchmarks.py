@@ -94,3 +94,9 @@ def test_cutoff_smoke(seeded, tmp_path):
                          % (seed, seed))
     out = run("benchmarks/cutoff.py", f"{seeded}={questions}", "--split-at", "b")
     assert "cut-off" in out and "ids before b" in out and out.count("gold shown") == 3
+
+
+def test_feeds_smoke():
+    out = run("benchmarks/feeds.py", "--feeds", "2", "--entries", "3")
+    lines = out.splitlines()
+    assert "first answer s" in lines[1] and lines[2].split()[:3] == ["2", "3", "6"]

@@ -79,3 +79,13 @@ def test_mean_pooling_is_recognised_in_both_ways_sentence_transformers_writes_it
     (tmp_path / "1_Pooling").mkdir()
     (tmp_path / "1_Pooling" / "config.json").write_text(json.dumps(config))
     assert check_mean_pooling(tmp_path) == 256
+
+
+def test_the_exported_model_is_kept_once_per_user_for_every_library(tmp_path, monkeypatch):
+    monkeypatch.delenv("NEWSBOT_MODEL_CACHE_DIR")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    first = make_encoder(Settings(data_dir=tmp_path / "one"))
+    second = make_encoder(Settings(data_dir=tmp_path / "two"))
+    assert first.cache_dir == second.cache_dir == tmp_path / "cache" / "newsbot" / "models"
+    assert make_encoder(Settings(data_dir=tmp_path / "one", model_cache_dir=tmp_path / "mine")).cache_dir == \
+        tmp_path / "mine"

@@ -101,3 +101,16 @@ def test_next_poll_doubles_per_failure_up_to_a_day_with_jitter():
     waits = [next_poll_time(0, 600, failures, rng) for failures in (0, 1, 2, 20)]
     assert 540 <= waits[0] <= 660 and 1080 <= waits[1] <= 1320 and 2160 <= waits[2] <= 2640
     assert 0.9 * 86400 <= waits[3] <= 1.1 * 86400
+
+
+async def test_a_feed_of_thousands_of_entries_takes_only_the_newest(site, poller):
+    for number in range(8, 3008):
+        site.add_story(sample_story(number, date=f"2023-{1 + number % 12:02d}-{1 + number % 28:02d}"))
+    poller.max_new = 5
+    feed = poller.feeds.add(site.add_feed("huge", "Huge", [f"story-{n}" for n in range(1, 3008)]), None)
+    started = time.monotonic()
+    report = await poller.poll(feed)
+    assert report.entries == 3007 and len(report.added) == 5 and report.skipped == 3002
+    assert sum(path.startswith("/news/") for path in site.requests) == 5
+    assert time.monotonic() - started < 30
+    assert (await poller.poll(poller.feeds.get(feed.id))).not_modified
