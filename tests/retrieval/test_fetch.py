@@ -139,3 +139,12 @@ def test_the_setting_is_checked_at_start_up(monkeypatch):
     with pytest.raises(SettingsError, match="NEWSBOT_FETCH_ALLOW"):
         load_settings()
     assert FetchPolicy.from_settings(Settings(fetch_allow="127.0.0.1")).allow.why_refused("127.0.0.1") is None
+
+
+async def test_an_allowed_host_redirecting_to_loopback_is_refused(site):
+    port = site.base.rsplit(":", 1)[1]
+    only_the_name = AllowList.parse("localhost")
+    assert (await fetch(f"http://localhost:{port}/news/story-1", allow=only_the_name)).status == 200
+    with pytest.raises(FetchError, match="127.0.0.1 is a loopback address"):
+        await fetch(f"http://localhost:{port}/redirect?to={site.base}/news/story-1", allow=only_the_name)
+    assert site.requests[-1].startswith("/redirect")
