@@ -29,6 +29,7 @@ import numpy as np  # noqa: E402
 
 from config.settings import PROJECT_ROOT, load_settings  # noqa: E402
 from retrieval.ingest import BATCH_DOCUMENTS  # noqa: E402
+from retrieval.backend import open_library  # noqa: E402
 from retrieval.library import Library  # noqa: E402
 from retrieval.models import Document  # noqa: E402
 from retrieval.parsers import read_path  # noqa: E402
@@ -90,7 +91,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         copy = Path(tmp) / "library"
         shutil.copytree(args.library, copy, symlinks=True)
-        library = Library.from_settings(load_settings(data_dir=copy))
+        library = open_library(load_settings(data_dir=copy))
         searcher = Searcher(library, cache_size=0)
         searcher.warm()
         print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores; "

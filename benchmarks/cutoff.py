@@ -22,7 +22,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 from config.settings import load_settings  # noqa: E402
 from retrieval.errors import BadInputError  # noqa: E402
 from retrieval.evaluate import load_questions, split_questions  # noqa: E402
-from retrieval.library import Library  # noqa: E402
+from retrieval.backend import open_library  # noqa: E402
 from retrieval.rank import relative_cut  # noqa: E402
 from retrieval.search import SearchOptions, Searcher  # noqa: E402
 
@@ -32,7 +32,7 @@ SHARES = (0.0, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9)
 def answers(data_dir: Path, questions: list[dict]) -> list[tuple[list[float], list[bool]]]:
     """Each question's result scores and whether each result is a gold article (k results, no cut-off)."""
     settings = load_settings(data_dir=data_dir)
-    library = Library.from_settings(settings)
+    library = open_library(settings)
     searcher = Searcher(library)
     options = SearchOptions.from_settings(settings, min_score=0.0, cutoff=0.0, highlight=False)
     out = []

@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from config.settings import PROJECT_ROOT, load_settings  # noqa: E402
 from retrieval.feed_store import FeedStore  # noqa: E402
 from retrieval.fetch import AllowList, Fetcher, FetchPolicy  # noqa: E402
-from retrieval.library import Library  # noqa: E402
+from retrieval.backend import open_library  # noqa: E402
 from retrieval.poller import FeedPoller  # noqa: E402
 from retrieval.search import SearchOptions, Searcher  # noqa: E402
 from tests.bot.fake_discord import StallMonitor  # noqa: E402
@@ -69,7 +69,7 @@ def watch_first_answer(searcher: Searcher, question: str, url: str, stop: thread
 async def run(feeds: int, entries: int) -> None:
     data = Path(tempfile.mkdtemp(prefix="newsbot-feeds-"))
     settings = load_settings(data_dir=data)
-    library = Library.from_settings(settings)
+    library = open_library(settings)
     library.encoder.encode(["warm up"])  # start-up excluded
     searcher = Searcher(library)
     site = LocalSite()

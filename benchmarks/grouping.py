@@ -33,6 +33,7 @@ import numpy as np  # noqa: E402
 from config.settings import PROJECT_ROOT, load_settings  # noqa: E402
 from retrieval.group import PRESELECT, SAME_SENTENCE, Verdicts, _may_join, group_same_story  # noqa: E402
 from retrieval.highlight import highlights  # noqa: E402
+from retrieval.backend import open_library  # noqa: E402
 from retrieval.library import Library  # noqa: E402
 from retrieval.models import Hit  # noqa: E402
 from retrieval.search import GROUPING_SPARE, SearchOptions, Searcher  # noqa: E402
@@ -116,7 +117,7 @@ def main() -> None:
     parser.add_argument("--questions", default="xquad", help="xquad or trec")
     parser.add_argument("--limit", type=int, default=100_000)
     args = parser.parse_args()
-    library = Library.from_settings(load_settings(data_dir=args.library))
+    library = open_library(load_settings(data_dir=args.library))
     items = questions(args.questions, args.limit)
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores; "
           f"{len(items)} {args.questions} questions, top {SHOWN} shown + {GROUPING_SPARE} spares")

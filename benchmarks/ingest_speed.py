@@ -24,7 +24,8 @@ from config.settings import load_settings  # noqa: E402
 from retrieval.chunk import chunk_article  # noqa: E402
 from retrieval.embed import resolve_model  # noqa: E402
 from retrieval.ingest import expand_paths, ingest  # noqa: E402
-from retrieval.library import Library, passage_text_for_embedding  # noqa: E402
+from retrieval.backend import open_library  # noqa: E402
+from retrieval.library import passage_text_for_embedding  # noqa: E402
 from retrieval.models import Document  # noqa: E402
 from retrieval.parsers import read_path  # noqa: E402
 
@@ -54,7 +55,7 @@ def whole_ingest(files: list[Path], backend: str, cache: Path) -> tuple[float, i
     """Seconds and passages for a full ingest into a fresh library."""
     with tempfile.TemporaryDirectory() as tmp:
         settings = load_settings(data_dir=Path(tmp), backend=backend, model_cache_dir=cache)
-        library = Library.from_settings(settings)
+        library = open_library(settings)
         library.encoder.encode(["warm up"] * 8)  # model loading and the one-time export are not ingest
         started = time.perf_counter()
         ingest(library, files, max_bytes=settings.max_file_bytes)

@@ -30,6 +30,7 @@ from bot.runner import point_at_api, settle_heap  # noqa: E402
 from bot.service import NewsService  # noqa: E402
 from config.settings import DISCORD_API, PROJECT_ROOT, load_settings  # noqa: E402
 from retrieval.ingest import ensure_seeded  # noqa: E402
+from retrieval.backend import open_library  # noqa: E402
 from retrieval.library import Library  # noqa: E402
 from tests.bot.fake_discord import GUILD_ID, HEARTBEAT_MS, FakeDiscord, StallMonitor  # noqa: E402
 
@@ -91,7 +92,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         data_dir = args.library or Path(tmp)
         settings = load_settings(data_dir=data_dir)
-        library = Library.from_settings(settings)
+        library = open_library(settings)
         ensure_seeded(library, settings.seeds_dir, settings.max_file_bytes)
         print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores; "
               f"{len(questions)} concurrent /ask, {library.store.count('passages'):,} passages; "

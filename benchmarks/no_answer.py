@@ -25,6 +25,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 from config.settings import PROJECT_ROOT, load_settings  # noqa: E402
 from retrieval.evaluate import EvalResult, evaluate, load_questions  # noqa: E402
 from retrieval.ingest import ensure_seeded  # noqa: E402
+from retrieval.backend import open_library  # noqa: E402
 from retrieval.library import Library  # noqa: E402
 from retrieval.search import SearchOptions, Searcher  # noqa: E402
 
@@ -50,7 +51,7 @@ def seed_confidences(encoder, options: SearchOptions) -> tuple[list[float], list
 def run_set(data_dir: Path, questions: Path, limit: int = 0) -> tuple[EvalResult, Library]:
     """Every question of a gold-url set in hybrid mode, with the settings' options."""
     settings = load_settings(data_dir=data_dir)
-    library = Library.from_settings(settings)
+    library = open_library(settings)
     items = load_questions(questions)
     items = items[:limit] if limit else items
     return evaluate(Searcher(library), items, "hybrid", SearchOptions.from_settings(settings)), library

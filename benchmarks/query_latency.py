@@ -26,6 +26,7 @@ import numpy as np  # noqa: E402
 
 from config.settings import PROJECT_ROOT, load_settings  # noqa: E402
 from retrieval.format import answer_json  # noqa: E402
+from retrieval.backend import open_library  # noqa: E402
 from retrieval.library import Library  # noqa: E402
 from retrieval.search import SearchOptions, Searcher  # noqa: E402
 
@@ -82,7 +83,7 @@ def main() -> None:
     for spec in args.library:
         backend, data_dir = spec.split("=", 1)
         settings = load_settings(data_dir=Path(data_dir), backend=backend)
-        library = Library.from_settings(settings)
+        library = open_library(settings)
         searcher = Searcher(library)
         searcher.warm()
         searcher.cache.size = 0  # measure real searches first

@@ -105,13 +105,13 @@ def main(argv: list[str] | None = None) -> int:
 
 
 @contextmanager
-def open_library(settings: Settings, *, seed: bool = True, repair: bool = True):
-    """The library and a searcher over it, seeded from ``seeds/`` on first use."""
+def library_session(settings: Settings, *, seed: bool = True, repair: bool = True):
+    """The library (embedded or PostgreSQL) and a searcher over it, seeded from ``seeds/`` on first use."""
+    from retrieval.backend import open_library
     from retrieval.ingest import ensure_seeded
-    from retrieval.library import Library
     from retrieval.search import Searcher
 
-    library = Library.from_settings(settings, repair=repair)
+    library = open_library(settings, repair=repair)
     try:
         if seed:
             ensure_seeded(library, settings.seeds_dir, settings.max_file_bytes)
@@ -131,7 +131,7 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     paths = [Path(p) for p in args.paths if not is_link(p)]
     files, _ = expand_paths(paths)
     report = IngestReport()
-    with open_library(settings, seed=False) as (library, _), \
+    with library_session(settings, seed=False) as (library, _), \
             tqdm(total=len(files) + len(links), unit="doc", file=sys.stderr,
                  disable=args.no_progress or len(files) + len(links) < 20) as bar:
         progress = lambda n: bar.update(min(n, bar.total - bar.n))  # noqa: E731
@@ -159,7 +159,7 @@ def cmd_feeds(args: argparse.Namespace, settings: Settings) -> int:
     """``newsbot feeds add URL | list | remove ID | poll`` (the global library's feeds)."""
     from retrieval.feed_store import FeedStore
 
-    with open_library(settings, seed=False) as (library, _):
+    with library_session(settings, seed=False) as (library, _):
         feeds = FeedStore(library.store)
         if args.action == "list":
             for feed in feeds.list(every=True):
@@ -218,9 +218,9 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
                                           filters=make_filters(args.source, args.since, args.until))
     questions = sys.stdin if args.question == "-" else [args.question]
     status = 0
-    with open_library(settings) as (library, searcher):
+    with library_session(settings) as (library, searcher):
         if args.question != "-":  # one question: FTS5 answers it, the keyword postings stay unloaded
-            library.store.terms.background = False
+            library.single_question()
         if args.mode != "keyword":
             searcher.warm(keyword_postings=args.question == "-")
         for raw in questions:
@@ -249,7 +249,7 @@ def _emit_error(question: str, exc: Exception, as_json: bool) -> None:
 
 def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
     """``newsbot list``"""
-    with open_library(settings) as (library, _):
+    with library_session(settings) as (library, _):
         articles = library.articles()
         for a in articles:
             print(f"{a.id:>6}  {a.date or '----------':<10}  {(a.source or '-')[:16]:<16}  "
@@ -260,7 +260,7 @@ def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_remove(args: argparse.Namespace, settings: Settings) -> int:
     """``newsbot remove ID``"""
-    with open_library(settings, seed=False) as (library, _):
+    with library_session(settings, seed=False) as (library, _):
         article = library.remove(args.article_id)
     print(f"removed {article.id}: {article.title}")
     return 0
@@ -268,23 +268,9 @@ def cmd_remove(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_reindex(args: argparse.Namespace, settings: Settings) -> int:
     """``newsbot reindex``: rebuild the vectors with the configured (or newly adapted) model."""
-    from retrieval.adapt import model_for_reindex
-    from retrieval.library import DB_FILE, Library
-    from retrieval.store import Store
-    from retrieval.vectors import INDEX_FILE, MANIFEST_FILE
+    from retrieval.backend import reindex
 
-    store = Store(settings.data_dir / DB_FILE)
-    try:
-        model = model_for_reindex(store, settings)
-    finally:
-        store.close()
-    for name in (INDEX_FILE, MANIFEST_FILE):  # the old index may belong to another model
-        (settings.data_dir / name).unlink(missing_ok=True)
-    library = Library.from_settings(settings)
-    try:
-        count = library.reindex()
-    finally:
-        library.close()
+    model, count = reindex(settings)
     print(f"reindexed {count} passages with {model}")
     return 0
 
@@ -298,7 +284,7 @@ def cmd_adapt(args: argparse.Namespace, settings: Settings) -> int:
     if args.epochs < 1 or args.batch_size < 2 or args.max_pairs < 2 or not 0 < args.held_out < 0.5:
         raise NewsbotError("--epochs must be at least 1, --batch-size and --max-pairs at least 2,"
                            " --held-out between 0 and 0.5")
-    with open_library(settings, seed=False) as (library, _), \
+    with library_session(settings, seed=False) as (library, _), \
             tqdm(unit="step", desc="adapting", disable=args.no_progress, file=sys.stderr) as bar:
         def progress(step: int, steps: int) -> None:
             bar.total = steps
@@ -335,7 +321,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     base = SearchOptions.from_settings(settings)
     parts = split_questions(questions, args.split_at)
     tables: dict[str, list] = {name: [] for name, _ in parts}
-    with open_library(settings) as (library, searcher):
+    with library_session(settings) as (library, searcher):
         runs = [(mode, searcher) for mode in modes]
         if args.baselines:
             from retrieval.baseline import BASELINE_MODES, NaiveBaseline
@@ -386,10 +372,8 @@ def _eval_sentences(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_doctor(args: argparse.Namespace, settings: Settings) -> int:
     """``newsbot doctor``: exit 1 when problems were found (and report the repairs)."""
-    from retrieval.maintenance import doctor
-
-    with open_library(settings, seed=False, repair=False) as (library, _):
-        report = doctor(library)
+    with library_session(settings, seed=False, repair=False) as (library, _):
+        report = library.doctor()
     for problem in report.problems:
         print(f"problem: {problem}")
     for repair in report.repairs:
@@ -402,7 +386,7 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     """``newsbot export FILE``"""
     from retrieval.maintenance import export_jsonl
 
-    with open_library(settings, seed=False) as (library, _):
+    with library_session(settings, seed=False) as (library, _):
         count = export_jsonl(library, args.file)
     print(f"exported {count} articles to {args.file}")
     return 0
@@ -410,10 +394,8 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
     """``newsbot backup DIR``"""
-    from retrieval.maintenance import backup
-
-    with open_library(settings, seed=False) as (library, _):
-        backup(library, args.directory)
+    with library_session(settings, seed=False) as (library, _):
+        library.backup(args.directory)
     print(f"backed up the library to {args.directory}")
     return 0
 
@@ -425,7 +407,7 @@ def cmd_console(args: argparse.Namespace, settings: Settings) -> int:
     from retrieval.search import SearchOptions, clean_question
 
     options = SearchOptions.from_settings(settings)
-    with open_library(settings) as (library, searcher):
+    with library_session(settings) as (library, searcher):
         searcher.warm()
         print(f"newsbot console: {library.store.count('articles')} articles. "
               "Ask a question (empty line or Ctrl-D to quit).")

@@ -13,6 +13,7 @@ from bot.client import NewsBot
 from bot.service import NewsService
 from config.settings import Settings
 from retrieval.ingest import ensure_seeded
+from retrieval.backend import open_library
 from retrieval.library import Library
 
 logger = logging.getLogger(__name__)
@@ -47,7 +48,7 @@ def settle_heap() -> None:
 
 async def serve(settings: Settings) -> None:
     """Open the library and run the bot until it is stopped."""
-    library = Library.from_settings(settings)
+    library = open_library(settings)
     ensure_seeded(library, settings.seeds_dir, settings.max_file_bytes)
     token = settings.discord_token.get_secret_value().strip() if settings.discord_token else ""
     try:

@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     )
 
     data_dir: Path = Field(default_factory=_default_data_dir, description="Where the library lives.")
+    database_url: SecretStr | None = Field(
+        default=None, description="A PostgreSQL (pgvector) libpq URI: the library lives there instead of DATA_DIR.")
     seeds_dir: Path = Field(default=PROJECT_ROOT / "seeds", description="Articles for an empty library.")
     model: str = Field(default=DEFAULT_MODEL, description="Embedding model: a local path or a hub id.")
     backend: Literal["onnx-int8", "torch"] = Field(

@@ -86,7 +86,7 @@ class Activity:
     def __init__(self, store: Store) -> None:
         """Use the tables of ``store`` (created if missing)."""
         self.store = store
-        store.connection.executescript(SCHEMA)
+        store.ensure_schema(SCHEMA)
 
     def settings(self, guild_id: int) -> GuildSettings:
         """A server's settings (defaults when it has none)."""
@@ -106,7 +106,7 @@ class Activity:
             raise ValueError(f"settings are {sorted(allowed)}")
         assignments = ", ".join(f"{k} = ?" for k in values)
         with self.store.transaction(library_change=False) as conn:
-            conn.execute("INSERT OR IGNORE INTO guild_settings (guild_id) VALUES (?)", (guild_id,))
+            conn.execute("INSERT INTO guild_settings (guild_id) VALUES (?) ON CONFLICT DO NOTHING", (guild_id,))
             conn.execute(f"UPDATE guild_settings SET {assignments} WHERE guild_id = ?",
                          (*values.values(), guild_id))
         return self.settings(guild_id)
@@ -115,7 +115,8 @@ class Activity:
         """Enable or disable channel mode in one channel."""
         with self.store.transaction(library_change=False) as conn:
             if enabled:
-                conn.execute("INSERT OR IGNORE INTO guild_channels VALUES (?, ?)", (guild_id, channel_id))
+                conn.execute("INSERT INTO guild_channels (guild_id, channel_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                             (guild_id, channel_id))
             else:
                 conn.execute("DELETE FROM guild_channels WHERE guild_id = ? AND channel_id = ?",
                              (guild_id, channel_id))
@@ -131,11 +132,11 @@ class Activity:
         """Log a question; return its id (used by the feedback and "more" buttons)."""
         stored = json.dumps({"sources": list(filters.sources), "since": filters.since, "until": filters.until})
         with self.store.transaction(library_change=False) as conn:
-            cur = conn.execute(
+            question_id = conn.execute(
                 "INSERT INTO questions (guild_id, question, answered, confidence, shown, filters, asked_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (guild_id, question, int(answered), confidence, shown, stored, time.time()))
-        return int(cur.lastrowid)
+                " VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                (guild_id, question, int(answered), confidence, shown, stored, time.time())).fetchone()[0]
+        return int(question_id)
 
     def question(self, question_id: int) -> LoggedQuestion | None:
         """A logged question, or None."""
@@ -150,23 +151,28 @@ class Activity:
     def record_feedback(self, question_id: int, user_id: int, helpful: bool) -> None:
         """Store one user's vote on an answer (a second vote replaces the first)."""
         with self.store.transaction(library_change=False) as conn:
-            conn.execute("INSERT OR REPLACE INTO feedback VALUES (?, ?, ?)", (question_id, user_id, int(helpful)))
+            conn.execute("INSERT INTO feedback (question_id, user_id, helpful) VALUES (?, ?, ?)"
+                         " ON CONFLICT (question_id, user_id) DO UPDATE SET helpful = excluded.helpful",
+                         (question_id, user_id, int(helpful)))
 
     def stats(self, guild_id: int, days: int = 30, latest: int = 5) -> Stats:
         """Counts, feedback, the latest unanswered questions and questions per day."""
         conn = self.store.connection
         asked, answered = conn.execute(
-            "SELECT count(*), ifnull(sum(answered), 0) FROM questions WHERE guild_id = ?", (guild_id,)).fetchone()
+            "SELECT count(*), coalesce(sum(answered), 0) FROM questions WHERE guild_id = ?", (guild_id,)).fetchone()
         helpful, not_helpful = conn.execute(
-            "SELECT ifnull(sum(f.helpful), 0), ifnull(sum(1 - f.helpful), 0) FROM feedback f"
+            "SELECT coalesce(sum(f.helpful), 0), coalesce(sum(1 - f.helpful), 0) FROM feedback f"
             " JOIN questions q ON q.id = f.question_id WHERE q.guild_id = ?", (guild_id,)).fetchone()
         gaps = [(_day(t), q) for t, q in conn.execute(
             "SELECT asked_at, question FROM questions WHERE guild_id = ? AND answered = 0"
             " ORDER BY asked_at DESC, id DESC LIMIT ?", (guild_id, latest))]
         since = time.time() - days * 86400
-        per_day = [(d, int(a), int(u)) for d, a, u in conn.execute(
-            "SELECT date(asked_at, 'unixepoch') AS d, sum(answered), sum(1 - answered) FROM questions"
-            " WHERE guild_id = ? AND asked_at >= ? GROUP BY d ORDER BY d", (guild_id, since))]
+        counts: dict[str, list[int]] = {}
+        for asked_at, was_answered in conn.execute(
+                "SELECT asked_at, answered FROM questions WHERE guild_id = ? AND asked_at >= ?", (guild_id, since)):
+            day = counts.setdefault(_day(asked_at), [0, 0])
+            day[0 if was_answered else 1] += 1
+        per_day = [(d, a, u) for d, (a, u) in sorted(counts.items())]
         return Stats(int(asked), int(answered), int(helpful), int(not_helpful), gaps, per_day)
 
 

@@ -25,7 +25,7 @@ CREATE TABLE IF NOT EXISTS feeds (
     added INTEGER NOT NULL DEFAULT 0,
     created_at REAL NOT NULL
 );
-CREATE UNIQUE INDEX IF NOT EXISTS feeds_url ON feeds (ifnull(guild_id, 0), url);
+CREATE UNIQUE INDEX IF NOT EXISTS feeds_url ON feeds (coalesce(guild_id, 0), url);
 CREATE TABLE IF NOT EXISTS feed_entries (
     feed_id INTEGER NOT NULL REFERENCES feeds (id) ON DELETE CASCADE,
     key TEXT NOT NULL,
@@ -64,7 +64,7 @@ class FeedStore:
     def __init__(self, store: Store) -> None:
         """Use the tables of ``store`` (created if missing)."""
         self.store = store
-        store.connection.executescript(SCHEMA)
+        store.ensure_schema(SCHEMA)
 
     def add(self, url: str, guild_id: int | None, title: str = "", channel_id: int | None = None) -> Feed:
         """Follow a feed (polled at once).
@@ -74,14 +74,15 @@ class FeedStore:
         """
         now, scope = time.time(), guild_id or 0
         with self.store.transaction(library_change=False) as tx:
-            if tx.execute("SELECT 1 FROM feeds WHERE ifnull(guild_id, 0) = ? AND url = ?", (scope, url)).fetchone():
+            if tx.execute("SELECT 1 FROM feeds WHERE coalesce(guild_id, 0) = ? AND url = ?", (scope, url)).fetchone():
                 raise BadInputError(f"{url} is already followed here.")
-            count = tx.execute("SELECT count(*) FROM feeds WHERE ifnull(guild_id, 0) = ?", (scope,)).fetchone()[0]
+            count = tx.execute("SELECT count(*) FROM feeds WHERE coalesce(guild_id, 0) = ?", (scope,)).fetchone()[0]
             if guild_id and count >= MAX_FEEDS_PER_SERVER:
                 raise BadInputError(f"This server already follows {MAX_FEEDS_PER_SERVER} feeds; remove one first.")
-            cur = tx.execute("INSERT INTO feeds (guild_id, url, title, channel_id, next_poll, created_at)"
-                             " VALUES (?, ?, ?, ?, ?, ?)", (guild_id, url, title, channel_id, now, now))
-        return self.get(int(cur.lastrowid))
+            feed_id = tx.execute("INSERT INTO feeds (guild_id, url, title, channel_id, next_poll, created_at)"
+                                 " VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+                                 (guild_id, url, title, channel_id, now, now)).fetchone()[0]
+        return self.get(int(feed_id))
 
     def get(self, feed_id: int) -> Feed | None:
         """One feed by id."""
@@ -90,7 +91,7 @@ class FeedStore:
 
     def list(self, guild_id: int | None = None, *, every: bool = False) -> list[Feed]:
         """The feeds of one scope (None: the global library), or of every scope."""
-        where, params = ("", ()) if every else ("WHERE ifnull(guild_id, 0) = ?", (guild_id or 0,))
+        where, params = ("", ()) if every else ("WHERE coalesce(guild_id, 0) = ?", (guild_id or 0,))
         rows = self.store.connection.execute(f"SELECT {_COLUMNS} FROM feeds {where} ORDER BY id", params)
         return [Feed(*row) for row in rows]
 
@@ -146,5 +147,6 @@ class FeedStore:
         with self.store.transaction(library_change=False) as tx:
             tx.executemany(
                 "INSERT INTO feed_entries (feed_id, key, state, attempts, seen_at) VALUES (?, ?, ?, 1, ?)"
-                " ON CONFLICT (feed_id, key) DO UPDATE SET state = excluded.state, attempts = attempts + 1",
+                " ON CONFLICT (feed_id, key) DO UPDATE SET state = excluded.state,"
+                " attempts = feed_entries.attempts + 1",
                 [(feed_id, key, state, now) for key, state in states.items()])

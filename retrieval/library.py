@@ -109,6 +109,21 @@ class Library:
         return cls(settings.data_dir, encoder, max_passage_tokens=settings.max_passage_tokens, repair=repair,
                    exact_limit=settings.exact_search_limit)
 
+    @staticmethod
+    def prepare_reindex(settings: Settings) -> str:
+        """Before ``reindex``: choose the model (:func:`retrieval.adapt.model_for_reindex`) and drop
+        the old index, which may belong to another model; return the model's name."""
+        from retrieval.adapt import model_for_reindex
+
+        store = Store(settings.data_dir / DB_FILE)
+        try:
+            model = model_for_reindex(store, settings)
+        finally:
+            store.close()
+        for name in (INDEX_FILE, MANIFEST_FILE):
+            (settings.data_dir / name).unlink(missing_ok=True)
+        return model
+
     def close(self) -> None:
         """Close the database."""
         self.store.close()
@@ -135,6 +150,32 @@ class Library:
             self._embed_existing(sorted(in_db - in_index))
             self.vectors.save()
             return report
+
+    def version(self) -> tuple:
+        """What a cached answer is valid for: the store's generation and the index loaded (after
+        picking up an index another process saved)."""
+        self.refresh()
+        return self.store.generation(), self.vectors.loaded_mtime
+
+    def warm_keywords(self) -> None:
+        """Bring the keyword postings in memory in step (a process that will answer many questions)."""
+        self.store.terms.catch_up()
+
+    def single_question(self) -> None:
+        """This process answers one question: the keyword side from FTS5, postings never loaded."""
+        self.store.terms.background = False
+
+    def doctor(self):
+        """Check the library and repair what can be rebuilt (see :func:`retrieval.maintenance.doctor`)."""
+        from retrieval.maintenance import doctor
+
+        return doctor(self)
+
+    def backup(self, directory: Path) -> Path:
+        """A consistent copy in ``directory`` (see :func:`retrieval.maintenance.backup`)."""
+        from retrieval.maintenance import backup
+
+        return backup(self, directory)
 
     def refresh(self) -> None:
         """Pick up an index another process saved since we loaded ours (the lock is taken only
@@ -292,11 +333,14 @@ class Library:
         finally:
             self.lock.release()
 
-    def dense_search(self, query: np.ndarray, k: int, also: Gathered | list[int]
+    def dense_search(self, query: np.ndarray, k: int, also: Gathered | list[int], scopes=None, filters=None
                      ) -> tuple[list[tuple[int, float]], dict[int, float]]:
         """The ``k`` passages nearest to the query, and the cosine of each passage of ``also``:
         vectors gathered beforehand (e.g. the keyword side's candidates, read while the
-        question was embedded), or ids whose vectors are gathered now."""
+        question was embedded), or ids whose vectors are gathered now.
+
+        ``scopes`` and ``filters`` are not applied here: the FAISS index holds every scope, and
+        the rows read afterwards keep those in scope (a filtered search asks for more)."""
         with self.lock:
             hits = self.vectors.search(query, k)
             if not isinstance(also, Gathered):

@@ -186,7 +186,7 @@ class Searcher:
         """
         self.library.encoder.encode(["warm up"])
         if keyword_postings:
-            self.library.store.terms.catch_up()
+            self.library.warm_keywords()
 
     def ask(self, question: str, options: SearchOptions | None = None,
             guild_ids: Iterable[int | None] = (None,)) -> Answer:
@@ -212,7 +212,7 @@ class Searcher:
         query = None if options.mode == "keyword" else self.library.encoder.encode([question])[0]
         clock.lap("embed")
         version, found, gathered, early = side.result()
-        dense, scores = self._dense(query, gathered, options)
+        dense, scores = self._dense(query, gathered, options, scopes)
         clock.lap("search")
         ranked = self._recency(self._fuse(dense, scores, found, options), options, version)
         clock.lap("fuse")
@@ -297,9 +297,8 @@ class Searcher:
         return kept, rows
 
     def _version(self) -> tuple:
-        """The library's version, for the answer cache (after picking up another process's index)."""
-        self.library.refresh()
-        return self.library.store.generation(), self.library.vectors.loaded_mtime
+        """The library's version, for the answer cache."""
+        return self.library.version()
 
     def _side_soon(self, question: str, options: SearchOptions, scopes: list[int | None]) -> Future:
         """Start the side of a search beside the embedding (both release the GIL: two cores, one wait).
@@ -343,12 +342,12 @@ class Searcher:
         pool = CANDIDATES + options.k * 10
         return max(pool, FILTERED_CANDIDATES) if options.filters.active else pool
 
-    def _dense(self, query: np.ndarray | None, keyword: Gathered | list[int], options: SearchOptions
-               ) -> tuple[list[tuple[int, float]], dict[int, float]]:
+    def _dense(self, query: np.ndarray | None, keyword: Gathered | list[int], options: SearchOptions,
+               scopes: list[int | None]) -> tuple[list[tuple[int, float]], dict[int, float]]:
         """The nearest passages, and the dense score of every candidate (keyword ones included)."""
         if query is None:
             return [], {}
-        dense, scores = self.library.dense_search(query, self._pool_size(options), keyword)
+        dense, scores = self.library.dense_search(query, self._pool_size(options), keyword, scopes, options.filters)
         scores.update(dense)
         return dense, scores
 

@@ -154,6 +154,10 @@ class Store:
         self.terms = TermIndex(path, path.parent / TERMS_FILE)
         self._keyword = KeywordSearch(self._conn, terms=self.terms)
 
+    def ensure_schema(self, schema: str) -> None:
+        """Create the tables another module keeps in this database (``CREATE ... IF NOT EXISTS``)."""
+        self._conn.executescript(schema)
+
     @property
     def connection(self) -> sqlite3.Connection:
         """The connection, for modules that keep their own tables in this database."""
