@@ -272,16 +272,22 @@ def _read_meta(data_dir: Path, key: str) -> str:
     return row[0] if row else ""
 
 
-def library_model(settings: Settings) -> tuple[Settings, Path | None]:
+def library_model(settings: Settings, read_meta: Callable[[str], str] | None = None
+                  ) -> tuple[Settings, Path | None]:
     """The settings with the model the library's vectors are built with, and its folder.
 
     That is the configured model, unless the operator left ``NEWSBOT_MODEL`` unset and
     ``newsbot reindex`` switched the library to an adapted model: then that one (named by its
-    folder relative to the data directory, so the library can be moved or restored elsewhere).
+    folder relative to the data directory, so the library can be moved or restored elsewhere;
+    with PostgreSQL, every machine keeps the folder in its own data directory).
+
+    Args:
+        settings: the operator's settings.
+        read_meta: reads the library's metadata (default: the embedded library's file).
     """
     if "model" in settings.model_fields_set:
         return settings, None
-    name = _read_meta(settings.data_dir, IN_USE_KEY)
+    name = (read_meta or (lambda key: _read_meta(settings.data_dir, key)))(IN_USE_KEY)
     if not name or not (settings.data_dir / name).is_dir():
         return settings, None
     return settings.model_copy(update={"model": name}), settings.data_dir / name

@@ -17,7 +17,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from retrieval.term_index import COLUMN_WEIGHTS, WordTerms
@@ -43,6 +43,35 @@ class KeywordQuery:
         return (" AND " if self.every else " OR ").join(f'"{w}"' for w in self.words)
 
 
+def choose_words(question: str, matches: Callable[[KeywordQuery], int], budget: int = MATCH_BUDGET) -> KeywordQuery:
+    """The question's content words, rarest first, while the passages they match stay within
+    ``budget`` (the rarest always goes in); when even the rarest is that common, the rarest
+    words AND-ed instead, adding words until the matches fit.
+
+    Args:
+        question: the question.
+        matches: passages a query matches (counted up to just over the budget).
+        budget: passages scored per question, about.
+    """
+    unique = list(dict.fromkeys(content_words(question)))[:MAX_WORDS]
+    counted = sorted(unique, key=lambda w: matches(KeywordQuery((w,))))
+    kept, total = [], 0
+    for word in counted:
+        count = matches(KeywordQuery((word,)))
+        if kept and total + count > budget:
+            break
+        kept.append(word)
+        total += count
+    if total > budget and len(counted) > 1:  # even the rarest word is common: ask for more
+        query = KeywordQuery(tuple(counted[:1]), every=True)
+        for word in counted[1:MAX_AND_WORDS]:
+            query = KeywordQuery((*query.words, word), every=True)
+            if matches(query) <= budget:
+                break
+        return query
+    return KeywordQuery(tuple(kept))
+
+
 class KeywordSearch:
     """BM25 over ``passages_fts`` (title weighted 2.0, text 1.0) with word pruning."""
 
@@ -61,33 +90,13 @@ class KeywordSearch:
         self._lock = threading.Lock()
 
     def query(self, question: str, generation: int) -> KeywordQuery:
-        """The question's words, rarest first within the budget (OR-ed).
+        """The question's words, rarest first within the budget (OR-ed); see :func:`choose_words`.
 
         Args:
             question: the question.
             generation: the library's generation (word counts are cached within one).
         """
-        unique = list(dict.fromkeys(content_words(question)))[:MAX_WORDS]
-        counted = sorted(unique, key=lambda w: self.matches(KeywordQuery((w,)), generation))
-        kept, total = [], 0
-        for word in counted:
-            count = self.matches(KeywordQuery((word,)), generation)
-            if kept and total + count > self.budget:
-                break
-            kept.append(word)
-            total += count
-        if total > self.budget and len(counted) > 1:  # even the rarest word is common: ask for more
-            return self._narrowed(counted[:MAX_AND_WORDS], generation)
-        return KeywordQuery(tuple(kept))
-
-    def _narrowed(self, words: list[str], generation: int) -> KeywordQuery:
-        """The rarest words AND-ed, adding words until the matches fit the budget."""
-        query = KeywordQuery(tuple(words[:1]), every=True)
-        for word in words[1:]:
-            query = KeywordQuery((*query.words, word), every=True)
-            if self.matches(query, generation) <= self.budget:
-                break
-        return query
+        return choose_words(question, lambda query: self.matches(query, generation), self.budget)
 
     def matches(self, query: KeywordQuery, generation: int) -> int:
         """Passages matching ``query``, counted up to just over the budget (cached per generation)."""

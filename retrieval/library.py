@@ -50,7 +50,7 @@ class SyncReport:
 
 
 @dataclass(slots=True)
-class _Prepared:
+class Prepared:
     """A document chunked and embedded, ready to be stored."""
 
     doc: Document
@@ -58,6 +58,37 @@ class _Prepared:
     chunks: list[Chunk]
     vectors: np.ndarray
     sentences: list[SentenceVectors]
+
+
+def plan_documents(store, docs: list[Document], guild_id: int | None
+                   ) -> tuple[list[str], list[tuple[Document, int | None]]]:
+    """Each document's status ("added", "updated", "unchanged"), and the (document, article it
+    replaces) pairs to write; ``store`` is either backend's."""
+    statuses, todo, seen = [], [], set()
+    for doc in docs:
+        existing = store.find_existing(doc, guild_id)
+        digest = content_hash(doc)
+        if (existing and existing[1] == digest) or digest in seen:
+            statuses.append("unchanged")
+            continue
+        seen.add(digest)
+        statuses.append("updated" if existing else "added")
+        todo.append((doc, existing[0] if existing else None))
+    return statuses, todo
+
+
+def prepare_documents(encoder: Encoder, todo: list[tuple[Document, int | None]], max_tokens: int
+                      ) -> list[Prepared]:
+    """Chunk and embed the documents to write (no lock held: this is nearly all the time)."""
+    chunked = [(doc, old, chunk_article(doc.text, max_tokens)) for doc, old in todo]
+    texts = [passage_text_for_embedding(doc.title, c.text) for doc, _, chunks in chunked for c in chunks]
+    vectors, sentences = embed_passages(encoder, texts, [c.text for _, _, chunks in chunked for c in chunks])
+    prepared, offset = [], 0
+    for doc, old, chunks in chunked:
+        end = offset + len(chunks)
+        prepared.append(Prepared(doc, old, chunks, vectors[offset:end], sentences[offset:end]))
+        offset = end
+    return prepared
 
 
 class Library:
@@ -221,44 +252,17 @@ class Library:
             One status per document: "added", "updated" or "unchanged".
         """
         with self._writing:
-            statuses, todo = self._plan(docs, guild_id)
+            statuses, todo = plan_documents(self.store, docs, guild_id)
             if not todo:
                 return statuses
-            prepared = self._prepare(todo)  # the slow part, while questions go on
+            prepared = prepare_documents(self.encoder, todo, self.max_passage_tokens)  # slow, questions go on
             with self.lock:
                 self._write(prepared, guild_id)
                 if save:
                     self.vectors.save()
             return statuses
 
-    def _plan(self, docs: list[Document], guild_id: int | None
-              ) -> tuple[list[str], list[tuple[Document, int | None]]]:
-        """Each document's status, and the (document, article it replaces) pairs to write."""
-        statuses, todo, seen = [], [], set()
-        for doc in docs:
-            existing = self.store.find_existing(doc, guild_id)
-            digest = content_hash(doc)
-            if (existing and existing[1] == digest) or digest in seen:
-                statuses.append("unchanged")
-                continue
-            seen.add(digest)
-            statuses.append("updated" if existing else "added")
-            todo.append((doc, existing[0] if existing else None))
-        return statuses, todo
-
-    def _prepare(self, todo: list[tuple[Document, int | None]]) -> list[_Prepared]:
-        """Chunk and embed the documents to write (no lock held: this is nearly all the time)."""
-        chunked = [(doc, old, chunk_article(doc.text, self.max_passage_tokens)) for doc, old in todo]
-        texts = [passage_text_for_embedding(doc.title, c.text) for doc, _, chunks in chunked for c in chunks]
-        vectors, sentences = embed_passages(self.encoder, texts, [c.text for _, _, chunks in chunked for c in chunks])
-        prepared, offset = [], 0
-        for doc, old, chunks in chunked:
-            end = offset + len(chunks)
-            prepared.append(_Prepared(doc, old, chunks, vectors[offset:end], sentences[offset:end]))
-            offset = end
-        return prepared
-
-    def _write(self, prepared: list[_Prepared], guild_id: int | None) -> None:
+    def _write(self, prepared: list[Prepared], guild_id: int | None) -> None:
         """Store prepared documents and their vectors (under the library lock)."""
         new_ids: list[int] = []
         old_ids: list[int] = []

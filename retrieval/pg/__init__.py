@@ -1,0 +1,1 @@
+"""The PostgreSQL + pgvector backend: one library shared by many processes on many machines."""

@@ -1,0 +1,143 @@
+"""BM25 in PostgreSQL with the embedded backend's semantics: the same terms, scores and ranking.
+
+Passages are tokenised at ingest by FTS5's own tokenizer (``porter unicode61 remove_diacritics
+2``, run in a private in-memory SQLite database, :func:`retrieval.term_index.tokenise_rows`),
+so words match exactly as they match in the embedded library. The table ``terms`` holds, per
+term and passage, the frequency weighted as the embedded ``bm25()`` call weighs it (headline
+2.0, text 1.0); ``passages.tokens`` each passage's length; ``term_stats`` each term's
+document frequency and ``library_stats`` the passage count and total length, all kept in the
+same transaction as the passages. A question's words are chosen as the embedded side chooses
+them (:func:`retrieval.keyword.choose_words`), and scored in SQL with FTS5's formula (k1 1.2,
+b 0.75, idf floored at 1e-6).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import psycopg
+
+from retrieval.keyword import MATCH_BUDGET, KeywordQuery, choose_words
+from retrieval.pg.db import Database
+from retrieval.store import Filters
+from retrieval.term_index import B, K1, WordTerms, tokenise_rows
+
+
+class PgKeywordIndex:
+    """The keyword side of a PostgreSQL library."""
+
+    def __init__(self, db: Database, budget: int = MATCH_BUDGET) -> None:
+        self.db = db
+        self.budget = budget
+        self._word_terms = WordTerms()
+
+    # --- writing --------------------------------------------------------------------------
+    @staticmethod
+    def tokenise(title: str, texts: list[str]) -> tuple[np.ndarray, dict[str, tuple[np.ndarray, np.ndarray]]]:
+        """Each passage's length in tokens, and per term (passage positions, weighted frequencies)."""
+        rows = [(position, 0, title, text) for position, text in enumerate(texts)]
+        ids, lengths, postings = tokenise_rows(rows)
+        full = np.zeros(len(texts))
+        full[ids] = lengths
+        return full, postings
+
+    @staticmethod
+    def add(conn: psycopg.Connection, ids: list[int], lengths: np.ndarray,
+            postings: dict[str, tuple[np.ndarray, np.ndarray]]) -> None:
+        """Store the keyword rows of new passages and update the statistics (inside a transaction).
+
+        Document frequencies are updated in term order, so concurrent writers never deadlock.
+        """
+        with conn.cursor() as cursor, cursor.copy("COPY terms (term, passage_id, tf) FROM STDIN") as copy:
+            for term, (positions, weights) in postings.items():
+                for position, weight in zip(positions.tolist(), weights.tolist()):
+                    copy.write_row((term, ids[position], weight))
+        frequencies = sorted((term, len(positions)) for term, (positions, _) in postings.items())
+        if frequencies:
+            conn.execute("INSERT INTO term_stats (term, df) SELECT * FROM unnest(%s::text[], %s::bigint[])"
+                         " ORDER BY 1 ON CONFLICT (term) DO UPDATE SET df = term_stats.df + excluded.df",
+                         ([t for t, _ in frequencies], [n for _, n in frequencies]))
+        conn.execute("UPDATE library_stats SET passages = passages + %s, tokens = tokens + %s WHERE id = 1",
+                     (len(ids), int(lengths.sum())))
+
+    @staticmethod
+    def remove(conn: psycopg.Connection, ids: list[int]) -> None:
+        """Take passages out of the statistics (their rows go with the passages, inside a transaction)."""
+        if not ids:
+            return
+        counts = conn.execute("SELECT term, count(*) FROM terms WHERE passage_id = ANY(%s) GROUP BY term ORDER BY term",
+                              (ids,)).fetchall()
+        if counts:
+            conn.execute("UPDATE term_stats s SET df = s.df - c.n FROM unnest(%s::text[], %s::bigint[]) AS c(term, n)"
+                         " WHERE s.term = c.term", ([t for t, _ in counts], [n for _, n in counts]))
+        conn.execute("UPDATE library_stats SET passages = passages - %s,"
+                     " tokens = tokens - (SELECT coalesce(sum(tokens), 0) FROM passages WHERE id = ANY(%s)) WHERE id = 1",
+                     (len(ids), ids))
+        conn.execute("DELETE FROM terms WHERE passage_id = ANY(%s)", (ids,))
+
+    # --- searching ------------------------------------------------------------------------
+    def search(self, question: str, limit: int, guild_ids: list[int | None], filters: Filters = Filters()
+               ) -> list[tuple[int, float]]:
+        """The best ``limit`` (passage id, BM25 score) pairs, best first, in scope and filters."""
+        with self.db.connection() as conn:
+            frequencies = self._frequencies(conn, question)
+            query = choose_words(question, lambda q: self._matches(conn, q, frequencies), self.budget)
+            terms = [self._term(word) for word in query.words]
+            terms = [t for t in terms if t]
+            if not terms:
+                return []
+            passages, tokens = conn.execute("SELECT passages, tokens FROM library_stats WHERE id = 1").fetchone()
+            average = tokens / passages if passages else 1.0
+            idf = [_idf(passages, frequencies.get(term, 0)) for term in terms]
+            return self._score(conn, terms, idf, average, query.every, limit, guild_ids, filters)
+
+    def _score(self, conn: psycopg.Connection, terms: list[str], idf: list[float], average: float, every: bool,
+               limit: int, guild_ids: list[int | None], filters: Filters) -> list[tuple[int, float]]:
+        from retrieval.pg.store import filter_sql, scope_list  # the store imports this module
+
+        if filters.active:
+            where, params = filter_sql(filters, guild_ids)
+            joined = " JOIN articles a ON a.id = p.article_id"
+        else:
+            where, params, joined = "p.scope = ANY(%s)", [scope_list(guild_ids)], ""
+        having = f" HAVING count(*) = {len(terms)}" if every and len(terms) > 1 else ""
+        rows = conn.execute(
+            "SELECT t.passage_id, sum(q.idf * t.tf * %s / (t.tf + %s * (1 - %s + %s * p.tokens / %s))) AS score"
+            " FROM unnest(%s::text[], %s::float8[]) AS q(term, idf) JOIN terms t ON t.term = q.term"
+            f" JOIN passages p ON p.id = t.passage_id{joined} WHERE {where}"
+            f" GROUP BY t.passage_id{having} ORDER BY score DESC, t.passage_id LIMIT %s",
+            (K1 + 1, K1, B, B, average, terms, idf, *params, limit)).fetchall()
+        return [(int(pid), float(score)) for pid, score in rows]
+
+    def _term(self, word: str) -> str:
+        """The FTS5 term of a word (the first, for the rare word FTS5 cuts in several)."""
+        found = self._word_terms(word)
+        return found[0] if found else ""
+
+    def _frequencies(self, conn: psycopg.Connection, question: str) -> dict[str, int]:
+        """Document frequency of each term of the question's words."""
+        from retrieval.terms import content_words
+
+        terms = [t for t in (self._term(w) for w in dict.fromkeys(content_words(question))) if t]
+        rows = conn.execute("SELECT term, df FROM term_stats WHERE term = ANY(%s)", (terms,)).fetchall()
+        return {term: int(df) for term, df in rows}
+
+    def _matches(self, conn: psycopg.Connection, query: KeywordQuery, frequencies: dict[str, int]) -> int:
+        """Passages a query matches, counted up to just over the budget as the embedded side counts them
+        (so common words sort alike): a word's document frequency, or an AND query's matches."""
+        terms = [t for t in (self._term(w) for w in query.words) if t]
+        if not query.every or len(terms) < 2:
+            return min(frequencies.get(terms[0], 0), self.budget + 1) if terms else 0
+        return int(conn.execute(
+            "SELECT count(*) FROM (SELECT passage_id FROM terms WHERE term = ANY(%s) GROUP BY passage_id"
+            " HAVING count(*) = %s LIMIT %s) AS m", (terms, len(terms), self.budget + 1)).fetchone()[0])
+
+
+def _idf(passages: int, frequency: int) -> float:
+    """FTS5's idf: log((N - n + 0.5) / (n + 0.5)), floored at 1e-6."""
+    if not frequency:
+        return 0.0
+    idf = math.log((passages - frequency + 0.5) / (frequency + 0.5))
+    return idf if idf > 0 else 1e-6
+

@@ -1,0 +1,244 @@
+"""A library in PostgreSQL with pgvector, shared by any number of processes on any number of machines.
+
+Articles, passages, their vectors (an HNSW index), keyword rows, sentence vectors, per-server
+settings, questions, feedback and feeds all live in the database; a process holds none of the
+library in memory, so every question reads what is committed now. One transaction writes an
+article with everything derived from it, so an ingest killed at any moment leaves either the
+whole article or nothing. The only state a process keeps is its answer cache, keyed by the
+library generation that :class:`~retrieval.pg.listener.GenerationListener` hears from every
+other process's commits.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+
+from config.settings import Settings
+from retrieval.embed import Encoder, make_encoder
+from retrieval.errors import ArticleNotFoundError, ModelMismatchError
+from retrieval.library import EMBED_BATCH_PASSAGES, SyncReport, passage_text_for_embedding, plan_documents, \
+    prepare_documents
+from retrieval.models import Article, Document
+from retrieval.pg.db import Database
+from retrieval.pg.listener import GenerationListener
+from retrieval.pg.migrations import migrate
+from retrieval.pg.store import PgStore
+from retrieval.pg.vectors import PgVectors
+from retrieval.sentence_vectors import SentenceVectors, embed_passages
+from retrieval.store import Filters, identity_of
+from retrieval.vectors import Gathered
+
+logger = logging.getLogger(__name__)
+
+MODEL_KEY = "model"  # meta: the model the stored vectors were made with
+
+
+def connect(settings: Settings) -> Database:
+    """The database of ``NEWSBOT_DATABASE_URL``, migrated to the newest schema."""
+    db = Database(settings.database_url.get_secret_value())
+    if migrate(db):
+        db.reset()  # the pooled connections predate the vector type
+    return db
+
+
+class PgLibrary:
+    """The library interface of :class:`retrieval.library.Library`, on PostgreSQL."""
+
+    def __init__(self, db: Database, encoder: Encoder, *, data_dir: Path | None = None,
+                 max_passage_tokens: int = 200, repair: bool = True) -> None:
+        """Serve the library in ``db`` (migrated) with ``encoder``.
+
+        Raises:
+            ModelMismatchError: the stored vectors were made with another model.
+        """
+        self.db = db
+        self.encoder = encoder
+        self.data_dir = data_dir
+        self.max_passage_tokens = max_passage_tokens
+        self.store = PgStore(db)
+        self.vectors = PgVectors(db)
+        built_with = self.store.get_meta(MODEL_KEY)
+        if built_with and built_with != encoder.name:
+            raise ModelMismatchError(f"the library's vectors were made with {built_with!r}, not {encoder.name!r};"
+                                     " run `newsbot reindex` to rebuild them")
+        self._listener = GenerationListener(db.url, self.store.generation())
+        self.store.on_change = self._listener.heard
+        if repair:
+            self.sync()
+
+    @classmethod
+    def from_settings(cls, settings: Settings, encoder: Encoder | None = None, *, repair: bool = True) -> PgLibrary:
+        """Open the library in ``NEWSBOT_DATABASE_URL`` with its model (the configured one, or the
+        adapted one ``newsbot reindex`` switched it to)."""
+        db = connect(settings)
+        if encoder is None:
+            from retrieval.adapt import library_model
+
+            chosen, location = library_model(settings, PgStore(db).get_meta)
+            encoder = make_encoder(chosen, location=location)
+        return cls(db, encoder, data_dir=settings.data_dir, max_passage_tokens=settings.max_passage_tokens,
+                   repair=repair)
+
+    @staticmethod
+    def prepare_reindex(settings: Settings) -> str:
+        """Before ``reindex``: choose the model and let the library open with it; return its name."""
+        from retrieval.adapt import model_for_reindex
+
+        db = connect(settings)
+        try:
+            store = PgStore(db)
+            model = model_for_reindex(store, settings)
+            store.set_meta(MODEL_KEY, "")  # the vectors are rebuilt: any model may open the library now
+            return model
+        finally:
+            db.close()
+
+    def close(self) -> None:
+        """Stop listening and close the connections."""
+        self._listener.close()
+        self.db.close()
+
+    # --- versions and consistency ---------------------------------------------------------
+    def version(self) -> tuple:
+        """The library generation heard (read from the database while the listener reconnects)."""
+        if self._listener.listening:
+            return (self._listener.generation,)
+        return (self.store.generation(),)
+
+    def refresh(self) -> None:
+        """Nothing to pick up: every question reads the database."""
+
+    def warm_keywords(self) -> None:
+        """Nothing to load: the keyword side is in the database."""
+
+    def single_question(self) -> None:
+        """Nothing to change for a one-question process."""
+
+    def save(self) -> None:
+        """Nothing to save: every change is committed as it is made."""
+
+    def sync(self, thorough: bool = False) -> SyncReport:
+        """Embed passages that have no vector (a model change, or a reindex cut short)."""
+        report = SyncReport()
+        while ids := self.store.unembedded(EMBED_BATCH_PASSAGES):
+            report.missing += len(ids)
+            self._embed_existing(ids)
+        return report
+
+    def reindex(self) -> int:
+        """Rebuild every vector with this library's model; return the passage count."""
+        self.vectors.ensure_index(self.encoder.dim)
+        with self.store.transaction() as conn:
+            conn.raw.execute("UPDATE passages SET embedding = NULL")
+        self.sync()
+        self.store.set_meta(MODEL_KEY, self.encoder.name)
+        return self.vectors.count()
+
+    def _embed_existing(self, ids: list[int]) -> None:
+        """Embed stored passages (and their sentences) into their rows."""
+        if not self.store.get_meta(MODEL_KEY):
+            self.vectors.ensure_index(self.encoder.dim)
+        rows = self.store.passages_for_embedding(ids)
+        vectors, sentences = embed_passages(self.encoder, [passage_text_for_embedding(t, x) for _, t, x in rows],
+                                            [x for _, _, x in rows])
+        with self.store.transaction() as conn:
+            with conn.raw.cursor() as cursor:
+                cursor.executemany("UPDATE passages SET embedding = %s WHERE id = %s",
+                                   [(vector, pid) for (pid, _, _), vector in zip(rows, vectors)])
+            self.store.put_sentence_vectors(conn, zip([pid for pid, _, _ in rows], sentences))
+        self._remember_model()
+
+    def _remember_model(self) -> None:
+        if not self.store.get_meta(MODEL_KEY):
+            self.store.set_meta(MODEL_KEY, self.encoder.name)
+
+    # --- writing --------------------------------------------------------------------------
+    def add_documents(self, docs: list[Document], guild_id: int | None = None, save: bool = True) -> list[str]:
+        """Add a batch of documents (embedded first, then written in one transaction).
+
+        Returns:
+            One status per document: "added", "updated" or "unchanged".
+        """
+        statuses, todo = plan_documents(self.store, docs, guild_id)
+        if not todo:
+            return statuses
+        prepared = prepare_documents(self.encoder, todo, self.max_passage_tokens)
+        if not self.store.get_meta(MODEL_KEY):
+            self.vectors.ensure_index(self.encoder.dim)
+        with self.store.transaction() as conn:
+            for item in prepared:
+                if item.old is not None:
+                    self.store.delete_article(conn, item.old)
+                replaced = conn.raw.execute("SELECT id FROM articles WHERE scope = %s AND identity = %s FOR UPDATE",
+                                            (guild_id or 0, identity_of(item.doc))).fetchone()
+                if replaced is not None:  # another process stored it meanwhile: this version wins
+                    self.store.delete_article(conn, replaced[0])
+                self.store.insert_article(conn, item.doc, item.chunks, guild_id, item.sentences, item.vectors)
+        self._remember_model()
+        return statuses
+
+    def remove(self, article_id: int, guild_id: int | None = None) -> Article:
+        """Remove one article of the given scope.
+
+        Raises:
+            ArticleNotFoundError: no such article in that scope.
+        """
+        article = self.store.get_article(article_id)
+        if article is None or (article.guild_id or None) != (guild_id or None):
+            raise ArticleNotFoundError(f"No article with id {article_id} in this library.")
+        with self.store.transaction() as conn:
+            self.store.delete_article(conn, article_id)
+        return article
+
+    # --- reading --------------------------------------------------------------------------
+    def articles(self, guild_ids=(None,), **kwargs) -> list[Article]:
+        """Articles in the given scopes (see :meth:`PgStore.list_articles`)."""
+        return self.store.list_articles(guild_ids, **kwargs)
+
+    def describe(self) -> str:
+        """One line: articles, passages and the vector index in use."""
+        articles, passages = self.store.count("articles"), self.store.count("passages")
+        return (f"{articles:,} article{'' if articles == 1 else 's'}, {passages:,} passage{'' if passages == 1 else 's'}"
+                ", vector index HNSW (pgvector, cosine) in PostgreSQL")
+
+    def is_empty(self) -> bool:
+        """True when the library holds no article at all."""
+        return self.store.count("articles") == 0
+
+    def vectors_for(self, ids: list[int]) -> dict[int, np.ndarray]:
+        """The stored vectors of the given passages."""
+        return self.vectors.vectors_for(ids)
+
+    def sentence_vectors(self, ids: list[int]) -> dict[int, SentenceVectors]:
+        """The stored sentence vectors of the given passages."""
+        return self.store.sentence_vectors(ids)
+
+    def gather(self, ids: list[int], wait: bool = True) -> Gathered:
+        """The stored vectors of the given passages, stacked (never busy: nothing is locked)."""
+        return self.vectors.gather(ids)
+
+    def dense_search(self, query: np.ndarray, k: int, also: Gathered | list[int], scopes=None,
+                     filters: Filters | None = None) -> tuple[list[tuple[int, float]], dict[int, float]]:
+        """The ``k`` passages in scope nearest to the query (searched in the database), and the
+        cosine of each passage of ``also``."""
+        hits = self.vectors.search(query, k, scopes, filters or Filters())
+        if not isinstance(also, Gathered):
+            also = self.vectors.gather(also)
+        return hits, also.scores(query)
+
+    # --- maintenance ----------------------------------------------------------------------
+    def doctor(self):
+        """Check the database's derived data and repair it (see :mod:`retrieval.pg.maintenance`)."""
+        from retrieval.pg.maintenance import doctor
+
+        return doctor(self)
+
+    def backup(self, directory: Path) -> Path:
+        """A consistent copy as an embedded library in ``directory`` (see :mod:`retrieval.migrate`)."""
+        from retrieval.migrate import copy_library
+
+        return copy_library(self, directory)
+

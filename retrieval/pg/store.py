@@ -1,0 +1,301 @@
+"""The PostgreSQL store: articles, passages (with their vectors and keyword rows), sentence vectors
+and the library's metadata — the same interface as :class:`retrieval.store.Store`.
+
+Every library change runs in one transaction that also takes the next library generation and
+sends it with ``NOTIFY newsbot_library``: every other process learns of the change as it
+commits (their answer caches are keyed by the generation).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+
+import numpy as np
+import psycopg
+
+from retrieval.errors import StoreError
+from retrieval.models import Article, Chunk, Document
+from retrieval.pg.db import Connection, Database, Row
+from retrieval.pg.keyword import PgKeywordIndex
+from retrieval.sentence_vectors import SentenceVectors, pack, unpack_many
+from retrieval.store import Filters, article_from_row, content_hash, identity_of
+
+logger = logging.getLogger(__name__)
+
+CHANNEL = "newsbot_library"
+GENERATION_SQL = "SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM library_generation"
+_ARTICLE_COLUMNS = "a.id, a.title, a.source, a.author, a.date, a.url, a.path, a.guild_id"
+
+
+def scope_list(guild_ids: Iterable[int | None]) -> list[int]:
+    """Scopes as stored (the global library is 0)."""
+    return [g or 0 for g in guild_ids]
+
+
+def filter_sql(filters: Filters, guild_ids: Iterable[int | None]) -> tuple[str, list]:
+    """A condition on articles ``a`` (scope and filters) and its parameters."""
+    clauses, params = ["a.scope = ANY(%s)"], [scope_list(guild_ids)]
+    if filters.sources:
+        clauses.append("lower(a.source) = ANY(%s)")
+        params.append([s.lower() for s in filters.sources])
+    if filters.since:
+        clauses.append("a.date <> '' AND a.date >= %s")
+        params.append(filters.since)
+    if filters.until:
+        clauses.append("a.date <> '' AND a.date <= %s")
+        params.append(filters.until)
+    return " AND ".join(clauses), params
+
+
+class Result:
+    """Rows already read, with the cursor methods the portable modules use."""
+
+    def __init__(self, rows: list) -> None:
+        self._rows = rows
+
+    def fetchone(self):
+        """The first row, or None."""
+        return self._rows[0] if self._rows else None
+
+    def fetchall(self) -> list:
+        """Every row."""
+        return self._rows
+
+    def __iter__(self):
+        return iter(self._rows)
+
+
+class PoolConnection:
+    """``store.connection`` for the portable modules: each statement on a pooled connection."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def execute(self, sql: str, params=()) -> Result:
+        """Run one portable statement (``?`` placeholders) and read its rows."""
+        with self.db.connection() as conn:
+            cursor = Connection(conn).execute(sql, params)
+            return Result(cursor.fetchall() if cursor.description else [])
+
+
+class PgStore:
+    """Access to one library in PostgreSQL."""
+
+    def __init__(self, db: Database) -> None:
+        """Use ``db`` (migrated)."""
+        self.db = db
+        self.keywords = PgKeywordIndex(db)
+        self.connection = PoolConnection(db)
+        self.on_change: Callable[[int], None] | None = None  # told each generation this process commits
+
+    def close(self) -> None:
+        """Nothing to close here: the library closes the pool."""
+
+    def ensure_schema(self, schema: str) -> None:
+        """Nothing to do: the migrations own the schema (:mod:`retrieval.pg.migrations`)."""
+
+    @contextmanager
+    def transaction(self, *, library_change: bool = True) -> Iterator[Connection]:
+        """A write transaction; a library change also takes a new generation and announces it.
+
+        Raises:
+            StoreError: the database refused the transaction.
+        """
+        generation = None
+        try:
+            with self.db.transaction() as conn:
+                yield Connection(conn)
+                if library_change:
+                    generation = conn.execute("SELECT nextval('library_generation')").fetchone()[0]
+                    conn.execute("SELECT pg_notify(%s, %s)", (CHANNEL, str(generation)))
+        except psycopg.OperationalError as exc:
+            raise StoreError(f"the library database failed: {exc}") from None
+        if generation is not None and self.on_change is not None:
+            self.on_change(int(generation))
+
+    # --- meta -----------------------------------------------------------------------------
+    def get_meta(self, key: str, default: str = "") -> str:
+        """Read a value from the meta table."""
+        row = self.db.fetchone("SELECT value FROM meta WHERE key = %s", (key,))
+        return row[0] if row else default
+
+    def set_meta(self, key: str, value: str) -> None:
+        """Write a value to the meta table."""
+        with self.transaction(library_change=False) as conn:
+            conn.raw.execute("INSERT INTO meta VALUES (%s, %s) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                             (key, value))
+
+    def generation(self) -> int:
+        """A counter every committed library change increases (seen by every process)."""
+        return int(self.db.fetchone(GENERATION_SQL)[0])
+
+    # --- articles -------------------------------------------------------------------------
+    def find_existing(self, doc: Document, guild_id: int | None) -> tuple[int, str] | None:
+        """The (id, content hash) of a stored version of ``doc`` by identity or by content."""
+        scope = guild_id or 0
+        row = self.db.fetchone("SELECT id, content_hash FROM articles WHERE scope = %s AND identity = %s",
+                               (scope, identity_of(doc)))
+        if row is None:
+            row = self.db.fetchone("SELECT id, content_hash FROM articles WHERE scope = %s AND content_hash = %s"
+                                   " LIMIT 1", (scope, content_hash(doc)))
+        return (row[0], row[1]) if row else None
+
+    def insert_article(self, conn: Connection, doc: Document, chunks: list[Chunk], guild_id: int | None,
+                       sentences: list[SentenceVectors] | None = None, vectors: np.ndarray | None = None,
+                       article_id: int | None = None) -> tuple[int, list[int]]:
+        """Insert an article, its passages (with their vectors) and keyword rows (in a transaction).
+
+        ``article_id``: keep this id (a migration copies ids as they were).
+
+        Returns:
+            The article id and the new passage ids, in order.
+        """
+        raw = conn.raw
+        article_id = raw.execute(
+            "INSERT INTO articles (id, guild_id, identity, content_hash, title, source, author, date, url, path,"
+            " body, added_at) VALUES (coalesce(%s, nextval(pg_get_serial_sequence('articles', 'id'))),"
+            " %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
+            (article_id, guild_id, identity_of(doc), content_hash(doc), doc.title, doc.source, doc.author,
+             doc.date, doc.url, doc.path, doc.text, time.time())).fetchone()[0]
+        lengths, postings = self.keywords.tokenise(doc.title, [c.text for c in chunks])
+        ids = [raw.execute(
+            "INSERT INTO passages (article_id, scope, ord, para_start, para_end, char_start, char_end, text, tokens,"
+            " embedding) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
+            (article_id, guild_id or 0, order, c.para_start, c.para_end, c.char_start, c.char_end, c.text,
+             int(lengths[order]), None if vectors is None else vectors[order])).fetchone()[0]
+               for order, c in enumerate(chunks)]
+        self.keywords.add(raw, ids, lengths, postings)
+        if sentences is not None:
+            self.put_sentence_vectors(conn, zip(ids, sentences))
+        return int(article_id), [int(i) for i in ids]
+
+    @staticmethod
+    def put_sentence_vectors(conn: Connection, items: Iterable[tuple[int, SentenceVectors]]) -> None:
+        """Store (or replace) passages' sentence vectors (inside a transaction)."""
+        with conn.raw.cursor() as cursor:
+            cursor.executemany(
+                "INSERT INTO sentence_vectors VALUES (%s, %s, %s, %s) ON CONFLICT (passage_id) DO UPDATE SET"
+                " spans = excluded.spans, vectors = excluded.vectors, scales = excluded.scales",
+                [(pid, *pack(item)) for pid, item in items])
+
+    def delete_article(self, conn: Connection, article_id: int) -> list[int]:
+        """Delete an article, its passages and keyword rows (in a transaction); return the passage ids."""
+        ids = [r[0] for r in conn.raw.execute("SELECT id FROM passages WHERE article_id = %s", (article_id,))]
+        self.keywords.remove(conn.raw, ids)
+        conn.raw.execute("DELETE FROM articles WHERE id = %s", (article_id,))
+        return ids
+
+    def get_article(self, article_id: int) -> Article | None:
+        """One article by id, with its passage count."""
+        row = self.db.fetchone(
+            f"SELECT {_ARTICLE_COLUMNS}, (SELECT count(*) FROM passages p WHERE p.article_id = a.id)"
+            " FROM articles a WHERE a.id = %s", (article_id,))
+        return _article(row) if row else None
+
+    def article_body(self, article_id: int) -> str:
+        """The cleaned text of an article."""
+        row = self.db.fetchone("SELECT body FROM articles WHERE id = %s", (article_id,))
+        return row[0] if row else ""
+
+    def article_bodies(self, ids: list[int]) -> dict[int, str]:
+        """The cleaned text of each of the given articles (those that exist), by id."""
+        return dict(self.db.fetchall("SELECT id, body FROM articles WHERE id = ANY(%s)", (list(ids),)))
+
+    def global_passages(self) -> Iterator[tuple[int, str, str]]:
+        """(article id, headline, passage text) of every passage of the global library, in order."""
+        with self.db.connection() as conn, conn.transaction(), conn.cursor(name="global_passages") as cursor:
+            cursor.execute("SELECT a.id, a.title, p.text FROM passages p JOIN articles a ON a.id = p.article_id"
+                           " WHERE a.scope = 0 ORDER BY a.id, p.ord")
+            yield from cursor
+
+    def list_articles(self, guild_ids: Iterable[int | None] = (None,), *, offset: int = 0,
+                      limit: int = 1_000_000, title_like: str = "") -> list[Article]:
+        """Articles in the given scopes, newest first."""
+        rows = self.db.fetchall(
+            f"SELECT {_ARTICLE_COLUMNS}, (SELECT count(*) FROM passages p WHERE p.article_id = a.id)"
+            " FROM articles a WHERE a.scope = ANY(%s) AND a.title ILIKE %s"
+            " ORDER BY a.date DESC, a.id DESC LIMIT %s OFFSET %s",
+            (scope_list(guild_ids), f"%{_like_escape(title_like)}%", limit, offset))
+        return [_article(r) for r in rows]
+
+    def count(self, table: str) -> int:
+        """Rows in ``articles`` or ``passages`` (passages from the keyword statistics, exact)."""
+        if table == "passages":
+            return int(self.db.fetchone("SELECT passages FROM library_stats WHERE id = 1")[0])
+        if table != "articles":
+            raise ValueError(table)
+        return int(self.db.fetchone("SELECT count(*) FROM articles")[0])
+
+    def newest_date(self) -> str:
+        """The publication date of the newest dated article (ISO day), or ""."""
+        return self.db.fetchone("SELECT max(date) FROM articles WHERE date <> ''")[0] or ""
+
+    def passage_dates(self, ids: list[int]) -> dict[int, str]:
+        """The publication date of each passage's article, for the passages whose article has one."""
+        return dict(self.db.fetchall(
+            "SELECT p.id, a.date FROM passages p JOIN articles a ON a.id = p.article_id"
+            " WHERE p.id = ANY(%s) AND a.date <> ''", (list(ids),)))
+
+    # --- passages -------------------------------------------------------------------------
+    def passage_ids(self) -> list[int]:
+        """Every passage id in the store."""
+        return [r[0] for r in self.db.fetchall("SELECT id FROM passages ORDER BY id")]
+
+    def unembedded(self, limit: int) -> list[int]:
+        """Passages without a vector (a model change, or an interrupted reindex), at most ``limit``."""
+        return [r[0] for r in self.db.fetchall(
+            "SELECT id FROM passages WHERE embedding IS NULL ORDER BY id LIMIT %s", (limit,))]
+
+    def passages_for_embedding(self, ids: list[int]) -> list[tuple[int, str, str]]:
+        """(id, article title, passage text) for the given passage ids."""
+        return [(r[0], r[1], r[2]) for r in self.db.fetchall(
+            "SELECT p.id, a.title, p.text FROM passages p JOIN articles a ON a.id = p.article_id"
+            " WHERE p.id = ANY(%s) ORDER BY p.id", (list(ids),))]
+
+    def passages(self, ids: list[int], guild_ids: Iterable[int | None],
+                 filters: Filters = Filters(), sentences: bool = False) -> dict[int, Row]:
+        """Rows of the passages among ``ids`` whose articles pass the scope and filters, by id
+        (as :meth:`retrieval.store.Store.passages`)."""
+        where, params = filter_sql(filters, guild_ids)
+        packed = ", s.spans, s.vectors, s.scales" if sentences else ""
+        joined = " LEFT JOIN sentence_vectors s ON s.passage_id = p.id" if sentences else ""
+        rows = self.db.fetchall(
+            f"SELECT p.id AS pid, p.text AS text, p.para_start, p.para_end, {_ARTICLE_COLUMNS}{packed}"
+            f" FROM passages p JOIN articles a ON a.id = p.article_id{joined}"
+            f" WHERE p.id = ANY(%s) AND {where}", (list(ids), *params))
+        return {r["pid"]: r for r in rows}
+
+    def sentence_vectors(self, ids: list[int]) -> dict[int, SentenceVectors]:
+        """The stored sentence vectors of the given passages (those that have them)."""
+        return unpack_many(self.db.fetchall(
+            "SELECT passage_id, spans, vectors, scales FROM sentence_vectors WHERE passage_id = ANY(%s)",
+            (list(ids),)))
+
+    @staticmethod
+    def sentence_vectors_of(rows: Iterable[Row]) -> dict[int, SentenceVectors]:
+        """The sentence vectors carried by rows of :meth:`passages` (``sentences=True``)."""
+        return unpack_many([(r["pid"], r["spans"], r["vectors"], r["scales"]) for r in rows
+                            if r["spans"] is not None])
+
+    def count_sentence_vectors(self) -> int:
+        """Passages that have sentence vectors."""
+        return int(self.db.fetchone("SELECT count(*) FROM sentence_vectors")[0])
+
+    def keyword_search(self, question: str, limit: int, guild_ids: Iterable[int | None],
+                       filters: Filters = Filters()) -> list[tuple[int, float]]:
+        """BM25 over passages, as the embedded store scores it (see :mod:`retrieval.pg.keyword`)."""
+        return self.keywords.search(question, limit, list(guild_ids), filters)
+
+
+
+def _article(row: Row) -> Article:
+    article = article_from_row(row)
+    article.passages = int(row[8])
+    return article
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -1,0 +1,102 @@
+"""Passage vectors in pgvector: an HNSW index (cosine) searched in the database, scoped there.
+
+A question searches the global library plus its server's articles. The scope is a condition of
+the index scan itself (pgvector's iterative scans go on until enough passages in scope are
+found), and a server's own passages are also searched exactly when they are few, so a server
+with a handful of articles in a large library still finds its own (an approximate scan could
+stop before reaching them).
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+
+from retrieval.pg.db import Database
+from retrieval.store import Filters
+from retrieval.vectors import Gathered
+
+logger = logging.getLogger(__name__)
+
+EF_SEARCH = 200  # candidates kept while walking the graph (at least the results asked for)
+EXACT_SCOPE = 50_000  # a server with at most this many passages is also searched exactly
+MAX_SCAN = 50_000  # tuples an iterative scan may visit looking for passages in scope
+HNSW_M, HNSW_EF_CONSTRUCTION = 16, 64
+
+
+class PgVectors:
+    """Search and read passage vectors stored in ``passages.embedding``."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def ensure_index(self, dim: int) -> None:
+        """Give the vector column its dimension and the HNSW index (once per model)."""
+        with self.db.transaction() as conn:
+            current = conn.execute(
+                "SELECT format_type(atttypid, atttypmod) FROM pg_attribute"
+                " WHERE attrelid = 'passages'::regclass AND attname = 'embedding'").fetchone()[0]
+            if current == f"vector({dim})":
+                return
+            conn.execute("DROP INDEX IF EXISTS passages_embedding")
+            conn.execute("UPDATE passages SET embedding = NULL WHERE embedding IS NOT NULL")
+            conn.execute(f"ALTER TABLE passages ALTER COLUMN embedding TYPE vector({int(dim)})")
+            conn.execute(f"CREATE INDEX passages_embedding ON passages USING hnsw (embedding vector_cosine_ops)"
+                         f" WITH (m = {HNSW_M}, ef_construction = {HNSW_EF_CONSTRUCTION})")
+        logger.info("vector column set to %d dimensions, HNSW index created", dim)
+
+    def search(self, query: np.ndarray, k: int, guild_ids: list[int | None] | None = None,
+               filters: Filters = Filters()) -> list[tuple[int, float]]:
+        """The ``k`` passages in scope nearest to the query: (passage id, cosine), best first."""
+        from retrieval.pg.store import filter_sql, scope_list
+
+        scopes = scope_list(guild_ids if guild_ids is not None else [None])
+        if filters.active:
+            where, params = filter_sql(filters, guild_ids or [None])
+            joined = " JOIN articles a ON a.id = p.article_id"
+        else:
+            where, params, joined = "p.scope = ANY(%s)", [scopes], ""
+        with self.db.connection() as conn, conn.transaction():
+            conn.execute("SELECT set_config('hnsw.ef_search', %s, true), set_config('hnsw.iterative_scan',"
+                         " 'relaxed_order', true), set_config('hnsw.max_scan_tuples', %s, true)",
+                         (str(max(EF_SEARCH, k)), str(MAX_SCAN)))
+            found = dict(conn.execute(
+                f"SELECT p.id, 1 - (p.embedding <=> %s) FROM passages p{joined} WHERE {where}"
+                " ORDER BY p.embedding <=> %s LIMIT %s", (query, *params, query, k)).fetchall())
+            for scope in (s for s in scopes if s):
+                found.update(self._exact_in_scope(conn, query, k, scope, joined, where, params))
+        best = sorted(found.items(), key=lambda item: -item[1])[:k]
+        return [(int(pid), float(score)) for pid, score in best]
+
+    @staticmethod
+    def _exact_in_scope(conn, query: np.ndarray, k: int, scope: int, joined: str, where: str,
+                        params: list) -> list[tuple[int, float]]:
+        """A small server's passages, all compared (none when the server has many)."""
+        size = conn.execute("SELECT count(*) FROM (SELECT 1 FROM passages WHERE scope = %s LIMIT %s) AS s",
+                            (scope, EXACT_SCOPE + 1)).fetchone()[0]
+        if size == 0 or size > EXACT_SCOPE:
+            return []
+        return conn.execute(
+            f"SELECT p.id, 1 - (p.embedding <=> %s) AS cosine FROM passages p{joined}"
+            f" WHERE p.scope = %s AND p.embedding IS NOT NULL AND {where} ORDER BY cosine DESC LIMIT %s",
+            (query, scope, *params, k)).fetchall()
+
+    def gather(self, ids: list[int]) -> Gathered:
+        """The stored vectors of the given passages (those that have one), stacked."""
+        if not ids:
+            return Gathered.nothing()
+        rows = self.db.fetchall("SELECT id, embedding FROM passages WHERE id = ANY(%s) AND embedding IS NOT NULL",
+                                (list(ids),), binary=True)
+        if not rows:
+            return Gathered.nothing()
+        return Gathered([int(r[0]) for r in rows], np.stack([r[1] for r in rows]))
+
+    def vectors_for(self, ids: list[int]) -> dict[int, np.ndarray]:
+        """The stored vectors of the given passages, by id."""
+        gathered = self.gather(ids)
+        return dict(zip(gathered.ids, gathered.vectors))
+
+    def count(self) -> int:
+        """Passages that have a vector."""
+        return int(self.db.fetchone("SELECT count(*) FROM passages WHERE embedding IS NOT NULL")[0])
