@@ -78,6 +78,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", type=Path)
     p = sub.add_parser("backup", parents=[common], help="copy the library consistently, even while in use")
     p.add_argument("directory", type=Path)
+    p = sub.add_parser("migrate", parents=[common],
+                       help="copy the embedded library (DATA_DIR) into PostgreSQL, without re-embedding")
+    p.add_argument("--to", required=True, metavar="POSTGRESQL_URL", help="the target database (empty)")
+    p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
     sub.add_parser("console", parents=[common], help="ask questions interactively")
     sub.add_parser("run", parents=[common], help="start the Discord bot (needs DISCORD_TOKEN)")
@@ -400,6 +404,33 @@ def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
+    """``newsbot migrate --to URL``: the embedded library of DATA_DIR into PostgreSQL."""
+    from pydantic import SecretStr
+    from tqdm import tqdm
+
+    from retrieval.library import Library
+    from retrieval.migrate import copy_library
+    from retrieval.pg.library import PgLibrary
+
+    if not args.to.startswith(("postgresql://", "postgres://")):
+        raise NewsbotError("--to must be a PostgreSQL URL (postgresql://…)")
+    source = Library.from_settings(settings.model_copy(update={"database_url": None}))
+    target = None
+    try:
+        target = PgLibrary.from_settings(settings.model_copy(update={"database_url": SecretStr(args.to)}),
+                                         source.encoder)
+        with tqdm(total=source.store.count("articles"), unit="article", file=sys.stderr,
+                  disable=args.no_progress) as bar:
+            report = copy_library(source, target, bar.update, bulk=True)
+    finally:
+        source.close()
+        if target is not None:
+            target.close()
+    print(report.summary())
+    return 0
+
+
 def cmd_console(args: argparse.Namespace, settings: Settings) -> int:
     """``newsbot console``: a local question-and-answer loop on the library."""
     from retrieval.errors import BadInputError
@@ -444,7 +475,7 @@ def cmd_start(args: argparse.Namespace, settings: Settings) -> int:
 COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "ingest": cmd_ingest, "ask": cmd_ask, "list": cmd_list, "remove": cmd_remove,
     "reindex": cmd_reindex, "adapt": cmd_adapt, "feeds": cmd_feeds, "eval": cmd_eval, "doctor": cmd_doctor, "export": cmd_export,
-    "backup": cmd_backup, "console": cmd_console, "run": cmd_run,
+    "backup": cmd_backup, "migrate": cmd_migrate, "console": cmd_console, "run": cmd_run,
     "start": cmd_start,
 }
 

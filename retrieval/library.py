@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +20,7 @@ from config.settings import Settings
 from retrieval.chunk import chunk_article
 from retrieval.embed import Encoder, make_encoder
 from retrieval.errors import ArticleNotFoundError
-from retrieval.models import Article, Chunk, Document
+from retrieval.models import Article, ArticleCopy, Chunk, Document
 from retrieval.sentence_vectors import SentenceVectors, embed_passages
 from retrieval.store import Store, content_hash
 from retrieval.vectors import EXACT_LIMIT, INDEX_FILE, MANIFEST_FILE, Gathered, VectorIndex, read_manifest
@@ -297,6 +297,43 @@ class Library:
         with self.lock:
             self.vectors.save()
         self.store.terms.catch_up()
+
+    def add_copies(self, copies: list[ArticleCopy], *, index: bool = True) -> None:
+        """Store articles copied from another library as they are (ids, passages, vectors kept);
+        the FAISS index is always kept up to date (``index`` is for the PostgreSQL backend)."""
+        with self._writing, self.lock:
+            new_ids, vectors = [], []
+            with self.store.transaction() as conn:
+                for copy in copies:
+                    _, ids = self.store.insert_article(conn, copy.doc, copy.chunks, copy.guild_id, article_id=copy.id)
+                    self.store.put_sentence_vectors(conn, [(pid, s) for pid, s in zip(ids, copy.sentences) if s])
+                    kept = [(pid, v) for pid, v in zip(ids, copy.vectors) if v is not None]
+                    new_ids += [pid for pid, _ in kept]
+                    vectors += [v for _, v in kept]
+            if new_ids:
+                self.vectors.add(new_ids, np.stack(vectors).astype(np.float32))
+            self.vectors.save()
+
+    def build_index(self) -> None:
+        """Nothing to build after a bulk copy: the FAISS index was kept up to date."""
+
+    def copies(self, batch: int = 100) -> Iterator[list[ArticleCopy]]:
+        """Every article of every scope with its passages, vectors and sentence vectors, by id."""
+        last = 0
+        while rows := self.store.connection.execute(
+                "SELECT id, guild_id, title, source, author, date, url, path, body FROM articles WHERE id > ?"
+                " ORDER BY id LIMIT ?", (last, batch)).fetchall():
+            chunks = self.store.chunks_of([r[0] for r in rows])
+            pids = [pid for items in chunks.values() for pid, _ in items]
+            with self.lock:
+                vectors = self.vectors.vectors_for(pids)
+            sentences = self.store.sentence_vectors(pids)
+            yield [ArticleCopy(r[0], r[1], Document(text=r[8], title=r[2], source=r[3], author=r[4], date=r[5],
+                                                    url=r[6], path=r[7]),
+                               [c for _, c in chunks.get(r[0], [])],
+                               [vectors.get(pid) for pid, _ in chunks.get(r[0], [])],
+                               [sentences.get(pid) for pid, _ in chunks.get(r[0], [])]) for r in rows]
+            last = rows[-1][0]
 
     # --- reading --------------------------------------------------------------------------
     def articles(self, guild_ids: Iterable[int | None] = (None,), **kwargs) -> list[Article]:

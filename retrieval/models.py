@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(slots=True)
@@ -74,3 +75,15 @@ class Answer:
     took_ms: float
     confidence: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)  # ms per step: embed, search, rank, highlight
+
+
+@dataclass(slots=True)
+class ArticleCopy:
+    """An article with everything derived from it, as one library hands it to another (no model run)."""
+
+    id: int
+    guild_id: int | None
+    doc: Document
+    chunks: list[Chunk]
+    vectors: Any  # numpy array (passages, dim)
+    sentences: list[Any]  # each passage's SentenceVectors, or None

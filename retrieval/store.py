@@ -158,6 +158,9 @@ class Store:
         """Create the tables another module keeps in this database (``CREATE ... IF NOT EXISTS``)."""
         self._conn.executescript(schema)
 
+    def reset_sequences(self) -> None:
+        """Nothing to do after rows were copied with their ids (AUTOINCREMENT follows them)."""
+
     @property
     def connection(self) -> sqlite3.Connection:
         """The connection, for modules that keep their own tables in this database."""
@@ -224,19 +227,20 @@ class Store:
         return (row[0], row[1]) if row else None
 
     def insert_article(self, conn: sqlite3.Connection, doc: Document, chunks: list[Chunk],
-                       guild_id: int | None, sentences: list[SentenceVectors] | None = None
-                       ) -> tuple[int, list[int]]:
+                       guild_id: int | None, sentences: list[SentenceVectors] | None = None,
+                       article_id: int | None = None) -> tuple[int, list[int]]:
         """Insert an article with its passages and keyword entries (inside a transaction).
 
-        ``sentences`` holds each chunk's sentence vectors, stored with it when given.
+        ``sentences`` holds each chunk's sentence vectors, stored with it when given;
+        ``article_id`` keeps an id (a copy of another library keeps its ids).
 
         Returns:
             The article id and the new passage ids, in order.
         """
         cur = conn.execute(
-            "INSERT INTO articles (guild_id, identity, content_hash, title, source, author, date, url,"
-            " path, body, added_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (guild_id, identity_of(doc), content_hash(doc), doc.title, doc.source, doc.author,
+            "INSERT INTO articles (id, guild_id, identity, content_hash, title, source, author, date, url,"
+            " path, body, added_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (article_id, guild_id, identity_of(doc), content_hash(doc), doc.title, doc.source, doc.author,
              doc.date, doc.url, doc.path, doc.text, time.time()),
         )
         article_id = int(cur.lastrowid)
@@ -357,6 +361,17 @@ class Store:
     def passage_ids(self) -> list[int]:
         """Every passage id in the store."""
         return [r[0] for r in self._conn.execute("SELECT id FROM passages ORDER BY id")]
+
+    def chunks_of(self, article_ids: list[int]) -> dict[int, list[tuple[int, Chunk]]]:
+        """Each article's (passage id, chunk), in order."""
+        out: dict[int, list[tuple[int, Chunk]]] = {}
+        for start in range(0, len(article_ids), 500):
+            part = article_ids[start:start + 500]
+            for row in self._conn.execute(
+                    "SELECT article_id, id, text, para_start, para_end, char_start, char_end FROM passages"
+                    f" WHERE article_id IN ({','.join('?' * len(part))}) ORDER BY article_id, ord", part):
+                out.setdefault(row[0], []).append((row[1], Chunk(row[2], row[3], row[4], row[5], row[6])))
+        return out
 
     def passages_for_embedding(self, ids: list[int]) -> list[tuple[int, str, str]]:
         """(id, article title, passage text) for the given passage ids."""

@@ -94,5 +94,5 @@ def pg_url(pg_server, request) -> str:
     import re
 
     name = "t_" + re.sub(r"\W", "_", request.node.name.lower())[:50] + f"_{os.getpid()}_{id(request) % 10000}"
-    pg_server.psql(f'DROP DATABASE IF EXISTS "{name}"; CREATE DATABASE "{name}";')
+    pg_server.psql(f'CREATE DATABASE "{name}";')
     return pg_server.get_uri(name)

@@ -12,6 +12,7 @@ other process's commits.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -21,13 +22,13 @@ from retrieval.embed import Encoder, make_encoder
 from retrieval.errors import ArticleNotFoundError, ModelMismatchError
 from retrieval.library import EMBED_BATCH_PASSAGES, SyncReport, passage_text_for_embedding, plan_documents, \
     prepare_documents
-from retrieval.models import Article, Document
+from retrieval.models import Article, ArticleCopy, Document
 from retrieval.pg.db import Database
 from retrieval.pg.listener import GenerationListener
 from retrieval.pg.migrations import migrate
 from retrieval.pg.store import PgStore
 from retrieval.pg.vectors import PgVectors
-from retrieval.sentence_vectors import SentenceVectors, embed_passages
+from retrieval.sentence_vectors import SentenceVectors, embed_passages, unpack_many
 from retrieval.store import Filters, identity_of
 from retrieval.vectors import Gathered
 
@@ -193,6 +194,46 @@ class PgLibrary:
             self.store.delete_article(conn, article_id)
         return article
 
+    def add_copies(self, copies: list[ArticleCopy], *, index: bool = True) -> None:
+        """Store articles copied from another library as they are (ids, passages, vectors kept).
+
+        ``index``: keep the HNSW index while inserting (a bulk copy builds it afterwards instead).
+        """
+        dims = next((len(v) for c in copies for v in c.vectors if v is not None), None)
+        if dims is not None:
+            self.vectors.set_dimension(dims)
+            if index:
+                self.vectors.create_index()
+        with self.store.transaction() as conn:
+            for copy in copies:
+                _, ids = self.store.insert_article(conn, copy.doc, copy.chunks, copy.guild_id, None, copy.vectors,
+                                                   article_id=copy.id)
+                self.store.put_sentence_vectors(conn, [(pid, s) for pid, s in zip(ids, copy.sentences) if s])
+        self.store.reset_sequences()
+        self._remember_model()
+
+    def copies(self, batch: int = 100) -> Iterator[list[ArticleCopy]]:
+        """Every article of every scope with its passages, vectors and sentence vectors, by id, all
+        read in one snapshot (REPEATABLE READ): a copy taken while other processes write."""
+        with self.db.connection() as conn, conn.transaction():
+            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            last = 0
+            while rows := conn.execute(
+                    "SELECT id, guild_id, title, source, author, date, url, path, body FROM articles WHERE id > %s"
+                    " ORDER BY id LIMIT %s", (last, batch)).fetchall():
+                chunks = self.store.chunks_of([r[0] for r in rows], conn)
+                pids = [pid for items in chunks.values() for pid, _ in items]
+                vectors = dict(conn.execute("SELECT id, embedding FROM passages WHERE id = ANY(%s)", (pids,),
+                                            binary=True).fetchall())
+                sentences = unpack_many(conn.execute("SELECT passage_id, spans, vectors, scales FROM sentence_vectors"
+                                                     " WHERE passage_id = ANY(%s)", (pids,)).fetchall())
+                yield [ArticleCopy(r[0], r[1], Document(text=r[8], title=r[2], source=r[3], author=r[4], date=r[5],
+                                                        url=r[6], path=r[7]),
+                                   [c for _, c in chunks.get(r[0], [])],
+                                   [vectors.get(pid) for pid, _ in chunks.get(r[0], [])],
+                                   [sentences.get(pid) for pid, _ in chunks.get(r[0], [])]) for r in rows]
+                last = rows[-1][0]
+
     # --- reading --------------------------------------------------------------------------
     def articles(self, guild_ids=(None,), **kwargs) -> list[Article]:
         """Articles in the given scopes (see :meth:`PgStore.list_articles`)."""
@@ -238,7 +279,11 @@ class PgLibrary:
 
     def backup(self, directory: Path) -> Path:
         """A consistent copy as an embedded library in ``directory`` (see :mod:`retrieval.migrate`)."""
-        from retrieval.migrate import copy_library
+        from retrieval.migrate import backup_to_directory
 
-        return copy_library(self, directory)
+        return backup_to_directory(self, directory)
+
+    def build_index(self) -> None:
+        """Build the HNSW index after a bulk copy."""
+        self.vectors.create_index()
 

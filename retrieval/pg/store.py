@@ -116,6 +116,13 @@ class PgStore:
         if generation is not None and self.on_change is not None:
             self.on_change(int(generation))
 
+    def reset_sequences(self) -> None:
+        """After rows were copied with their ids: the next ids follow them."""
+        with self.db.transaction() as conn:
+            for table in ("articles", "passages", "questions", "feeds"):
+                conn.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'),"
+                             f" greatest((SELECT max(id) FROM {table}), 1))")
+
     # --- meta -----------------------------------------------------------------------------
     def get_meta(self, key: str, default: str = "") -> str:
         """Read a value from the meta table."""
@@ -243,6 +250,16 @@ class PgStore:
     def passage_ids(self) -> list[int]:
         """Every passage id in the store."""
         return [r[0] for r in self.db.fetchall("SELECT id FROM passages ORDER BY id")]
+
+    def chunks_of(self, article_ids: list[int], conn=None) -> dict[int, list[tuple[int, Chunk]]]:
+        """Each article's (passage id, chunk), in order (on ``conn`` when given: a snapshot)."""
+        sql = ("SELECT article_id, id, text, para_start, para_end, char_start, char_end FROM passages"
+               " WHERE article_id = ANY(%s) ORDER BY article_id, ord")
+        rows = conn.execute(sql, (list(article_ids),)).fetchall() if conn else self.db.fetchall(sql, (list(article_ids),))
+        out: dict[int, list[tuple[int, Chunk]]] = {}
+        for row in rows:
+            out.setdefault(row[0], []).append((row[1], Chunk(row[2], row[3], row[4], row[5], row[6])))
+        return out
 
     def unembedded(self, limit: int) -> list[int]:
         """Passages without a vector (a model change, or an interrupted reindex), at most ``limit``."""

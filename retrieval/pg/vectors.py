@@ -33,18 +33,30 @@ class PgVectors:
 
     def ensure_index(self, dim: int) -> None:
         """Give the vector column its dimension and the HNSW index (once per model)."""
+        if self.set_dimension(dim):
+            self.create_index()
+
+    def set_dimension(self, dim: int) -> bool:
+        """Type the vector column for ``dim`` dimensions (dropping vectors of another size and
+        their index); False when it already was."""
         with self.db.transaction() as conn:
             current = conn.execute(
                 "SELECT format_type(atttypid, atttypmod) FROM pg_attribute"
                 " WHERE attrelid = 'passages'::regclass AND attname = 'embedding'").fetchone()[0]
             if current == f"vector({dim})":
-                return
+                return False
             conn.execute("DROP INDEX IF EXISTS passages_embedding")
             conn.execute("UPDATE passages SET embedding = NULL WHERE embedding IS NOT NULL")
             conn.execute(f"ALTER TABLE passages ALTER COLUMN embedding TYPE vector({int(dim)})")
-            conn.execute(f"CREATE INDEX passages_embedding ON passages USING hnsw (embedding vector_cosine_ops)"
-                         f" WITH (m = {HNSW_M}, ef_construction = {HNSW_EF_CONSTRUCTION})")
-        logger.info("vector column set to %d dimensions, HNSW index created", dim)
+        logger.info("vector column set to %d dimensions", dim)
+        return True
+
+    def create_index(self, memory: str = "512MB") -> None:
+        """Build the HNSW index (cosine) if it is missing: after a bulk copy, faster than row by row."""
+        with self.db.connection() as conn:
+            conn.execute(f"SET maintenance_work_mem = '{memory}'")
+            conn.execute(f"CREATE INDEX IF NOT EXISTS passages_embedding ON passages USING hnsw"
+                         f" (embedding vector_cosine_ops) WITH (m = {HNSW_M}, ef_construction = {HNSW_EF_CONSTRUCTION})")
 
     def search(self, query: np.ndarray, k: int, guild_ids: list[int | None] | None = None,
                filters: Filters = Filters()) -> list[tuple[int, float]]:
