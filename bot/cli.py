@@ -84,7 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
     sub.add_parser("console", parents=[common], help="ask questions interactively")
-    sub.add_parser("run", parents=[common], help="start the Discord bot (needs DISCORD_TOKEN)")
+    p = sub.add_parser("run", parents=[common], help="start the Discord bot (needs DISCORD_TOKEN)")
+    p.add_argument("--shard-count", type=int, default=None, help="gateway shards of the whole bot")
+    p.add_argument("--shard-ids", default=None, help="the shards this process runs, e.g. 0,1 (default: all)")
     sub.add_parser("start", parents=[common], help="the bot when DISCORD_TOKEN is set, else the console")
     return parser
 
@@ -458,9 +460,13 @@ def cmd_console(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
-    """``newsbot run``: start the Discord bot."""
+    """``newsbot run [--shard-count N --shard-ids 0,1]``: start the Discord bot."""
     from bot.runner import run_bot
 
+    shards = {key: value for key, value in (("shard_count", getattr(args, "shard_count", None)),
+                                            ("shard_ids", getattr(args, "shard_ids", None))) if value is not None}
+    if shards:
+        settings = load_settings(data_dir=settings.data_dir, **shards)  # the environment again, with these
     return run_bot(settings)
 
 

@@ -33,14 +33,14 @@ def intents(settings: Settings) -> discord.Intents:
     return chosen
 
 
-class NewsBot(commands.Bot):
-    """newsbot on Discord."""
+class NewsBotMixin:
+    """What every newsbot client does, sharded or not: cogs, the gateway through an API proxy,
+    closing the service, the one error handler."""
 
-    def __init__(self, settings: Settings, service: NewsService) -> None:
-        """Build the bot around a service; nothing connects until it starts."""
-        super().__init__(command_prefix=commands.when_mentioned, intents=intents(settings),
-                         allowed_mentions=NO_MENTIONS, help_command=None,
-                         owner_ids=set(settings.owner_ids) or None)
+    settings: Settings
+    service: NewsService
+
+    def _setup_newsbot(self, settings: Settings, service: NewsService) -> None:
         self.settings = settings
         self.service = service
         self.tree.on_error = self.on_app_command_error
@@ -48,8 +48,8 @@ class NewsBot(commands.Bot):
     async def login(self, token: str) -> None:
         """Log in over REST, then take the gateway address from the API's answer.
 
-        discord.py's single-shard client would otherwise use its built-in gateway URL, which
-        an API proxy (``NEWSBOT_DISCORD_API_BASE``) may not front.
+        discord.py would otherwise use its built-in gateway URL, which an API proxy
+        (``NEWSBOT_DISCORD_API_BASE``) may not front.
         """
         await super().login(token)
         if self.settings.discord_api_base != DISCORD_API:
@@ -82,6 +82,31 @@ class NewsBot(commands.Bot):
                          exc_info=(type(original), original, original.__traceback__))
             message = "Something went wrong on my side; the error has been logged."
         await send_ephemeral(interaction, message)
+
+
+
+class NewsBot(NewsBotMixin, commands.Bot):
+    """newsbot on Discord, one gateway connection."""
+
+    def __init__(self, settings: Settings, service: NewsService) -> None:
+        """Build the bot around a service; nothing connects until it starts."""
+        super().__init__(command_prefix=commands.when_mentioned, intents=intents(settings),
+                         allowed_mentions=NO_MENTIONS, help_command=None,
+                         owner_ids=set(settings.owner_ids) or None)
+        self._setup_newsbot(settings, service)
+
+
+class ShardedNewsBot(NewsBotMixin, commands.AutoShardedBot):
+    """newsbot on Discord running some of the bot's gateway shards (discord.py's own sharding);
+    several such processes, on several machines, share one PostgreSQL library."""
+
+    def __init__(self, settings: Settings, service: NewsService) -> None:
+        """Build the bot for the shards the settings name (all of ``shard_count`` by default)."""
+        super().__init__(command_prefix=commands.when_mentioned, intents=intents(settings),
+                         allowed_mentions=NO_MENTIONS, help_command=None,
+                         owner_ids=set(settings.owner_ids) or None, shard_count=settings.shard_count,
+                         shard_ids=settings.shard_id_list or None)
+        self._setup_newsbot(settings, service)
 
 
 def error_message(error: BaseException) -> str | None:

@@ -9,12 +9,11 @@ import sys
 
 import discord
 
-from bot.client import NewsBot
+from bot.client import NewsBot, ShardedNewsBot
 from bot.service import NewsService
 from config.settings import Settings
 from retrieval.ingest import ensure_seeded
 from retrieval.backend import open_library
-from retrieval.library import Library
 
 logger = logging.getLogger(__name__)
 
@@ -27,10 +26,11 @@ def point_at_api(api_base: str) -> None:
     discord.http.Route.BASE = api_base.rstrip("/")
 
 
-def build_bot(settings: Settings, library: Library) -> NewsBot:
-    """A bot serving ``library``."""
+def build_bot(settings: Settings, library) -> NewsBot | ShardedNewsBot:
+    """A bot serving ``library``: the shards the settings name, or one unsharded connection."""
     point_at_api(settings.discord_api_base)
-    return NewsBot(settings, NewsService(settings, library))
+    kind = ShardedNewsBot if settings.shard_count else NewsBot
+    return kind(settings, NewsService(settings, library))
 
 
 def settle_heap() -> None:

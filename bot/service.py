@@ -178,21 +178,22 @@ class NewsService:
             self._queued -= 1
 
     # --- library --------------------------------------------------------------------------
-    async def add_file(self, name: str, data: bytes, guild_id: int, meta: Document) -> IngestReport:
-        """Parse an uploaded file and add its articles to a server's library."""
+    async def add_file(self, name: str, data: bytes, guild_id: int | None, meta: Document) -> IngestReport:
+        """Parse an uploaded file and add its articles to a server's library (None: the global one)."""
         return await self.run(self._add_file, name, data, guild_id, meta)
 
-    def _add_file(self, name: str, data: bytes, guild_id: int, meta: Document) -> IngestReport:
+    def _add_file(self, name: str, data: bytes, guild_id: int | None, meta: Document) -> IngestReport:
         suffix = PurePath(name).suffix.lower()
-        label = f"discord:{guild_id}/{name}"
+        label = f"discord:{guild_id or 'global'}/{name}"
         if suffix in JSONL_SUFFIXES:
             items = list(parse_jsonl(decode(data, max_bytes=self.settings.max_file_bytes), label))
         else:
             items = [parse_bytes(data, suffix, label, max_bytes=self.settings.max_file_bytes, meta=meta)]
         return ingest_documents(self.library, items, guild_id=guild_id)
 
-    async def add_url(self, url: str, guild_id: int, meta: Document) -> IngestReport:
-        """Fetch a page and add its article to a server's library (a failure is in the report)."""
+    async def add_url(self, url: str, guild_id: int | None, meta: Document) -> IngestReport:
+        """Fetch a page and add its article to a server's library (None: the global one; a failure
+        is in the report)."""
         poller = await self.poller()
         items = await fetch_documents(poller.fetcher, [url], max_bytes=self.settings.max_file_bytes,
                                       run=self.run_feed_work, meta=meta)

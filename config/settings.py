@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -77,6 +77,8 @@ class Settings(BaseSettings):
     exact_search_limit: int = Field(
         default=50_000, ge=1, description="Passages from which the vector index is approximate (IVF-SQ8).")
     reply_style: Literal["reply", "thread"] = "reply"
+    shard_count: int | None = Field(default=None, ge=1, description="Gateway shards of the whole bot (all processes).")
+    shard_ids: str = Field(default="", description="The shards this process runs, comma-separated (default: all).")
     message_content_intent: bool = Field(
         default=False, description="Read replies to the bot that do not mention it (privileged intent).")
     log_level: str = "INFO"
@@ -88,6 +90,27 @@ class Settings(BaseSettings):
         if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
             raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
         return level
+
+    @field_validator("shard_ids")
+    @classmethod
+    def _shard_list(cls, value: str) -> str:
+        parts = [p for p in value.replace(" ", ",").split(",") if p]
+        if not all(p.isdigit() for p in parts):
+            raise ValueError("must be shard numbers separated by commas, e.g. 0,1")
+        return ",".join(parts)
+
+    @model_validator(mode="after")
+    def _shards_fit(self) -> Settings:
+        if self.shard_ids and self.shard_count is None:
+            raise ValueError("NEWSBOT_SHARD_IDS needs NEWSBOT_SHARD_COUNT")
+        if self.shard_count is not None and any(i >= self.shard_count for i in self.shard_id_list):
+            raise ValueError(f"shard ids must be below the shard count ({self.shard_count})")
+        return self
+
+    @property
+    def shard_id_list(self) -> list[int]:
+        """The shards this process runs ([] with no sharding, or all of them)."""
+        return [int(p) for p in self.shard_ids.split(",") if p]
 
     @field_validator("fetch_allow")
     @classmethod

@@ -67,12 +67,16 @@ class LibraryCommands(commands.GroupCog, group_name="library", group_description
 
     @app_commands.command(name="add", description="Add an article to this server: a file (txt, md, html, jsonl) or a link")
     @app_commands.describe(file="An article file", url="The article's link: fetched when no file is given",
-                           date="Publication date, e.g. 2024-09-20 or 20 September 2024")
+                           date="Publication date, e.g. 2024-09-20 or 20 September 2024",
+                           to_global="Add it to the global library every server searches (the bot's owner only)")
+    @app_commands.rename(to_global="global")
     async def add(self, interaction: discord.Interaction, file: discord.Attachment | None = None,
                   url: str | None = None, title: str | None = None, source: str | None = None,
-                  author: str | None = None, date: str | None = None) -> None:
+                  author: str | None = None, date: str | None = None, to_global: bool = False) -> None:
         if file is None and not url:
             raise BadInputError("Attach an article file or give its link with `url:`.")
+        if to_global and not await self.bot.is_owner(interaction.user):
+            raise BadInputError("Only the bot's owner can add to the global library.")
         if date and not parse_date(date):
             raise BadInputError(f"I can't read the date {date!r}; try 2024-09-20.")
         if url and not url.startswith(("http://", "https://")):
@@ -82,12 +86,14 @@ class LibraryCommands(commands.GroupCog, group_name="library", group_description
         await interaction.response.defer(ephemeral=True, thinking=True)
         meta = Document(text="", title=title or "", source=source or "", author=author or "",
                         date=parse_date(date) if date else "", url=url or "")
+        scope = None if to_global else interaction.guild_id
         if file is None:
-            name, report = url, await self.bot.service.add_url(url, interaction.guild_id, meta)
+            name, report = url, await self.bot.service.add_url(url, scope, meta)
         else:
             name, report = file.filename, await self.bot.service.add_file(file.filename, await self._read(file),
-                                                                           interaction.guild_id, meta)
-        lines = [f"**{escape(name)}**: {report.summary()}."]
+                                                                           scope, meta)
+        where = "the global library" if to_global else "this server's library"
+        lines = [f"**{escape(name)}**: {report.summary()} ({where})."]
         lines += [f"• {escape(f.path.rsplit('/', 1)[-1])}: {escape(f.reason)}" for f in report.failures[:10]]
         await interaction.followup.send(trim("\n".join(lines), 2000), ephemeral=True, allowed_mentions=NO_MENTIONS)
 

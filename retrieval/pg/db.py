@@ -126,18 +126,9 @@ class Database:
         except Exception as exc:  # the pool's own timeout
             raise StoreError(f"cannot connect to the database: {exc}") from None
 
-    def _configure(self, conn: psycopg.Connection) -> None:
-        try:
-            register_vector(conn)
-        except StoreError:
-            pass  # before the first migration creates the extension; reconnected afterwards
-
-    def reset(self) -> None:
-        """Drop the pooled connections (after the schema gained the vector type)."""
-        self.pool.close()
-        self.pool = ConnectionPool(self.url, min_size=1, max_size=self.pool.max_size, open=True,
-                                   kwargs={"autocommit": True, "row_factory": row_factory},
-                                   configure=self._configure, name="newsbot")
+    @staticmethod
+    def _configure(conn: psycopg.Connection) -> None:
+        register_vector(conn)  # the database is migrated before the pool opens
 
     def close(self) -> None:
         """Close every connection."""

@@ -29,20 +29,20 @@ from retrieval.pg.migrations import migrate
 from retrieval.pg.store import PgStore
 from retrieval.pg.vectors import PgVectors
 from retrieval.sentence_vectors import SentenceVectors, embed_passages, unpack_many
-from retrieval.store import Filters, identity_of
+from retrieval.store import Filters, content_hash, identity_of
 from retrieval.vectors import Gathered
 
 logger = logging.getLogger(__name__)
 
 MODEL_KEY = "model"  # meta: the model the stored vectors were made with
+ADD_LOCK = 0x6E62  # advisory lock class of the writers of one scope
 
 
 def connect(settings: Settings) -> Database:
     """The database of ``NEWSBOT_DATABASE_URL``, migrated to the newest schema."""
-    db = Database(settings.database_url.get_secret_value())
-    if migrate(db):
-        db.reset()  # the pooled connections predate the vector type
-    return db
+    url = settings.database_url.get_secret_value()
+    migrate(url)
+    return Database(url)
 
 
 class PgLibrary:
@@ -170,13 +170,16 @@ class PgLibrary:
         if not self.store.get_meta(MODEL_KEY):
             self.vectors.ensure_index(self.encoder.dim)
         with self.store.transaction() as conn:
+            # writers of one scope take turns (the embedding above ran in parallel): each then sees
+            # what the others committed, and two processes adding the same article store it once
+            conn.raw.execute("SELECT pg_advisory_xact_lock(%s, %s)", (ADD_LOCK, (guild_id or 0) % 2**31))
             for item in prepared:
-                if item.old is not None:
-                    self.store.delete_article(conn, item.old)
-                replaced = conn.raw.execute("SELECT id FROM articles WHERE scope = %s AND identity = %s FOR UPDATE",
-                                            (guild_id or 0, identity_of(item.doc))).fetchone()
-                if replaced is not None:  # another process stored it meanwhile: this version wins
-                    self.store.delete_article(conn, replaced[0])
+                current = conn.raw.execute("SELECT id, content_hash FROM articles WHERE scope = %s AND identity = %s",
+                                           (guild_id or 0, identity_of(item.doc))).fetchone()
+                if current is not None and current[1] == content_hash(item.doc):
+                    continue  # another process stored this very version meanwhile
+                for old in {item.old, current[0] if current else None} - {None}:
+                    self.store.delete_article(conn, old)
                 self.store.insert_article(conn, item.doc, item.chunks, guild_id, item.sentences, item.vectors)
         self._remember_model()
         return statuses

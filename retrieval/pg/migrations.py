@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import logging
 
+import psycopg
+
+from retrieval.errors import StoreError
 from retrieval.pg.db import Database
 
 logger = logging.getLogger(__name__)
@@ -128,14 +131,22 @@ MIGRATIONS: list[tuple[int, str, str]] = [
 ]
 
 
-def migrate(db: Database) -> list[int]:
-    """Apply the migrations this database lacks; return the versions applied.
+def migrate(url: str) -> list[int]:
+    """Apply the migrations the database at ``url`` lacks; return the versions applied.
 
-    One transaction per migration, all under a transaction-level advisory lock, so processes
-    starting together apply each migration exactly once and never see half a schema.
+    On a connection of its own, before any pool opens (pooled connections learn the ``vector``
+    type when they connect). All migrations run under a transaction-level advisory lock, so
+    processes starting together apply each exactly once and never see half a schema.
+
+    Raises:
+        StoreError: the database cannot be reached.
     """
     applied = []
-    with db.transaction() as conn:
+    try:
+        conn = psycopg.connect(url)
+    except psycopg.Error as exc:
+        raise StoreError(f"cannot connect to the database: {exc}") from None
+    with conn, conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (LOCK_KEY,))
         conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY,"
                      " name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())")

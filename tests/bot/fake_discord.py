@@ -25,6 +25,8 @@ ALL_PERMISSIONS = str((1 << 50) - 1)
 
 
 THE_CHANNEL = object()  # as a slash option's value: the guild's text channel
+OTHER_GUILD_ID = str(int(GUILD_ID) + (1 << 22))  # on the other shard of two
+CHANNELS = {GUILD_ID: CHANNEL_ID, OTHER_GUILD_ID: str(int(CHANNEL_ID) + (1 << 22))}
 
 
 class StallMonitor:
@@ -66,7 +68,9 @@ class FakeDiscord:
         self.commands: list[dict[str, Any]] = []
         self.ready = asyncio.Event()
         self.followup_arrived = asyncio.Event()
-        self.socket: web.WebSocketResponse | None = None
+        self.sockets: dict[int, web.WebSocketResponse] = {}  # shard id -> its connection
+        self.shard_count = 1
+        self.replies: dict[str, dict[str, Any]] = {}  # interaction token -> the last follow-up
         self.runner: web.AppRunner | None = None
         self.port = 0
 
@@ -85,9 +89,13 @@ class FakeDiscord:
         self.port = site._server.sockets[0].getsockname()[1]
 
     async def stop(self) -> None:
-        if self.socket is not None:
-            await self.socket.close()
+        for socket in self.sockets.values():
+            await socket.close()
         await self.runner.cleanup()
+
+    def shard_of(self, guild_id: str) -> int:
+        """The shard Discord routes a guild's events to."""
+        return (int(guild_id) >> 22) % self.shard_count
 
     # --- REST ---------------------------------------------------------------------------
     async def rest(self, request: web.Request) -> web.StreamResponse:
@@ -120,13 +128,14 @@ class FakeDiscord:
             return reply_json({"interaction": {"id": interaction_id, "type": 2,
                                                "response_message_loading": body["type"] == 5},
                                "resource": resource})
-        if path == f"/channels/{CHANNEL_ID}/messages" and request.method == "POST":
+        if path in {f"/channels/{c}/messages" for c in CHANNELS.values()} and request.method == "POST":
             message = self._message(body)
             self.messages.append(message)
             return reply_json(message)
         if path.startswith(f"/webhooks/{APP_ID}/"):
             message = self._message(body)
             self.followups.append(message)
+            self.replies[path.split("/")[3]] = message
             self.followup_arrived.set()
             return reply_json(message)
         return reply_json({"message": f"not in the fake: {request.method} {path}", "code": 0},
@@ -154,7 +163,6 @@ class FakeDiscord:
     async def gateway(self, request: web.Request) -> web.WebSocketResponse:
         socket = web.WebSocketResponse()
         await socket.prepare(request)
-        self.socket = socket
         await socket.send_json({"op": 10, "d": {"heartbeat_interval": HEARTBEAT_MS}})
         async for message in socket:
             if message.type != WSMsgType.TEXT:
@@ -164,59 +172,75 @@ class FakeDiscord:
                 self.heartbeats.append(time.monotonic())
                 await socket.send_json({"op": 11})
             elif payload["op"] == 2:
-                await self._ready(socket)
+                shard, self.shard_count = payload["d"].get("shard") or [0, 1]
+                self.sockets[shard] = socket
+                await self._ready(shard)
         return socket
 
-    async def _ready(self, socket: web.WebSocketResponse) -> None:
+    def guilds_of(self, shard: int) -> list[str]:
+        """The guilds a shard serves (one guild on each of two shards when sharded)."""
+        guilds = [GUILD_ID] if self.shard_count == 1 else [GUILD_ID, OTHER_GUILD_ID]
+        return [g for g in guilds if self.shard_of(g) == shard]
+
+    async def _ready(self, shard: int) -> None:
+        guilds = self.guilds_of(shard)
         await self.dispatch("READY", {
-            "v": 10, "user": user(BOT_ID, "newsbot", bot=True), "guilds": [{"id": GUILD_ID, "unavailable": True}],
-            "session_id": "fake-session", "resume_gateway_url": f"ws://127.0.0.1:{self.port}/gateway",
-            "application": {"id": APP_ID, "flags": 0}, "private_channels": [], "relationships": []})
-        await self.dispatch("GUILD_CREATE", {
-            "id": GUILD_ID, "name": "Newsroom", "icon": None, "owner_id": USER_ID, "unavailable": False,
-            "roles": [{"id": GUILD_ID, "name": "@everyone", "permissions": "2048", "position": 0, "color": 0,
-                       "hoist": False, "managed": False, "mentionable": False, "flags": 0}],
-            "channels": [{"id": CHANNEL_ID, "type": 0, "name": "general", "position": 0,
-                          "permission_overwrites": [], "guild_id": GUILD_ID}],
-            "members": [{"user": user(BOT_ID, "newsbot", bot=True), "roles": [], "joined_at": "2026-01-01T00:00:00+00:00", "flags": 0,
-                         "deaf": False, "mute": False}],
-            "threads": [], "emojis": [], "stickers": [], "features": [], "member_count": 2, "large": False,
-            "voice_states": [], "presences": [], "stage_instances": [], "guild_scheduled_events": [],
-            "joined_at": "2026-01-01T00:00:00+00:00", "premium_tier": 0, "preferred_locale": "en-US",
-            "verification_level": 0, "default_message_notifications": 0, "explicit_content_filter": 0,
-            "mfa_level": 0, "nsfw_level": 0, "system_channel_flags": 0})
-        self.ready.set()
+            "v": 10, "user": user(BOT_ID, "newsbot", bot=True), "guilds": [{"id": g, "unavailable": True} for g in guilds],
+            "session_id": f"fake-session-{shard}", "resume_gateway_url": f"ws://127.0.0.1:{self.port}/gateway",
+            "application": {"id": APP_ID, "flags": 0}, "private_channels": [], "relationships": [],
+            "shard": [shard, self.shard_count]}, shard=shard)
+        for guild in guilds:
+            await self.dispatch("GUILD_CREATE", {
+                "id": guild, "name": "Newsroom" if guild == GUILD_ID else "Harbour club", "icon": None,
+                "owner_id": USER_ID, "unavailable": False,
+                "roles": [{"id": guild, "name": "@everyone", "permissions": "2048", "position": 0, "color": 0,
+                           "hoist": False, "managed": False, "mentionable": False, "flags": 0}],
+                "channels": [{"id": CHANNELS[guild], "type": 0, "name": "general", "position": 0,
+                              "permission_overwrites": [], "guild_id": guild}],
+                "members": [{"user": user(BOT_ID, "newsbot", bot=True), "roles": [],
+                             "joined_at": "2026-01-01T00:00:00+00:00", "flags": 0, "deaf": False, "mute": False}],
+                "threads": [], "emojis": [], "stickers": [], "features": [], "member_count": 2, "large": False,
+                "voice_states": [], "presences": [], "stage_instances": [], "guild_scheduled_events": [],
+                "joined_at": "2026-01-01T00:00:00+00:00", "premium_tier": 0, "preferred_locale": "en-US",
+                "verification_level": 0, "default_message_notifications": 0, "explicit_content_filter": 0,
+                "mfa_level": 0, "nsfw_level": 0, "system_channel_flags": 0}, shard=shard)
+        if len(self.sockets) == self.shard_count:
+            self.ready.set()
 
-    async def dispatch(self, event: str, data: dict[str, Any]) -> None:
-        await self.socket.send_json({"op": 0, "t": event, "s": next(self.sequence), "d": data})
+    async def dispatch(self, event: str, data: dict[str, Any], shard: int = 0) -> None:
+        await self.sockets[shard].send_json({"op": 0, "t": event, "s": next(self.sequence), "d": data})
 
-    async def slash(self, name: str, *, manage_guild: bool = False, **options: Any) -> str:
-        """Send an application-command interaction, as a member of the guild; return its id.
+    async def slash(self, name: str, *, manage_guild: bool = False, guild: str = "", **options: Any) -> str:
+        """Send an application-command interaction, as a member of a guild; return its token.
 
         ``name`` may be "group sub" for a subcommand; an option whose value is :data:`THE_CHANNEL`
-        is the guild's text channel; ``manage_guild`` gives the member the Manage Server permission.
+        is the guild's text channel; ``manage_guild`` gives the member the Manage Server permission;
+        ``guild`` (default the first) is sent on the shard that serves it.
         """
+        guild = guild or GUILD_ID
+        channel_id = CHANNELS[guild]
         group, _, sub = name.partition(" ")
         command = next(c for c in self.commands if c["name"] == group)
-        data_options = [{"name": k, "type": 7 if v is THE_CHANNEL else 3 if isinstance(v, str) else 4,
-                         "value": CHANNEL_ID if v is THE_CHANNEL else v} for k, v in options.items()]
+        data_options = [{"name": k, "type": 7 if v is THE_CHANNEL else 5 if isinstance(v, bool)
+                         else 3 if isinstance(v, str) else 4, "value": channel_id if v is THE_CHANNEL else v}
+                        for k, v in options.items()]
         if sub:
             data_options = [{"name": sub, "type": 1, "options": data_options}]
         interaction_id = str(next(self.ids))
-        channel = {"id": CHANNEL_ID, "type": 0, "name": "general", "guild_id": GUILD_ID, "position": 0,
+        channel = {"id": channel_id, "type": 0, "name": "general", "guild_id": guild, "position": 0,
                    "permission_overwrites": []}
         await self.dispatch("INTERACTION_CREATE", {
             "id": interaction_id, "application_id": APP_ID, "type": 2, "token": f"token-{interaction_id}",
-            "version": 1, "guild_id": GUILD_ID, "channel_id": CHANNEL_ID, "channel": channel,
+            "version": 1, "guild_id": guild, "channel_id": channel_id, "channel": channel,
             "member": {"user": user(USER_ID, "reader"), "roles": [], "joined_at": "2026-01-01T00:00:00+00:00",
                        "permissions": str(2147483648 | (32 if manage_guild else 0)), "deaf": False, "mute": False,
                        "flags": 0},
-            "data": {"id": command["id"], "name": group, "type": 1, "guild_id": GUILD_ID, "options": data_options,
-                     "resolved": {"channels": {CHANNEL_ID: {**channel, "permissions": ALL_PERMISSIONS}}}},
+            "data": {"id": command["id"], "name": group, "type": 1, "guild_id": guild, "options": data_options,
+                     "resolved": {"channels": {channel_id: {**channel, "permissions": ALL_PERMISSIONS}}}},
             "app_permissions": ALL_PERMISSIONS, "locale": "en-US", "guild_locale": "en-US",
-            "entitlements": [], "authorizing_integration_owners": {"0": GUILD_ID}, "context": 0,
-            "attachment_size_limit": 26214400})
-        return interaction_id
+            "entitlements": [], "authorizing_integration_owners": {"0": guild}, "context": 0,
+            "attachment_size_limit": 26214400}, shard=self.shard_of(guild))
+        return f"token-{interaction_id}"
 
     def largest_heartbeat_gap(self) -> float:
         """The longest time between two heartbeats, in seconds."""
