@@ -17,6 +17,7 @@ import argparse
 import json
 import os
 import platform
+import tempfile
 import time
 from pathlib import Path
 
@@ -72,7 +73,7 @@ def row(label: str, passages: int, times: dict[str, list[float]]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--library", action="append", required=True, metavar="BACKEND=DIR",
-                        help="a backend and a library built with it (repeatable)")
+                        help="a backend and a library built with it (repeatable); DIR may be a postgresql:// URL")
     parser.add_argument("--questions", type=int, default=300)
     args = parser.parse_args()
     questions = [json.loads(line)["question"] for line in QUESTIONS.read_text().splitlines()][: args.questions]
@@ -81,20 +82,22 @@ def main() -> None:
     print(f"{'library':<24} {'passages':>9} {'p50 ms':>7} {'p95 ms':>7} {'embed p50':>9} {'rest p50':>9} "
           + " ".join(f"{s:>10}" for s in STEPS))
     for spec in args.library:
-        backend, data_dir = spec.split("=", 1)
-        settings = load_settings(data_dir=Path(data_dir), backend=backend)
+        backend, where = spec.split("=", 1)
+        in_postgres = where.startswith("postgresql://")
+        settings = load_settings(data_dir=Path(tempfile.gettempdir()) if in_postgres else Path(where), backend=backend,
+                                 database_url=where if in_postgres else None)
         library = open_library(settings)
         searcher = Searcher(library)
         searcher.warm()
         searcher.cache.size = 0  # measure real searches first
         measure(searcher, questions[:20])  # warm up
-        label = f"{backend} {Path(data_dir).name}"
+        label = f"{backend} {'postgresql' if in_postgres else Path(where).name}"
         print(row(label, library.store.count("passages"), measure(searcher, questions)), flush=True)
         searcher.cache.size = 256
         measure(searcher, questions[:200])  # fill the cache
         repeated = measure(searcher, questions[:200])["total"]
         print(f"{'':<24} repeated question (cache hit): p50 {np.percentile(repeated, 50):.3f} ms, "
-              f"p95 {np.percentile(repeated, 95):.3f} ms; index {library.vectors.plan.describe()}")
+              f"p95 {np.percentile(repeated, 95):.3f} ms; {library.describe().split(', ', 2)[-1]}")
         print(f"{'':<24} the machine's state: the question's model run alone, back to back, "
               f"p50 {np.percentile(model_alone(library, questions), 50):.2f} ms")
         library.close()

@@ -104,7 +104,7 @@ class Settings(BaseSettings):
         if self.shard_ids and self.shard_count is None:
             raise ValueError("NEWSBOT_SHARD_IDS needs NEWSBOT_SHARD_COUNT")
         if self.shard_count is not None and any(i >= self.shard_count for i in self.shard_id_list):
-            raise ValueError(f"shard ids must be below the shard count ({self.shard_count})")
+            raise ValueError(f"NEWSBOT_SHARD_IDS must be below NEWSBOT_SHARD_COUNT ({self.shard_count})")
         return self
 
     @property

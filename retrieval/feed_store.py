@@ -114,6 +114,18 @@ class FeedStore:
             f"SELECT {_COLUMNS} FROM feeds WHERE next_poll <= ? ORDER BY next_poll", (now or time.time(),))
         return [Feed(*row) for row in rows]
 
+    def claim_due(self, lease: float, now: float | None = None) -> list[Feed]:
+        """Take the feeds whose poll has come, for ``lease`` seconds: several processes polling
+        one library never poll the same feed twice (a poll records its real next time; a process
+        that dies mid-poll leaves the feed to be taken again when the lease ends)."""
+        now = now or time.time()
+        with self.store.transaction(library_change=False) as conn:
+            rows = conn.execute(
+                f"UPDATE feeds SET next_poll = ? WHERE next_poll <= ? AND id IN"
+                f" (SELECT id FROM feeds WHERE next_poll <= ? ORDER BY next_poll LIMIT 200) RETURNING {_COLUMNS}",
+                (now + lease, now, now)).fetchall()
+        return sorted((Feed(*row) for row in rows), key=lambda feed: feed.id)
+
     def polled(self, feed: Feed, *, next_poll: float, error: str = "", etag: str | None = None,
                modified: str | None = None, title: str | None = None, added: int = 0) -> None:
         """Record a poll: when to poll next, and either the new validators or the error."""

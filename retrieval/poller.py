@@ -99,8 +99,8 @@ class FeedPoller:
         return await self.run(parse_feed, fetched.body, fetched.final_url)
 
     async def poll_due(self) -> list[PollReport]:
-        """Poll every feed whose time has come."""
-        return await self.poll_many(await self.run(self.feeds.due))
+        """Poll every feed whose time has come (and no other process has taken)."""
+        return await self.poll_many(await self.run(self.feeds.claim_due, self.deadline * 2))
 
     async def poll_many(self, feeds: list[Feed]) -> list[PollReport]:
         """Poll the given feeds, a few at a time; one feed's failure never stops the others."""

@@ -44,15 +44,16 @@ class PgKeywordIndex:
 
     @staticmethod
     def add(conn: psycopg.Connection, ids: list[int], lengths: np.ndarray,
-            postings: dict[str, tuple[np.ndarray, np.ndarray]]) -> None:
+            postings: dict[str, tuple[np.ndarray, np.ndarray]], scope: int) -> None:
         """Store the keyword rows of new passages and update the statistics (inside a transaction).
 
-        Document frequencies are updated in term order, so concurrent writers never deadlock.
+        Each row carries its passage's length and scope, so a question is scored from the
+        primary key's index alone. Document frequencies are updated in term order, so
+        concurrent writers never deadlock.
         """
-        with conn.cursor() as cursor, cursor.copy("COPY terms (term, passage_id, tf) FROM STDIN") as copy:
-            for term, (positions, weights) in postings.items():
-                for position, weight in zip(positions.tolist(), weights.tolist()):
-                    copy.write_row((term, ids[position], weight))
+        write_rows(conn, ((term, ids[position], weight, int(lengths[position]), scope)
+                          for term, (positions, weights) in postings.items()
+                          for position, weight in zip(positions.tolist(), weights.tolist())))
         frequencies = sorted((term, len(positions)) for term, (positions, _) in postings.items())
         if frequencies:
             conn.execute("INSERT INTO term_stats (term, df) SELECT * FROM unnest(%s::text[], %s::bigint[])"
@@ -98,15 +99,14 @@ class PgKeywordIndex:
 
         if filters.active:
             where, params = filter_sql(filters, guild_ids)
-            joined = " JOIN articles a ON a.id = p.article_id"
+            joined = " JOIN passages p ON p.id = t.passage_id JOIN articles a ON a.id = p.article_id"
         else:
-            where, params, joined = "p.scope = ANY(%s)", [scope_list(guild_ids)], ""
+            where, params, joined = "t.scope = ANY(%s)", [scope_list(guild_ids)], ""
         having = f" HAVING count(*) = {len(terms)}" if every and len(terms) > 1 else ""
         rows = conn.execute(
-            "SELECT t.passage_id, sum(q.idf * t.tf * %s / (t.tf + %s * (1 - %s + %s * p.tokens / %s))) AS score"
+            "SELECT t.passage_id, sum(q.idf * t.tf * %s / (t.tf + %s * (1 - %s + %s * t.tokens / %s))) AS score"
             " FROM unnest(%s::text[], %s::float8[]) AS q(term, idf) JOIN terms t ON t.term = q.term"
-            f" JOIN passages p ON p.id = t.passage_id{joined} WHERE {where}"
-            f" GROUP BY t.passage_id{having} ORDER BY score DESC, t.passage_id LIMIT %s",
+            f"{joined} WHERE {where} GROUP BY t.passage_id{having} ORDER BY score DESC, t.passage_id LIMIT %s",
             (K1 + 1, K1, B, B, average, terms, idf, *params, limit)).fetchall()
         return [(int(pid), float(score)) for pid, score in rows]
 
@@ -132,6 +132,13 @@ class PgKeywordIndex:
         return int(conn.execute(
             "SELECT count(*) FROM (SELECT passage_id FROM terms WHERE term = ANY(%s) GROUP BY passage_id"
             " HAVING count(*) = %s LIMIT %s) AS m", (terms, len(terms), self.budget + 1)).fetchone()[0])
+
+
+def write_rows(conn: psycopg.Connection, rows) -> None:
+    """COPY keyword rows (term, passage id, weighted frequency, passage length, scope) into ``terms``."""
+    with conn.cursor() as cursor, cursor.copy("COPY terms (term, passage_id, tf, tokens, scope) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
 
 
 def _idf(passages: int, frequency: int) -> float:

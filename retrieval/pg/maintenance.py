@@ -4,6 +4,7 @@ against them and rebuilt where it differs (vectors, keyword rows, keyword statis
 from __future__ import annotations
 
 from retrieval.maintenance import DoctorReport
+from retrieval.pg.keyword import write_rows
 from retrieval.term_index import tokenise_rows
 
 
@@ -37,11 +38,11 @@ def _check_keyword_rows(library, report: DoctorReport) -> None:
     report.problems.append(f"keyword index: {len(lacking)} passages without their keyword rows")
     rows = [(pid, 0, title, text) for pid, title, text in library.store.passages_for_embedding(lacking)]
     _, _, postings = tokenise_rows(rows)
-    with library.db.transaction() as conn, conn.cursor() as cursor, \
-            cursor.copy("COPY terms (term, passage_id, tf) FROM STDIN") as copy:
-        for term, (ids, weights) in postings.items():
-            for pid, weight in zip(ids.tolist(), weights.tolist()):
-                copy.write_row((term, pid, weight))
+    facts = dict(((r[0], (r[1], r[2])) for r in library.db.fetchall(
+        "SELECT id, tokens, scope FROM passages WHERE id = ANY(%s)", (lacking,))))
+    with library.db.transaction() as conn:
+        write_rows(conn, ((term, pid, weight, *facts[pid]) for term, (ids, weights) in postings.items()
+                          for pid, weight in zip(ids.tolist(), weights.tolist())))
     report.repairs.append(f"rebuilt the keyword rows of {len(lacking)} passages")
 
 

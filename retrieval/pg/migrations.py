@@ -62,7 +62,9 @@ CREATE TABLE terms (
     term text NOT NULL,
     passage_id bigint NOT NULL REFERENCES passages (id) ON DELETE CASCADE,
     tf real NOT NULL,
-    PRIMARY KEY (term, passage_id)
+    tokens integer NOT NULL,
+    scope bigint NOT NULL,
+    PRIMARY KEY (term, passage_id) INCLUDE (tf, tokens, scope)
 );
 CREATE INDEX terms_passage ON terms (passage_id);
 CREATE TABLE term_stats (term text PRIMARY KEY, df bigint NOT NULL);

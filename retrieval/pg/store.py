@@ -174,7 +174,7 @@ class PgStore:
             (article_id, guild_id or 0, order, c.para_start, c.para_end, c.char_start, c.char_end, c.text,
              int(lengths[order]), None if vectors is None else vectors[order])).fetchone()[0]
                for order, c in enumerate(chunks)]
-        self.keywords.add(raw, ids, lengths, postings)
+        self.keywords.add(raw, ids, lengths, postings, guild_id or 0)
         if sentences is not None:
             self.put_sentence_vectors(conn, zip(ids, sentences))
         return int(article_id), [int(i) for i in ids]

@@ -70,9 +70,11 @@ class PgVectors:
         else:
             where, params, joined = "p.scope = ANY(%s)", [scopes], ""
         with self.db.connection() as conn, conn.transaction():
+            # the planner prices a scan of a small table below the index, but a sequential scan
+            # computes every distance (30 ms at 8,595 passages against 1-3 ms through the index)
             conn.execute("SELECT set_config('hnsw.ef_search', %s, true), set_config('hnsw.iterative_scan',"
-                         " 'relaxed_order', true), set_config('hnsw.max_scan_tuples', %s, true)",
-                         (str(max(EF_SEARCH, k)), str(MAX_SCAN)))
+                         " 'relaxed_order', true), set_config('hnsw.max_scan_tuples', %s, true),"
+                         " set_config('enable_seqscan', 'off', true)", (str(max(EF_SEARCH, k)), str(MAX_SCAN)))
             found = dict(conn.execute(
                 f"SELECT p.id, 1 - (p.embedding <=> %s) FROM passages p{joined} WHERE {where}"
                 " ORDER BY p.embedding <=> %s LIMIT %s", (query, *params, query, k)).fetchall())

@@ -60,3 +60,19 @@ def test_settle_heap_takes_what_is_loaded_out_of_collections():
         assert gc.get_freeze_count() == frozen  # a full collection leaves them be
     finally:
         gc.unfreeze()
+
+
+def test_sharded_settings_build_a_sharded_bot(tmp_path):
+    from bot.client import NewsBot, ShardedNewsBot
+    from bot.runner import build_bot
+    from config.settings import Settings
+    from retrieval.library import Library
+    from tests.helpers import HashEncoder
+
+    library = Library(tmp_path / "lib", HashEncoder())
+    try:
+        sharded = build_bot(Settings(data_dir=tmp_path, shard_count=4, shard_ids="2,3"), library)
+        assert isinstance(sharded, ShardedNewsBot) and sharded.shard_count == 4 and sharded.shard_ids == [2, 3]
+        assert type(build_bot(Settings(data_dir=tmp_path), library)) is NewsBot
+    finally:
+        library.close()

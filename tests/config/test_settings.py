@@ -42,3 +42,21 @@ def test_dotenv_file_is_read(tmp_path, monkeypatch):
 def test_api_base_must_be_http():
     with pytest.raises(SettingsError, match="DISCORD_API_BASE"):
         load_settings(discord_api_base="ftp://x")
+
+
+def test_shards_are_read_and_checked():
+    from config.settings import SettingsError, load_settings
+
+    assert load_settings(shard_count=4, shard_ids="2, 3").shard_id_list == [2, 3]
+    assert load_settings().shard_id_list == [] and load_settings().shard_count is None
+    for bad in ({"shard_ids": "0"}, {"shard_count": 2, "shard_ids": "2"}, {"shard_count": 2, "shard_ids": "x"}):
+        with pytest.raises(SettingsError, match="SHARD"):
+            load_settings(**bad)
+
+
+def test_the_database_url_is_a_secret(monkeypatch):
+    from config.settings import load_settings
+
+    monkeypatch.setenv("NEWSBOT_DATABASE_URL", "postgresql://newsbot:hunter2@db/newsbot")
+    settings = load_settings()
+    assert "hunter2" not in repr(settings) and settings.database_url.get_secret_value().endswith("/newsbot")

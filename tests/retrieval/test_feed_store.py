@@ -52,3 +52,10 @@ def test_entries_seen_and_retried_a_bounded_number_of_times(feeds):
     for _ in range(RETRY_ATTEMPTS - 1):
         feeds.mark(feed.id, {"b": "retry"})
     assert feeds.unseen(feed.id, ["b"]) == set()  # given up after its attempts
+
+
+def test_due_feeds_are_taken_once_for_a_lease(feeds):
+    feed = feeds.add("https://a.example/feed", None)
+    assert [f.id for f in feeds.claim_due(600)] == [feed.id]
+    assert feeds.claim_due(600) == []  # another process asking now gets nothing
+    assert [f.id for f in feeds.claim_due(600, now=time.time() + 601)] == [feed.id]  # the lease ran out
