@@ -72,3 +72,22 @@ def test_another_model_is_refused_until_reindex(pg_settings, pglib):
     pglib.add_documents(ARTICLES[:1])
     with pytest.raises(ModelMismatchError, match="reindex"):
         PgLibrary(connect(pg_settings), HashEncoder(name="other-model"))
+
+
+def test_a_server_with_few_articles_still_finds_its_own_in_a_large_library(pglib, monkeypatch):
+    import retrieval.pg.vectors
+
+    monkeypatch.setattr(retrieval.pg.vectors, "MAX_SCAN", 10)  # index scans that give up early, as they do at scale
+    monkeypatch.setattr(retrieval.pg.vectors, "EF_SEARCH", 10)
+    words = ["harbour", "ferry", "council", "budget", "river", "school", "museum", "railway", "festival", "market"]
+    pglib.add_documents([doc(f"Report {n}: the {words[n % 10]} and the {words[(n * 3) % 10]} were discussed "
+                             f"by the {words[(n * 7) % 10]} committee on day {n}.", url=f"g{n}") for n in range(1500)])
+    pglib.add_documents([doc("Our choir sings carols at the lighthouse on Christmas Eve.", url="own-1"),
+                         doc("The choir practises in the lighthouse keeper's cottage.", url="own-2")], guild_id=42)
+    own = {pid for a in pglib.articles([42]) for pid, _ in pglib.store.chunks_of([a.id])[a.id]}
+    query = pglib.encoder.encode(["choir carols lighthouse Christmas Eve"])[0]
+    elsewhere = pglib.encoder.encode(["the harbour and the ferry were discussed by the council committee"])[0]
+    for asked in (query, elsewhere):  # the second is nearest to hundreds of global passages
+        assert {pid for pid, _ in pglib.vectors.search(asked, 10, [42])} == own
+    with_global = pglib.vectors.search(query, 5, [None, 42])
+    assert with_global[0][0] in own
