@@ -60,6 +60,22 @@ class Prepared:
     sentences: list[SentenceVectors]
 
 
+COPY_COLUMNS = "id, guild_id, title, source, author, date, url, path, body"
+
+
+def article_copies(rows, chunks: dict[int, list[tuple[int, Chunk]]], vectors: dict, sentences: dict
+                   ) -> list[ArticleCopy]:
+    """Articles as copies: ``rows`` of :data:`COPY_COLUMNS`, each article's (passage id, chunk),
+    and the passages' vectors and sentence vectors by id (either backend's)."""
+    copies = []
+    for r in rows:
+        items = chunks.get(r[0], [])
+        doc = Document(text=r[8], title=r[2], source=r[3], author=r[4], date=r[5], url=r[6], path=r[7])
+        copies.append(ArticleCopy(r[0], r[1], doc, [c for _, c in items], [vectors.get(pid) for pid, _ in items],
+                                  [sentences.get(pid) for pid, _ in items]))
+    return copies
+
+
 def plan_documents(store, docs: list[Document], guild_id: int | None
                    ) -> tuple[list[str], list[tuple[Document, int | None]]]:
     """Each document's status ("added", "updated", "unchanged"), and the (document, article it
@@ -321,18 +337,13 @@ class Library:
         """Every article of every scope with its passages, vectors and sentence vectors, by id."""
         last = 0
         while rows := self.store.connection.execute(
-                "SELECT id, guild_id, title, source, author, date, url, path, body FROM articles WHERE id > ?"
-                " ORDER BY id LIMIT ?", (last, batch)).fetchall():
+                f"SELECT {COPY_COLUMNS} FROM articles WHERE id > ? ORDER BY id LIMIT ?", (last, batch)).fetchall():
             chunks = self.store.chunks_of([r[0] for r in rows])
             pids = [pid for items in chunks.values() for pid, _ in items]
             with self.lock:
                 vectors = self.vectors.vectors_for(pids)
             sentences = self.store.sentence_vectors(pids)
-            yield [ArticleCopy(r[0], r[1], Document(text=r[8], title=r[2], source=r[3], author=r[4], date=r[5],
-                                                    url=r[6], path=r[7]),
-                               [c for _, c in chunks.get(r[0], [])],
-                               [vectors.get(pid) for pid, _ in chunks.get(r[0], [])],
-                               [sentences.get(pid) for pid, _ in chunks.get(r[0], [])]) for r in rows]
+            yield article_copies(rows, chunks, vectors, sentences)
             last = rows[-1][0]
 
     # --- reading --------------------------------------------------------------------------

@@ -20,8 +20,8 @@ import numpy as np
 from config.settings import Settings
 from retrieval.embed import Encoder, make_encoder
 from retrieval.errors import ArticleNotFoundError, ModelMismatchError
-from retrieval.library import EMBED_BATCH_PASSAGES, SyncReport, passage_text_for_embedding, plan_documents, \
-    prepare_documents
+from retrieval.library import COPY_COLUMNS, EMBED_BATCH_PASSAGES, SyncReport, article_copies, \
+    passage_text_for_embedding, plan_documents, prepare_documents
 from retrieval.models import Article, ArticleCopy, Document
 from retrieval.pg.db import Database
 from retrieval.pg.listener import GenerationListener
@@ -222,19 +222,14 @@ class PgLibrary:
             conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             last = 0
             while rows := conn.execute(
-                    "SELECT id, guild_id, title, source, author, date, url, path, body FROM articles WHERE id > %s"
-                    " ORDER BY id LIMIT %s", (last, batch)).fetchall():
+                    f"SELECT {COPY_COLUMNS} FROM articles WHERE id > %s ORDER BY id LIMIT %s", (last, batch)).fetchall():
                 chunks = self.store.chunks_of([r[0] for r in rows], conn)
                 pids = [pid for items in chunks.values() for pid, _ in items]
                 vectors = dict(conn.execute("SELECT id, embedding FROM passages WHERE id = ANY(%s)", (pids,),
                                             binary=True).fetchall())
                 sentences = unpack_many(conn.execute("SELECT passage_id, spans, vectors, scales FROM sentence_vectors"
                                                      " WHERE passage_id = ANY(%s)", (pids,)).fetchall())
-                yield [ArticleCopy(r[0], r[1], Document(text=r[8], title=r[2], source=r[3], author=r[4], date=r[5],
-                                                        url=r[6], path=r[7]),
-                                   [c for _, c in chunks.get(r[0], [])],
-                                   [vectors.get(pid) for pid, _ in chunks.get(r[0], [])],
-                                   [sentences.get(pid) for pid, _ in chunks.get(r[0], [])]) for r in rows]
+                yield article_copies(rows, chunks, vectors, sentences)
                 last = rows[-1][0]
 
     # --- reading --------------------------------------------------------------------------
