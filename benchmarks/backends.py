@@ -7,7 +7,12 @@
     # the server, vectors moved slightly as scale.py clone does), HNSW built at the end:
     # build time, sizes, the server's memory; then recall@10 of HNSW against exact search
     .venv/bin/python benchmarks/backends.py clone --database postgresql://…/big --copies 116
+    .venv/bin/python benchmarks/backends.py build --database postgresql://…/big   # indexes again, timed
     .venv/bin/python benchmarks/backends.py recall --database postgresql://…/big --queries 200
+
+    # HNSW alone at a given size, on the library's real vectors and copies moved further
+    # (cosine 0.71 with their original): build time, memory, recall@10 by ef_search
+    .venv/bin/python benchmarks/backends.py graph --database postgresql://…/xquad --size 1000000
 
     # two bot processes (shards 0 and 1 of 2) on the fake Discord, 50 questions each at once,
     # on one library: PostgreSQL, then the embedded library the same two processes share
@@ -40,6 +45,7 @@ from config.settings import PROJECT_ROOT, load_settings  # noqa: E402
 from retrieval.backend import open_library  # noqa: E402
 from retrieval.ingest import ingest  # noqa: E402
 from retrieval.pg.db import register_vector  # noqa: E402
+from retrieval.pg.vectors import EF_SEARCH, EF_SEARCH_LARGE, HNSW_EF_CONSTRUCTION, HNSW_M, LARGE_LIBRARY  # noqa: E402
 
 EVAL = PROJECT_ROOT.parent / "shared" / "eval"
 CLONE_NOISE = 0.35  # as scale.py: a clone keeps cosine ~0.94 with its original
@@ -84,7 +90,8 @@ def cmd_ingest(args: argparse.Namespace) -> None:
             ingest(library, [staged], max_bytes=settings.max_file_bytes)
             took = time.perf_counter() - started
             passages = library.store.count("passages")
-            print(f"{name:<12} {library.store.count('articles'):>8} {passages:>8} {took:>8.1f} {passages / took:>10.1f}",
+            print(f"{name:<12} {library.store.count('articles'):>8} {passages:>8} {took:>8.1f}"
+                  f" {passages / took:>10.1f}",
                   flush=True)
             library.close()
 
@@ -110,8 +117,7 @@ def cmd_clone(args: argparse.Namespace) -> None:
                          " path, body, added_at) SELECT id + %s, guild_id, identity || %s, content_hash || %s, title,"
                          " CASE WHEN source = '' THEN 'copied' ELSE source END, author, date, url || %s, path, body,"
                          " added_at FROM articles WHERE id <= %s", (a, tag, tag, tag, base_a))
-            moved = vectors + CLONE_NOISE * rng.standard_normal(vectors.shape).astype(np.float32) / np.sqrt(vectors.shape[1])
-            moved /= np.linalg.norm(moved, axis=1, keepdims=True)
+            moved = _moved(vectors, CLONE_NOISE, rng)
             conn.execute("CREATE TEMP TABLE IF NOT EXISTS moved (id bigint, embedding vector)")
             conn.execute("TRUNCATE moved")
             with conn.cursor() as cursor, cursor.copy("COPY moved (id, embedding) FROM STDIN (FORMAT BINARY)") as out:
@@ -135,23 +141,36 @@ def cmd_clone(args: argparse.Namespace) -> None:
         conn.execute("SELECT setval(pg_get_serial_sequence('articles', 'id'), (SELECT max(id) FROM articles))")
         conn.execute("SELECT setval(pg_get_serial_sequence('passages', 'id'), (SELECT max(id) FROM passages))")
         conn.execute("SELECT nextval('library_generation')")
-    rows_s = time.perf_counter() - started
+    print(f"rows copied in {time.perf_counter() - started:.0f} s", flush=True)
+    _build_indexes(conn, args.memory)
+
+
+def cmd_build(args: argparse.Namespace) -> None:
+    """Rebuild the keyword and vector indexes of a cloned library (as the end of ``clone`` does)."""
+    conn = psycopg.connect(args.database, autocommit=True)
+    conn.execute("DROP INDEX IF EXISTS passages_embedding")
+    conn.execute("ALTER TABLE terms DROP CONSTRAINT IF EXISTS terms_pkey")
+    _build_indexes(conn, args.memory)
+
+
+def _build_indexes(conn: psycopg.Connection, memory: str) -> None:
     terms_started = time.perf_counter()
+    conn.execute(f"SET maintenance_work_mem = '{memory}'")
     conn.execute("ALTER TABLE terms ADD PRIMARY KEY (term, passage_id) INCLUDE (tf, tokens, scope)")
     terms_s = time.perf_counter() - terms_started
     conn.execute("VACUUM ANALYZE")
-    peak = _build_hnsw(conn, args.memory)
+    peak = _build_hnsw(conn, memory)
     sizes = {name: conn.execute("SELECT pg_size_pretty(pg_total_relation_size(%s))", (name,)).fetchone()[0]
              for name in ("passages", "terms", "passages_embedding", "sentence_vectors")}
     print(machine())
-    print(f"passages {conn.execute('SELECT count(*) FROM passages').fetchone()[0]:,}; rows copied in {rows_s:.0f} s,"
+    print(f"passages {conn.execute('SELECT count(*) FROM passages').fetchone()[0]:,};"
           f" keyword index built in {terms_s:.0f} s, HNSW built in {peak['seconds']:.0f} s"
-          f" (server RSS during the build at most {peak['rss_mb']:.0f} MB, maintenance_work_mem {args.memory})")
+          f" (server RSS during the build at most {peak['rss_mb']:.0f} MB, maintenance_work_mem {memory})")
     print("sizes:", ", ".join(f"{k} {v}" for k, v in sizes.items()),
           f"; database {conn.execute('SELECT pg_size_pretty(pg_database_size(current_database()))').fetchone()[0]}")
 
 
-def _build_hnsw(conn: psycopg.Connection, memory: str) -> dict:
+def _build_hnsw(conn: psycopg.Connection, memory: str, table: str = "passages") -> dict:
     """Build the HNSW index, sampling the server's memory while it runs."""
     import threading
 
@@ -167,8 +186,9 @@ def _build_hnsw(conn: psycopg.Connection, memory: str) -> dict:
     started = time.perf_counter()
     conn.execute(f"SET maintenance_work_mem = '{memory}'")
     conn.execute("SET max_parallel_maintenance_workers = 1")
-    conn.execute("CREATE INDEX passages_embedding ON passages USING hnsw (embedding vector_cosine_ops)"
-                 " WITH (m = 16, ef_construction = 64)")
+    index = "passages_embedding" if table == "passages" else "bench_embedding"
+    conn.execute(f"CREATE INDEX {index} ON {table} USING hnsw (embedding vector_cosine_ops)"
+                 f" WITH (m = {HNSW_M}, ef_construction = {HNSW_EF_CONSTRUCTION})")
     seconds = time.perf_counter() - started
     done.set()
     thread.join()
@@ -190,7 +210,7 @@ def cmd_recall(args: argparse.Namespace) -> None:
     conn = psycopg.connect(args.database, autocommit=True)
     register_vector(conn)
     ids, vectors = [], []
-    with conn.cursor(name="all", binary=True) as cursor:
+    with conn.transaction(), conn.cursor(name="all", binary=True) as cursor:
         cursor.itersize = 20000
         cursor.execute("SELECT id, embedding FROM passages ORDER BY id")
         for pid, vector in cursor:
@@ -201,11 +221,12 @@ def cmd_recall(args: argparse.Namespace) -> None:
     exact = [set(ids[np.argsort(-(matrix @ q))[:10]].tolist()) for q in queries]
     vectors_db = PgVectors(Database(args.database))
     print(machine(), f"; {len(ids):,} passages, {len(queries)} XQuAD questions as queries")
+    product_ef = EF_SEARCH_LARGE if len(ids) >= LARGE_LIBRARY else EF_SEARCH
     print(f"{'ef_search':>9} {'recall@10':>9} {'p50 ms':>7} {'p95 ms':>7}")
     import retrieval.pg.vectors as pgv
 
-    for ef in (40, 100, 200, 400):
-        pgv.EF_SEARCH = ef
+    for ef in (40, 100, 200, 400, 800):
+        pgv.EF_SEARCH = pgv.EF_SEARCH_LARGE = ef
         found, times = [], []
         for q in queries:
             started = time.perf_counter()
@@ -213,14 +234,73 @@ def cmd_recall(args: argparse.Namespace) -> None:
             times.append((time.perf_counter() - started) * 1000)
             found.append({pid for pid, _ in hits})
         recall = np.mean([len(f & e) / 10 for f, e in zip(found, exact)])
-        marker = "  <- product" if ef == 200 else ""
+        marker = "  <- product" if ef == product_ef else ""
+        print(f"{ef:>9} {recall:>9.3f} {np.percentile(times, 50):>7.2f} {np.percentile(times, 95):>7.2f}{marker}",
+              flush=True)
+
+
+# --- graph ------------------------------------------------------------------------------
+def cmd_graph(args: argparse.Namespace) -> None:
+    """HNSW alone on synthetic vectors: each real passage vector of the library and copies of it
+    moved by ``noise`` (copies of one passage have cosine about 1/(1+noise²) with each other),
+    in a side table; build time and memory, then recall@10 against exact by ef_search."""
+    conn = psycopg.connect(args.database, autocommit=True)
+    register_vector(conn)
+    real = np.stack([v for (v,) in conn.execute("SELECT embedding FROM passages WHERE embedding IS NOT NULL"
+                                                " ORDER BY id LIMIT %s", (args.base,), binary=True).fetchall()])
+    copies = -(-args.size // len(real))
+    rng = np.random.default_rng(0)
+    matrix = np.concatenate([real] + [_moved(real, args.noise, rng) for _ in range(copies - 1)])[: args.size]
+    conn.execute("DROP TABLE IF EXISTS bench_vectors")
+    conn.execute(f"CREATE UNLOGGED TABLE bench_vectors (id bigint PRIMARY KEY, embedding vector({real.shape[1]}))")
+    with conn.cursor() as cursor, cursor.copy("COPY bench_vectors FROM STDIN (FORMAT BINARY)") as out:
+        out.set_types(["int8", "vector"])
+        for number, vector in enumerate(matrix):
+            out.write_row((number, vector))
+    conn.execute("VACUUM ANALYZE bench_vectors")
+    peak = _build_hnsw(conn, args.memory, table="bench_vectors")
+    size = conn.execute("SELECT pg_size_pretty(pg_relation_size('bench_embedding'))").fetchone()[0]
+    made = (f" and copies moved by noise {args.noise} (a copy's cosine with its original about"
+            f" {1 / np.sqrt(1 + args.noise ** 2):.2f})") if copies > 1 else " only"
+    print(machine(), f"; {len(matrix):,} vectors: {len(real):,} real passage vectors{made}")
+    print(f"HNSW (m {HNSW_M}, ef_construction {HNSW_EF_CONSTRUCTION}) built in {peak['seconds']:.0f} s,"
+          f" server RSS at most {peak['rss_mb']:.0f} MB; index {size}")
+    _recall_table(conn, matrix, args.queries)
+    conn.execute("DROP TABLE bench_vectors")
+
+
+def _moved(vectors: np.ndarray, noise: float, rng: np.random.Generator) -> np.ndarray:
+    moved = vectors + noise * rng.standard_normal(vectors.shape).astype(np.float32) / np.sqrt(vectors.shape[1])
+    return moved / np.linalg.norm(moved, axis=1, keepdims=True)
+
+
+def _recall_table(conn: psycopg.Connection, matrix: np.ndarray, queries: int) -> None:
+    from retrieval.embed import make_encoder
+
+    encoder = make_encoder(load_settings(data_dir=Path(tempfile.gettempdir())))
+    questions = [json.loads(line)["question"] for line in (EVAL / "xquad" / "questions.jsonl").read_text().splitlines()]
+    query_vectors = encoder.encode(questions[:queries])
+    exact = [set(np.argsort(-(matrix @ q))[:10].tolist()) for q in query_vectors]
+    print(f"{'ef_search':>9} {'recall@10':>9} {'p50 ms':>7} {'p95 ms':>7}")
+    product_ef = EF_SEARCH_LARGE if len(matrix) >= LARGE_LIBRARY else EF_SEARCH
+    for ef in (40, 100, 200, 400, 800):
+        found, times = [], []
+        for q in query_vectors:
+            started = time.perf_counter()
+            with conn.transaction():
+                conn.execute(f"SET LOCAL hnsw.ef_search = {ef}")
+                rows = conn.execute("SELECT id FROM bench_vectors ORDER BY embedding <=> %s LIMIT 10", (q,)).fetchall()
+            times.append((time.perf_counter() - started) * 1000)
+            found.append({r[0] for r in rows})
+        recall = np.mean([len(f & e) / 10 for f, e in zip(found, exact)])
+        marker = "  <- product" if ef == product_ef else ""
         print(f"{ef:>9} {recall:>9.3f} {np.percentile(times, 50):>7.2f} {np.percentile(times, 95):>7.2f}{marker}",
               flush=True)
 
 
 # --- processes --------------------------------------------------------------------------
 async def _round(env: dict, questions: list[str], per_process: int) -> dict:
-    from tests.bot.fake_discord import GUILD_ID, OTHER_GUILD_ID, StallMonitor, FakeDiscord
+    from tests.bot.fake_discord import GUILD_ID, OTHER_GUILD_ID, FakeDiscord
 
     fake = FakeDiscord()
     await fake.start()
@@ -237,16 +317,22 @@ async def _round(env: dict, questions: list[str], per_process: int) -> dict:
             token = await fake.slash("ask", guild=guild, question="warm up")
             while token not in fake.replies:
                 await asyncio.sleep(0.02)
-        monitor = StallMonitor()
         started = time.perf_counter()
         tokens = [await fake.slash("ask", guild=guild, question=f"{questions[n]} ({guild[-1]})")
                   for n in range(per_process) for guild in (GUILD_ID, OTHER_GUILD_ID)]
-        while not all(t in fake.replies for t in tokens):
-            await asyncio.sleep(0.01)
-        took = time.perf_counter() - started
-        monitor.task.cancel()
-        answered = sum(1 for t in tokens if fake.replies[t]["embeds"] and fake.replies[t]["embeds"][0].get("fields"))
-        return {"seconds": took, "answered": answered, "asked": len(tokens), "stall_ms": monitor.largest * 1000}
+        replied: dict[str, float] = {}
+        while len(replied) < len(tokens):
+            now = time.perf_counter() - started
+            replied.update({t: now for t in tokens if t in fake.replies and t not in replied})
+            await asyncio.sleep(0.005)
+        took = max(replied.values())
+        replies = [fake.replies[t] for t in tokens]
+        answered = sum(1 for r in replies if r["embeds"] and r["embeds"][0].get("fields"))
+        busy = sum(1 for r in replies if "ask again in a moment" in (r.get("content") or ""))
+        rss = max(_peak_rss_mb(process.pid) for process in processes)
+        waits = np.array(list(replied.values())) * 1000
+        return {"seconds": took, "answered": answered, "busy": busy, "asked": len(tokens),
+                "p50": np.percentile(waits, 50), "p95": np.percentile(waits, 95), "rss_mb": rss}
     finally:
         for process in processes:
             process.terminate()
@@ -255,13 +341,20 @@ async def _round(env: dict, questions: list[str], per_process: int) -> dict:
         await fake.stop()
 
 
+def _peak_rss_mb(pid: int) -> float:
+    status = Path(f"/proc/{pid}/status").read_text().splitlines()
+    return next(int(line.split()[1]) for line in status if line.startswith("VmHWM")) / 1024
+
+
 def cmd_processes(args: argparse.Namespace) -> None:
     questions = [json.loads(line)["question"] for line in (EVAL / "xquad" / "questions.jsonl").read_text().splitlines()]
     base = {**os.environ, "HF_HUB_OFFLINE": "1", "DISCORD_TOKEN": "fake-token", "NEWSBOT_COOLDOWN_SECONDS": "0",
             "NEWSBOT_FEED_CHECK_SECONDS": "0", "NEWSBOT_DEV_GUILD_ID": "900000000000000002",
             "NEWSBOT_DATA_DIR": str(args.data_dir)}
     print(machine(), f"; 2 bot processes (shards 0 and 1 of 2), {args.questions} questions each sent at once")
-    print(f"{'library':<12} {'questions':>9} {'answered':>8} {'all replied s':>13} {'test loop stall ms':>18}")
+    print(f"{'library':<12} {'questions':>9} {'answered':>8} {'no answer':>9} {'busy':>4} {'all replied s':>13}"
+          f" {'reply p50 ms':>12}"
+          f" {'reply p95 ms':>12} {'process peak MB':>15}")
     for name, url in (("postgresql", args.database), ("embedded", None)):
         env = dict(base)
         if url:
@@ -269,8 +362,10 @@ def cmd_processes(args: argparse.Namespace) -> None:
         else:
             env.pop("NEWSBOT_DATABASE_URL", None)
         result = asyncio.run(_round(env, questions, args.questions))
-        print(f"{name:<12} {result['asked']:>9} {result['answered']:>8} {result['seconds']:>13.2f}"
-              f" {result['stall_ms']:>18.1f}", flush=True)
+        unanswered = result["asked"] - result["answered"] - result["busy"]
+        print(f"{name:<12} {result['asked']:>9} {result['answered']:>8} {unanswered:>9} {result['busy']:>4}"
+              f" {result['seconds']:>13.2f}"
+              f" {result['p50']:>12.0f} {result['p95']:>12.0f} {result['rss_mb']:>15.0f}", flush=True)
 
 
 def main() -> None:
@@ -283,15 +378,27 @@ def main() -> None:
     p.add_argument("--database", required=True)
     p.add_argument("--copies", type=int, default=116)
     p.add_argument("--memory", default="3GB", help="maintenance_work_mem for the HNSW build")
+    p = sub.add_parser("build")
+    p.add_argument("--database", required=True)
+    p.add_argument("--memory", default="3GB", help="maintenance_work_mem for the index builds")
     p = sub.add_parser("recall")
     p.add_argument("--database", required=True)
+    p.add_argument("--queries", type=int, default=200)
+    p = sub.add_parser("graph")
+    p.add_argument("--database", required=True)
+    p.add_argument("--size", type=int, default=1_000_000)
+    p.add_argument("--base", type=int, default=10_000, help="real passage vectors to start from")
+    p.add_argument("--noise", type=float, default=1.0)
+    p.add_argument("--memory", default="3GB")
     p.add_argument("--queries", type=int, default=200)
     p = sub.add_parser("processes")
     p.add_argument("--database", required=True)
     p.add_argument("--data-dir", type=Path, required=True, help="the same library, embedded")
     p.add_argument("--questions", type=int, default=50)
     args = parser.parse_args()
-    {"ingest": cmd_ingest, "clone": cmd_clone, "recall": cmd_recall, "processes": cmd_processes}[args.command](args)
+    commands = {"ingest": cmd_ingest, "clone": cmd_clone, "build": cmd_build, "graph": cmd_graph,
+                "recall": cmd_recall, "processes": cmd_processes}
+    commands[args.command](args)
 
 
 if __name__ == "__main__":

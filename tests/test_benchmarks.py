@@ -100,3 +100,19 @@ def test_feeds_smoke():
     out = run("benchmarks/feeds.py", "--feeds", "2", "--entries", "3")
     lines = out.splitlines()
     assert "first answer s" in lines[1] and lines[2].split()[:3] == ["2", "3", "6"]
+
+
+def test_backends_smoke(seeded, pg_server, pg_url, tmp_path):
+    need_eval_data("xquad")
+    out = run("benchmarks/backends.py", "ingest", "--database", pg_url, "--files", "3")
+    assert "embedded" in out and "postgresql" in out
+    pg_server.psql('CREATE DATABASE "bench_clone";')
+    cloned = pg_server.get_uri("bench_clone")
+    run("-m", "bot.cli", "--data-dir", str(seeded), "migrate", "--to", cloned)
+    out = run("benchmarks/backends.py", "clone", "--database", cloned, "--copies", "2", "--memory", "64MB")
+    assert "HNSW built" in out
+    out = run("benchmarks/backends.py", "recall", "--database", cloned, "--queries", "3")
+    assert "<- product" in out
+    out = run("benchmarks/backends.py", "processes", "--database", cloned, "--data-dir", str(seeded),
+              "--questions", "2")
+    assert "postgresql" in out and "embedded" in out

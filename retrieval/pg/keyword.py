@@ -102,12 +102,21 @@ class PgKeywordIndex:
             joined = " JOIN passages p ON p.id = t.passage_id JOIN articles a ON a.id = p.article_id"
         else:
             where, params, joined = "t.scope = ANY(%s)", [scope_list(guild_ids)], ""
-        having = f" HAVING count(*) = {len(terms)}" if every and len(terms) > 1 else ""
-        rows = conn.execute(
-            "SELECT t.passage_id, sum(q.idf * t.tf * %s / (t.tf + %s * (1 - %s + %s * t.tokens / %s))) AS score"
-            " FROM unnest(%s::text[], %s::float8[]) AS q(term, idf) JOIN terms t ON t.term = q.term"
-            f"{joined} WHERE {where} GROUP BY t.passage_id{having} ORDER BY score DESC, t.passage_id LIMIT %s",
-            (K1 + 1, K1, B, B, average, terms, idf, *params, limit)).fetchall()
+        bm25 = "{alias}.tf * %s / ({alias}.tf + %s * (1 - %s + %s * t.tokens / %s))"
+        if every and len(terms) > 1:  # each passage having every word, walked from the first word's rows
+            others = _joined_terms(len(terms))
+            score = " + ".join(f"%s * {bm25.format(alias=a)}" for a in ("t", *(f"t{i}" for i in range(1, len(terms)))))
+            rows = conn.execute(
+                f"SELECT t.passage_id, {score} AS score FROM terms t{others}{joined} WHERE t.term = %s AND {where}"
+                " ORDER BY score DESC, t.passage_id LIMIT %s",
+                (*[v for i in idf for v in (i, K1 + 1, K1, B, B, average)], *terms[1:], terms[0], *params,
+                 limit)).fetchall()
+        else:
+            rows = conn.execute(
+                f"SELECT t.passage_id, sum(q.idf * {bm25.format(alias='t')}) AS score"
+                " FROM unnest(%s::text[], %s::float8[]) AS q(term, idf) JOIN terms t ON t.term = q.term"
+                f"{joined} WHERE {where} GROUP BY t.passage_id ORDER BY score DESC, t.passage_id LIMIT %s",
+                (K1 + 1, K1, B, B, average, terms, idf, *params, limit)).fetchall()
         return [(int(pid), float(score)) for pid, score in rows]
 
     def _term(self, word: str) -> str:
@@ -130,8 +139,15 @@ class PgKeywordIndex:
         if not query.every or len(terms) < 2:
             return min(frequencies.get(terms[0], 0), self.budget + 1) if terms else 0
         return int(conn.execute(
-            "SELECT count(*) FROM (SELECT passage_id FROM terms WHERE term = ANY(%s) GROUP BY passage_id"
-            " HAVING count(*) = %s LIMIT %s) AS m", (terms, len(terms), self.budget + 1)).fetchone()[0])
+            f"SELECT count(*) FROM (SELECT 1 FROM terms t{_joined_terms(len(terms))} WHERE t.term = %s LIMIT %s) AS m",
+            (*terms[1:], terms[0], self.budget + 1)).fetchone()[0])
+
+
+def _joined_terms(count: int) -> str:
+    """Joins of ``terms`` rows t1, t2, … of the same passage as ``t``, one per further word: a
+    passage having every word is found from the first word's rows by index lookups (and a count
+    stops at its limit), not by grouping every row of every word."""
+    return "".join(f" JOIN terms t{i} ON t{i}.term = %s AND t{i}.passage_id = t.passage_id" for i in range(1, count))
 
 
 def write_rows(conn: psycopg.Connection, rows) -> None:

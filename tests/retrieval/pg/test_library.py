@@ -91,3 +91,14 @@ def test_a_server_with_few_articles_still_finds_its_own_in_a_large_library(pglib
         assert {pid for pid, _ in pglib.vectors.search(asked, 10, [42])} == own
     with_global = pglib.vectors.search(query, 5, [None, 42])
     assert with_global[0][0] in own
+
+
+def test_the_graph_walk_keeps_more_candidates_in_a_large_library(pglib, monkeypatch):
+    import retrieval.pg.vectors as pgv
+
+    pglib.add_documents(ARTICLES)
+    with pglib.db.connection() as conn:
+        assert pgv.PgVectors(pglib.db).ef_search(conn, 10) == pgv.EF_SEARCH
+        assert pgv.PgVectors(pglib.db).ef_search(conn, 1000) == 1000  # never fewer than asked for
+        monkeypatch.setattr(pgv, "LARGE_LIBRARY", 2)
+        assert pgv.PgVectors(pglib.db).ef_search(conn, 10) == pgv.EF_SEARCH_LARGE

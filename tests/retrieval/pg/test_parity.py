@@ -49,6 +49,21 @@ def test_bm25_scores_and_rankings_match_the_embedded_store(both):
         assert left == right, question
 
 
+def test_common_words_together_score_as_in_the_embedded_store(both):
+    embedded, pg, questions = both
+    embedded.store._keyword.budget = pg.store.keywords.budget = 2  # every word is "common": words AND-ed
+    general = ["What year was the city founded?", "Who was the first president of the university?",
+               "How many people live in the state?", "What did the government say about the war?",
+               "When was the new church built?", "Which team won the most games this season?"]
+    together = 0
+    for question in questions[:150] + general:
+        together += embedded.store._keyword.query(question, -1).every
+        left = [(key(embedded.store, p), round(s, 9)) for p, s in embedded.store.keyword_search(question, 30, [None])]
+        right = [(key(pg.store, p), round(s, 9)) for p, s in pg.store.keyword_search(question, 30, [None])]
+        assert left == right, question
+    assert together >= 6
+
+
 def test_whole_answers_match_on_the_fake_model(both):
     embedded, pg, questions = both
     options = SearchOptions(min_score=0.0, cutoff=0.0, k=5)
