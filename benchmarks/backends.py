@@ -368,31 +368,29 @@ def cmd_processes(args: argparse.Namespace) -> None:
               f" {result['p50']:>12.0f} {result['p95']:>12.0f} {result['rss_mb']:>15.0f}", flush=True)
 
 
+def _command(sub, name: str, memory: bool = False, queries: bool = False) -> argparse.ArgumentParser:
+    """A subcommand taking the database's URI, and the index builds' memory or the query count."""
+    parser = sub.add_parser(name)
+    parser.add_argument("--database", required=True)
+    if memory:
+        parser.add_argument("--memory", default="3GB", help="maintenance_work_mem for the index builds")
+    if queries:
+        parser.add_argument("--queries", type=int, default=200)
+    return parser
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("ingest")
-    p.add_argument("--database", required=True)
-    p.add_argument("--files", type=int, default=300)
-    p = sub.add_parser("clone")
-    p.add_argument("--database", required=True)
-    p.add_argument("--copies", type=int, default=116)
-    p.add_argument("--memory", default="3GB", help="maintenance_work_mem for the HNSW build")
-    p = sub.add_parser("build")
-    p.add_argument("--database", required=True)
-    p.add_argument("--memory", default="3GB", help="maintenance_work_mem for the index builds")
-    p = sub.add_parser("recall")
-    p.add_argument("--database", required=True)
-    p.add_argument("--queries", type=int, default=200)
-    p = sub.add_parser("graph")
-    p.add_argument("--database", required=True)
+    _command(sub, "ingest").add_argument("--files", type=int, default=300)
+    _command(sub, "clone", memory=True).add_argument("--copies", type=int, default=116)
+    _command(sub, "build", memory=True)
+    _command(sub, "recall", queries=True)
+    p = _command(sub, "graph", memory=True, queries=True)
     p.add_argument("--size", type=int, default=1_000_000)
     p.add_argument("--base", type=int, default=10_000, help="real passage vectors to start from")
     p.add_argument("--noise", type=float, default=1.0)
-    p.add_argument("--memory", default="3GB")
-    p.add_argument("--queries", type=int, default=200)
-    p = sub.add_parser("processes")
-    p.add_argument("--database", required=True)
+    p = _command(sub, "processes")
     p.add_argument("--data-dir", type=Path, required=True, help="the same library, embedded")
     p.add_argument("--questions", type=int, default=50)
     args = parser.parse_args()

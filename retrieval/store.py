@@ -44,6 +44,7 @@ CREATE TABLE IF NOT EXISTS articles (
 );
 CREATE UNIQUE INDEX IF NOT EXISTS articles_identity ON articles (ifnull(guild_id, 0), identity);
 CREATE INDEX IF NOT EXISTS articles_hash ON articles (ifnull(guild_id, 0), content_hash);
+CREATE INDEX IF NOT EXISTS articles_date ON articles (date);
 CREATE TABLE IF NOT EXISTS passages (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     article_id INTEGER NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
@@ -340,7 +341,7 @@ class Store:
 
     def newest_date(self) -> str:
         """The publication date of the newest dated article (ISO day), or "" when none is dated."""
-        return self._conn.execute("SELECT max(date) FROM articles WHERE date != ''").fetchone()[0] or ""
+        return self._conn.execute("SELECT max(date) FROM articles WHERE date > ''").fetchone()[0] or ""
 
     def passage_dates(self, ids: list[int]) -> dict[int, str]:
         """The publication date of each passage's article, for the passages whose article has one."""

@@ -130,6 +130,8 @@ CREATE TABLE feed_entries (
 
 MIGRATIONS: list[tuple[int, str, str]] = [
     (1, "articles, passages, vectors, keywords, activity, feeds", INITIAL),
+    (2, "articles by date (the newest article, read after each change, without a scan)",
+     "CREATE INDEX articles_date ON articles (date)"),
 ]
 
 

@@ -238,7 +238,7 @@ class PgStore:
 
     def newest_date(self) -> str:
         """The publication date of the newest dated article (ISO day), or ""."""
-        return self.db.fetchone("SELECT max(date) FROM articles WHERE date <> ''")[0] or ""
+        return self.db.fetchone("SELECT max(date) FROM articles WHERE date > ''")[0] or ""
 
     def passage_dates(self, ids: list[int]) -> dict[int, str]:
         """The publication date of each passage's article, for the passages whose article has one."""

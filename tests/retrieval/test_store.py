@@ -138,6 +138,12 @@ def test_dates_bodies_and_the_newest_date(tmp_path):
     assert store.article_bodies([first, 999]) == {first: "Old news about the harbour."}
 
 
+def test_the_newest_date_is_read_from_an_index_not_a_scan(tmp_path):
+    store = Store(tmp_path / "db.sqlite3")
+    plan = store._conn.execute("EXPLAIN QUERY PLAN SELECT max(date) FROM articles WHERE date > ''").fetchall()
+    assert "articles_date (date>?)" in " ".join(str(row[3]) for row in plan)
+
+
 def test_headline_words_weigh_twice_the_texts(tmp_path):
     store = Store(tmp_path / "db.sqlite3")
     _, (headline,) = add(store, doc("Workers gathered by the gates at dawn.", title="Harbour strike", url="u1"))

@@ -102,3 +102,17 @@ def test_the_graph_walk_keeps_more_candidates_in_a_large_library(pglib, monkeypa
         assert pgv.PgVectors(pglib.db).ef_search(conn, 1000) == 1000  # never fewer than asked for
         monkeypatch.setattr(pgv, "LARGE_LIBRARY", 2)
         assert pgv.PgVectors(pglib.db).ef_search(conn, 10) == pgv.EF_SEARCH_LARGE
+
+
+def test_the_newest_date_comes_from_its_own_index(pglib):
+    from retrieval.pg.migrations import schema_version
+
+    pglib.add_documents([doc("Old news about the harbour.", url="a", date="2021-01-05"),
+                         doc("New news about the harbour.", url="b", date="2024-06-01"),
+                         doc("Undated news about the harbour.", url="c")])
+    assert pglib.store.newest_date() == "2024-06-01"
+    assert schema_version(pglib.db) == 2
+    with pglib.db.connection() as conn, conn.transaction():
+        conn.execute("SET LOCAL enable_seqscan = off")
+        plan = conn.execute("EXPLAIN SELECT max(date) FROM articles WHERE date > ''").fetchall()
+    assert "articles_date" in str(plan)
