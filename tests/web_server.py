@@ -97,19 +97,13 @@ class LocalSite:
 
     async def start(self) -> str:
         app = web.Application()
-        app.router.add_get("/news/{slug}", self._story)
-        app.router.add_get("/feeds/{name}.xml", self._feed)
-        app.router.add_get("/atom/{name}.xml", self._atom)
-        app.router.add_get("/redirect", self._redirect)
-        app.router.add_get("/loop", self._loop)
-        app.router.add_get("/bomb.html", self._bomb)
-        app.router.add_get("/drip.html", self._drip)
-        app.router.add_get("/drip.xml", self._drip)
-        app.router.add_get("/status/{code}", self._status)
-        app.router.add_get("/flaky.html", self._flaky)
-        app.router.add_get("/image.png", self._image)
-        app.router.add_get("/malformed.xml", self._malformed)
-        app.router.add_get("/plain.txt", self._plain)
+        routes = {"/news/{slug}": self._story, "/feeds/{name}.xml": self._feed, "/atom/{name}.xml": self._atom,
+                  "/redirect": self._redirect, "/loop": self._loop, "/bomb.html": self._bomb,
+                  "/drip.html": self._drip, "/drip.xml": self._drip, "/status/{code}": self._status,
+                  "/flaky.html": self._flaky, "/image.png": self._image, "/malformed.xml": self._malformed,
+                  "/plain.txt": self._plain}
+        for path, handler in routes.items():
+            app.router.add_get(path, handler)
         app.middlewares.append(self._record)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
