@@ -30,8 +30,8 @@ import numpy as np  # noqa: E402
 from config.settings import PROJECT_ROOT, load_settings  # noqa: E402
 from retrieval.ingest import BATCH_DOCUMENTS  # noqa: E402
 from retrieval.backend import open_library  # noqa: E402
-from retrieval.library import Library  # noqa: E402
-from retrieval.models import Document  # noqa: E402
+from retrieval.embedded.library import EmbeddedLibrary  # noqa: E402
+from retrieval.records import Document  # noqa: E402
 from retrieval.parsers import read_path  # noqa: E402
 from retrieval.search import SearchOptions, Searcher  # noqa: E402
 
@@ -64,7 +64,7 @@ def ask_until(searcher: Searcher, questions: list[str], gap: float, done: thread
     return times
 
 
-def import_all(library: Library, docs: list[Document], done: threading.Event, took: list[float]) -> None:
+def import_all(library: EmbeddedLibrary, docs: list[Document], done: threading.Event, took: list[float]) -> None:
     """Add ``docs`` in the batches ``newsbot ingest`` uses, then set ``done``."""
     started = time.perf_counter()
     for start in range(0, len(docs), BATCH_DOCUMENTS):

@@ -13,7 +13,6 @@ Usage (libraries as in docs/quality.md; ``--split-at`` reports the two halves of
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import os
 from pathlib import Path
 
@@ -21,7 +20,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from config.settings import load_settings  # noqa: E402
 from retrieval.errors import BadInputError  # noqa: E402
-from retrieval.evaluate import load_questions, split_questions  # noqa: E402
+from retrieval.evaluation.questions import load_questions, split_questions  # noqa: E402
 from retrieval.backend import open_library  # noqa: E402
 from retrieval.rank import relative_cut  # noqa: E402
 from retrieval.search import SearchOptions, Searcher  # noqa: E402

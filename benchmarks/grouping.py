@@ -34,8 +34,8 @@ from config.settings import PROJECT_ROOT, load_settings  # noqa: E402
 from retrieval.group import PRESELECT, SAME_SENTENCE, Verdicts, _may_join, group_same_story  # noqa: E402
 from retrieval.highlight import highlights  # noqa: E402
 from retrieval.backend import open_library  # noqa: E402
-from retrieval.library import Library  # noqa: E402
-from retrieval.models import Hit  # noqa: E402
+from retrieval.embedded.library import EmbeddedLibrary  # noqa: E402
+from retrieval.records import Hit  # noqa: E402
 from retrieval.search import GROUPING_SPARE, SearchOptions, Searcher  # noqa: E402
 
 EVAL = PROJECT_ROOT.parent / "shared" / "eval"
@@ -56,7 +56,7 @@ def shown(grouped: list[Hit]) -> list[tuple[int, tuple[int, ...]]]:
     return [(h.passage_id, tuple(sorted(a.id for a in h.also_reported_by))) for h in grouped[:SHOWN]]
 
 
-def measure(library: Library, items: list[str]) -> dict[str, float]:
+def measure(library: EmbeddedLibrary, items: list[str]) -> dict[str, float]:
     """Pairs, errors against the reference, questions needing a model run, shown differences."""
     searcher, encoder = Searcher(library), library.encoder
     options = SearchOptions(k=SHOWN + GROUPING_SPARE, group=False, min_score=0.0)

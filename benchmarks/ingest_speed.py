@@ -25,8 +25,8 @@ from retrieval.chunk import chunk_article  # noqa: E402
 from retrieval.embed import resolve_model  # noqa: E402
 from retrieval.ingest import expand_paths, ingest  # noqa: E402
 from retrieval.backend import open_library  # noqa: E402
-from retrieval.library import passage_text_for_embedding  # noqa: E402
-from retrieval.models import Document  # noqa: E402
+from retrieval.writing import passage_text_for_embedding  # noqa: E402
+from retrieval.records import Document  # noqa: E402
 from retrieval.parsers import read_path  # noqa: E402
 
 
@@ -54,7 +54,7 @@ def plain_encode(texts: list[str]) -> float:
 def whole_ingest(files: list[Path], backend: str, cache: Path) -> tuple[float, int]:
     """Seconds and passages for a full ingest into a fresh library."""
     with tempfile.TemporaryDirectory() as tmp:
-        settings = load_settings(data_dir=Path(tmp), backend=backend, model_cache_dir=cache)
+        settings = load_settings(data_dir=Path(tmp), engine=backend, model_cache_dir=cache)
         library = open_library(settings)
         library.encoder.encode(["warm up"] * 8)  # model loading and the one-time export are not ingest
         started = time.perf_counter()

@@ -31,13 +31,13 @@ from bot.service import NewsService  # noqa: E402
 from config.settings import DISCORD_API, PROJECT_ROOT, load_settings  # noqa: E402
 from retrieval.ingest import ensure_seeded  # noqa: E402
 from retrieval.backend import open_library  # noqa: E402
-from retrieval.library import Library  # noqa: E402
+from retrieval.embedded.library import EmbeddedLibrary  # noqa: E402
 from tests.bot.fake_discord import GUILD_ID, HEARTBEAT_MS, FakeDiscord, StallMonitor  # noqa: E402
 
 QUESTIONS = PROJECT_ROOT.parent / "shared" / "eval" / "xquad" / "questions.jsonl"
 
 
-async def run(library: Library, data_dir: Path, questions: list[str], on_loop: bool) -> dict:
+async def run(library: EmbeddedLibrary, data_dir: Path, questions: list[str], on_loop: bool) -> dict:
     """One round: log in, warm up, send every question at once, wait for every reply."""
     fake = FakeDiscord()
     await fake.start()

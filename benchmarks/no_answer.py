@@ -23,10 +23,10 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from config.settings import PROJECT_ROOT, load_settings  # noqa: E402
-from retrieval.evaluate import EvalResult, evaluate, load_questions  # noqa: E402
+from retrieval.evaluation.questions import EvalResult, evaluate, load_questions  # noqa: E402
 from retrieval.ingest import ensure_seeded  # noqa: E402
 from retrieval.backend import open_library  # noqa: E402
-from retrieval.library import Library  # noqa: E402
+from retrieval.embedded.library import EmbeddedLibrary  # noqa: E402
 from retrieval.search import SearchOptions, Searcher  # noqa: E402
 
 EVAL = PROJECT_ROOT.parent / "shared" / "eval"
@@ -37,7 +37,7 @@ def seed_confidences(encoder, options: SearchOptions) -> tuple[list[float], list
     """Confidences of the answerable and unanswerable seed questions on the seed library."""
     positives, negatives = [], []
     with tempfile.TemporaryDirectory() as tmp:
-        library = Library(Path(tmp), encoder)
+        library = EmbeddedLibrary(Path(tmp), encoder)
         ensure_seeded(library, PROJECT_ROOT / "seeds", 20_000_000)
         searcher = Searcher(library)
         for line in (EVAL / "seed_dev_questions.jsonl").read_text().splitlines():
@@ -48,7 +48,7 @@ def seed_confidences(encoder, options: SearchOptions) -> tuple[list[float], list
     return positives, negatives
 
 
-def run_set(data_dir: Path, questions: Path, limit: int = 0) -> tuple[EvalResult, Library]:
+def run_set(data_dir: Path, questions: Path, limit: int = 0) -> tuple[EvalResult, EmbeddedLibrary]:
     """Every question of a gold-url set in hybrid mode, with the settings' options."""
     settings = load_settings(data_dir=data_dir)
     library = open_library(settings)

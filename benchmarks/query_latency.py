@@ -6,7 +6,7 @@ and the question's model run alone (the machine's state), for each library and b
 library built with its backend (the vectors of one backend are not mixed with the other's),
 e.g. XQuAD with the BBC set:
 
-    for b in onnx-int8 torch; do NEWSBOT_BACKEND=$b .venv/bin/newsbot --data-dir /tmp/nb-$b \
+    for b in onnx-int8 torch; do NEWSBOT_ENGINE=$b .venv/bin/newsbot --data-dir /tmp/nb-$b \
         ingest ../shared/eval/xquad/articles.jsonl ../shared/eval/bbc-news/bbc; done
     .venv/bin/python benchmarks/query_latency.py --library onnx-int8=/tmp/nb-onnx-int8 --library torch=/tmp/nb-torch
 """
@@ -28,7 +28,7 @@ import numpy as np  # noqa: E402
 from config.settings import PROJECT_ROOT, load_settings  # noqa: E402
 from retrieval.format import answer_json  # noqa: E402
 from retrieval.backend import open_library  # noqa: E402
-from retrieval.library import Library  # noqa: E402
+from retrieval.embedded.library import EmbeddedLibrary  # noqa: E402
 from retrieval.search import SearchOptions, Searcher  # noqa: E402
 
 QUESTIONS = PROJECT_ROOT.parent / "shared" / "eval" / "xquad" / "questions.jsonl"
@@ -52,7 +52,7 @@ def measure(searcher: Searcher, questions: list[str]) -> dict[str, list[float]]:
     return times
 
 
-def model_alone(library: Library, questions: list[str]) -> list[float]:
+def model_alone(library: EmbeddedLibrary, questions: list[str]) -> list[float]:
     """Milliseconds of each question's embedding alone, one after another (no search between)."""
     times = []
     for question in questions:
@@ -84,7 +84,7 @@ def main() -> None:
     for spec in args.library:
         backend, where = spec.split("=", 1)
         in_postgres = where.startswith("postgresql://")
-        settings = load_settings(data_dir=Path(tempfile.gettempdir()) if in_postgres else Path(where), backend=backend,
+        settings = load_settings(data_dir=Path(tempfile.gettempdir()) if in_postgres else Path(where), engine=backend,
                                  database_url=where if in_postgres else None)
         library = open_library(settings)
         searcher = Searcher(library)

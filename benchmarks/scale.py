@@ -35,10 +35,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import numpy as np  # noqa: E402
 
 from config.settings import PROJECT_ROOT, load_settings  # noqa: E402
-from retrieval.library import DB_FILE, Library  # noqa: E402
+from retrieval.embedded.library import EmbeddedLibrary  # noqa: E402
+from retrieval.embedded.store import DB_FILE  # noqa: E402
 from retrieval.sentence_vectors import unpack  # noqa: E402
-from retrieval.store import Store  # noqa: E402
-from retrieval.vectors import EXACT_LIMIT, VectorIndex, build_ivf, plan_index  # noqa: E402
+from retrieval.embedded.store import SqliteStore  # noqa: E402
+from retrieval.embedded.vectors import EXACT_LIMIT, VectorIndex, build_ivf, plan_index  # noqa: E402
 
 QUESTIONS = PROJECT_ROOT.parent / "shared" / "eval" / "xquad" / "questions.jsonl"
 CLONE_NOISE = 0.35  # a clone's vector keeps cosine ~0.94 with its original
@@ -53,7 +54,7 @@ def machine() -> str:
 def real_vectors(data_dir: Path, limit: int) -> np.ndarray:
     """Passage vectors, then in-context sentence vectors, of a library (at most ``limit``)."""
     settings = load_settings(data_dir=data_dir)
-    library = Library.from_settings(settings, repair=False)
+    library = EmbeddedLibrary.from_settings(settings, repair=False)
     _, passages = library.vectors.all_vectors()
     rows = [passages]
     for spans, vectors, scales in library.store.connection.execute(
@@ -68,7 +69,7 @@ def real_vectors(data_dir: Path, limit: int) -> np.ndarray:
 def question_vectors(data_dir: Path, count: int) -> np.ndarray:
     """Real questions (XQuAD), embedded with the library's model."""
     questions = [json.loads(line)["question"] for line in QUESTIONS.read_text().splitlines()][:count]
-    library = Library.from_settings(load_settings(data_dir=data_dir), repair=False)
+    library = EmbeddedLibrary.from_settings(load_settings(data_dir=data_dir), repair=False)
     vectors = library.encoder.encode(questions)
     library.close()
     return vectors
@@ -184,7 +185,7 @@ def cmd_clone(args: argparse.Namespace) -> None:
     dst.mkdir(parents=True, exist_ok=False)
     started = time.perf_counter()
     settings = load_settings(data_dir=src)
-    source = Library.from_settings(settings, repair=False)
+    source = EmbeddedLibrary.from_settings(settings, repair=False)
     ids, vectors = source.vectors.all_vectors()
     model, dim = source.vectors.model, source.vectors.dim
     source.close()
@@ -205,7 +206,7 @@ def cmd_clone(args: argparse.Namespace) -> None:
 
 def _copy_rows(src: Path, dst: Path, copies: int) -> None:
     """Copy articles, passages, keyword entries and sentence vectors ``copies`` times, ids offset."""
-    Store(dst).close()  # creates the schema
+    SqliteStore(dst).close()  # creates the schema
     conn = sqlite3.connect(dst)
     conn.execute("ATTACH ? AS src", (str(src),))
     a_step = conn.execute("SELECT max(id) + 1 FROM src.articles").fetchone()[0]

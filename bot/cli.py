@@ -215,7 +215,7 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     from retrieval.errors import BadInputError
     from retrieval.format import answer_json, answer_text
     from retrieval.search import SearchOptions, clean_question
-    from retrieval.store import make_filters
+    from retrieval.records import make_filters
 
     k = args.k or settings.results
     if not 1 <= k <= 10:
@@ -315,7 +315,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     """``newsbot eval FILE``: score the library on a JSONL question file."""
     from tqdm import tqdm
 
-    from retrieval.evaluate import MODES, evaluate, load_questions, results_table, split_questions
+    from retrieval.evaluation.questions import MODES, evaluate, load_questions, results_table, split_questions
     from retrieval.search import SearchOptions
 
     if args.file.suffix.lower() == ".csv":
@@ -330,7 +330,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     with library_session(settings) as (library, searcher):
         runs = [(mode, searcher) for mode in modes]
         if args.baselines:
-            from retrieval.baseline import BASELINE_MODES, NaiveBaseline
+            from retrieval.evaluation.baseline import BASELINE_MODES, NaiveBaseline
 
             baseline = NaiveBaseline(library, library.encoder)
             runs += [(mode, baseline) for mode in BASELINE_MODES]
@@ -363,7 +363,7 @@ def _merged(results):
 def _eval_sentences(args: argparse.Namespace, settings: Settings) -> int:
     """``newsbot eval FILE.csv``: rank TrecQA-style candidate sentences as the highlighter does."""
     from retrieval.embed import make_encoder
-    from retrieval.evaluate_sentences import evaluate_sentences, sentence_table
+    from retrieval.evaluation.sentences import evaluate_sentences, sentence_table
 
     if not args.file.is_file():
         raise NewsbotError(f"cannot read {args.file}: no such file")
@@ -390,7 +390,7 @@ def cmd_doctor(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     """``newsbot export FILE``"""
-    from retrieval.maintenance import export_jsonl
+    from retrieval.export import export_jsonl
 
     with library_session(settings, seed=False) as (library, _):
         count = export_jsonl(library, args.file)
@@ -400,8 +400,10 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
     """``newsbot backup DIR``"""
+    from retrieval.backend import backup
+
     with library_session(settings, seed=False) as (library, _):
-        library.backup(args.directory)
+        backup(library, args.directory)
     print(f"backed up the library to {args.directory}")
     return 0
 
@@ -411,17 +413,15 @@ def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
     from pydantic import SecretStr
     from tqdm import tqdm
 
-    from retrieval.library import Library
-    from retrieval.migrate import copy_library
-    from retrieval.pg.library import PgLibrary
+    from retrieval.backend import open_library
+    from retrieval.copying import copy_library
 
     if not args.to.startswith(("postgresql://", "postgres://")):
         raise NewsbotError("--to must be a PostgreSQL URL (postgresql://…)")
-    source = Library.from_settings(settings.model_copy(update={"database_url": None}))
+    source = open_library(settings.model_copy(update={"database_url": None}))
     target = None
     try:
-        target = PgLibrary.from_settings(settings.model_copy(update={"database_url": SecretStr(args.to)}),
-                                         source.encoder)
+        target = open_library(settings.model_copy(update={"database_url": SecretStr(args.to)}), source.encoder)
         with tqdm(total=source.store.count("articles"), unit="article", file=sys.stderr,
                   disable=args.no_progress) as bar:
             report = copy_library(source, target, bar.update, bulk=True)

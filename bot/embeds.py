@@ -6,7 +6,7 @@ import discord
 
 from retrieval.feed_store import Feed
 from retrieval.format import newest_date
-from retrieval.models import Answer, Article, Hit
+from retrieval.records import Answer, Article, Hit
 from retrieval.poller import PollReport
 from retrieval.sentences import sentences
 

@@ -25,12 +25,12 @@ from retrieval.feed_store import Feed, FeedStore
 from retrieval.fetch import Fetcher, FetchPolicy
 from retrieval.ingest import IngestReport, ingest_documents
 from retrieval.library import Library
-from retrieval.models import Answer, Article, Document
+from retrieval.records import Answer, Article, Document
 from retrieval.pages import fetch_documents
 from retrieval.parsers import JSONL_SUFFIXES, decode, parse_bytes, parse_jsonl
 from retrieval.poller import FeedPoller, PollReport
 from retrieval.search import SearchOptions, Searcher, clean_question
-from retrieval.store import Filters
+from retrieval.records import Filters
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -40,8 +40,9 @@ class Settings(BaseSettings):
         default=None, description="A PostgreSQL (pgvector) libpq URI: the library lives there instead of DATA_DIR.")
     seeds_dir: Path = Field(default=PROJECT_ROOT / "seeds", description="Articles for an empty library.")
     model: str = Field(default=DEFAULT_MODEL, description="Embedding model: a local path or a hub id.")
-    backend: Literal["onnx-int8", "torch"] = Field(
-        default="onnx-int8", description="Inference: ONNX Runtime with int8 weights, or PyTorch.")
+    engine: Literal["onnx-int8", "torch"] = Field(
+        default="onnx-int8", validation_alias=AliasChoices("engine", "NEWSBOT_ENGINE", "NEWSBOT_BACKEND"),
+        description="Inference engine: ONNX Runtime with int8 weights, or PyTorch (NEWSBOT_BACKEND still works).")
     model_cache_dir: Path | None = Field(
         default=None, description="Exported models, shared by every library of this user (default ~/.cache/newsbot/models).")
     batch_size: int = Field(default=32, ge=1, le=1024)
@@ -128,7 +129,7 @@ class Settings(BaseSettings):
         return value.rstrip("/")
 
 
-def load_settings(**overrides: object) -> Settings:
+def load_settings(**overrides: Any) -> Settings:
     """Build the settings once, turning validation errors into one readable message.
 
     Args:

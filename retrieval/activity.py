@@ -8,7 +8,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Literal
 
-from retrieval.store import Filters, Store
+from retrieval.library import Store
+from retrieval.records import Filters
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS guild_settings (

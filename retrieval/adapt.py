@@ -33,7 +33,7 @@ import numpy as np
 from config.settings import Settings
 from retrieval.embed import resolve_model
 from retrieval.errors import NewsbotError
-from retrieval.store import Store
+from retrieval.library import Store
 
 logger = logging.getLogger(__name__)
 
@@ -253,27 +253,7 @@ def _save(model, report: AdaptReport, target: Path) -> None:
         raise
 
 
-def _read_meta(data_dir: Path, key: str) -> str:
-    """A value of the library's meta table, read without opening the store ("" when absent)."""
-    import sqlite3
-
-    from retrieval.library import DB_FILE
-
-    path = data_dir / DB_FILE
-    if not path.exists():
-        return ""
-    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-    try:
-        row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-    except sqlite3.Error:
-        return ""
-    finally:
-        conn.close()
-    return row[0] if row else ""
-
-
-def library_model(settings: Settings, read_meta: Callable[[str], str] | None = None
-                  ) -> tuple[Settings, Path | None]:
+def library_model(settings: Settings, read_meta: Callable[[str], str]) -> tuple[Settings, Path | None]:
     """The settings with the model the library's vectors are built with, and its folder.
 
     That is the configured model, unless the operator left ``NEWSBOT_MODEL`` unset and
@@ -283,11 +263,11 @@ def library_model(settings: Settings, read_meta: Callable[[str], str] | None = N
 
     Args:
         settings: the operator's settings.
-        read_meta: reads the library's metadata (default: the embedded library's file).
+        read_meta: reads the library's metadata (each backend reads its own without opening the library).
     """
     if "model" in settings.model_fields_set:
         return settings, None
-    name = (read_meta or (lambda key: _read_meta(settings.data_dir, key)))(IN_USE_KEY)
+    name = read_meta(IN_USE_KEY)
     if not name or not (settings.data_dir / name).is_dir():
         return settings, None
     return settings.model_copy(update={"model": name}), settings.data_dir / name

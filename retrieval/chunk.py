@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from retrieval.models import Chunk
+from retrieval.records import Chunk
 from retrieval.sentences import split_sentences
 
 _TOKEN = re.compile(r"\w+|[^\w\s]")

@@ -12,25 +12,15 @@ import os
 import sys
 import threading
 from pathlib import Path
-from typing import Protocol
 
 import numpy as np
 
 from config.settings import DEFAULT_MODEL, Settings
+from retrieval.encoder import Encoder
 
 logger = logging.getLogger(__name__)
 
 _BUNDLED_ALIASES = {DEFAULT_MODEL.lower(), f"sentence-transformers/{DEFAULT_MODEL}".lower()}
-
-
-class Encoder(Protocol):
-    """What the library needs of an embedding model."""
-
-    name: str
-    dim: int
-
-    def encode(self, texts: list[str]) -> np.ndarray:
-        """Return one L2-normalised float32 row per text."""
 
 
 def resolve_model(model: str) -> tuple[str, bool]:
@@ -110,11 +100,11 @@ class SentenceEmbedder:
                           ) -> tuple[np.ndarray, list[np.ndarray]]:
         """Embed texts, and pool each text's token states over its character spans.
 
-        See :meth:`retrieval.onnx_backend.OnnxEmbedder.encode_with_spans`.
+        See :meth:`retrieval.onnx_engine.OnnxEmbedder.encode_with_spans`.
         """
         import torch
 
-        from retrieval.sentence_vectors import normalise, pool_spans
+        from retrieval.pooling import normalise, pool_spans
 
         model = self._load()
         vectors: list[np.ndarray] = []
@@ -157,8 +147,8 @@ def make_encoder(settings: Settings, dim: int | None = None, location: Path | No
     ``newsbot reindex``. ``location``: the folder of the model named ``settings.model`` (an
     adapted model, named relative to its library so the library can move).
     """
-    if settings.backend == "onnx-int8":
-        from retrieval.onnx_backend import OnnxEmbedder, OnnxUnavailable, check_mean_pooling
+    if settings.engine == "onnx-int8":
+        from retrieval.onnx_engine import OnnxEmbedder, OnnxUnavailable, check_mean_pooling
 
         location, local = (str(location), True) if location else resolve_model(settings.model)
         try:

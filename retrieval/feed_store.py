@@ -3,11 +3,12 @@ restarts and every process sees the same schedule)."""
 
 from __future__ import annotations
 
+import builtins
 import time
 from dataclasses import dataclass
 
 from retrieval.errors import BadInputError
-from retrieval.store import Store
+from retrieval.library import Store
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS feeds (
@@ -82,14 +83,17 @@ class FeedStore:
             feed_id = tx.execute("INSERT INTO feeds (guild_id, url, title, channel_id, next_poll, created_at)"
                                  " VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
                                  (guild_id, url, title, channel_id, now, now)).fetchone()[0]
-        return self.get(int(feed_id))
+        feed = self.get(int(feed_id))
+        if feed is None:
+            raise BadInputError("the feed was removed while it was being added")
+        return feed
 
     def get(self, feed_id: int) -> Feed | None:
         """One feed by id."""
         row = self.store.connection.execute(f"SELECT {_COLUMNS} FROM feeds WHERE id = ?", (feed_id,)).fetchone()
         return Feed(*row) if row else None
 
-    def list(self, guild_id: int | None = None, *, every: bool = False) -> list[Feed]:
+    def list(self, guild_id: int | None = None, *, every: bool = False) -> builtins.list[Feed]:
         """The feeds of one scope (None: the global library), or of every scope."""
         where, params = ("", ()) if every else ("WHERE coalesce(guild_id, 0) = ?", (guild_id or 0,))
         rows = self.store.connection.execute(f"SELECT {_COLUMNS} FROM feeds {where} ORDER BY id", params)
@@ -108,13 +112,13 @@ class FeedStore:
             tx.execute("DELETE FROM feeds WHERE id = ?", (feed_id,))
         return feed
 
-    def due(self, now: float | None = None) -> list[Feed]:
+    def due(self, now: float | None = None) -> builtins.list[Feed]:
         """Every feed whose next poll has come, most overdue first."""
         rows = self.store.connection.execute(
             f"SELECT {_COLUMNS} FROM feeds WHERE next_poll <= ? ORDER BY next_poll", (now or time.time(),))
         return [Feed(*row) for row in rows]
 
-    def claim_due(self, lease: float, now: float | None = None) -> list[Feed]:
+    def claim_due(self, lease: float, now: float | None = None) -> builtins.list[Feed]:
         """Take the feeds whose poll has come, for ``lease`` seconds: several processes polling
         one library never poll the same feed twice (a poll records its real next time; a process
         that dies mid-poll leaves the feed to be taken again when the lease ends)."""
@@ -136,7 +140,7 @@ class FeedStore:
                 " title = CASE WHEN coalesce(?, '') = '' THEN title ELSE ? END, added = added + ? WHERE id = ?",
                 (next_poll, time.time(), error, error, etag, modified, title, title, added, feed.id))
 
-    def unseen(self, feed_id: int, keys: list[str]) -> set[str]:
+    def unseen(self, feed_id: int, keys: builtins.list[str]) -> set[str]:
         """The keys among ``keys`` not yet done with: never seen, or failed fewer times than allowed."""
         done: set[str] = set()
         conn = self.store.connection

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 
 from retrieval.errors import BadInputError
-from retrieval.models import Document
+from retrieval.records import Document
 from retrieval.pages import is_link
 
 MAX_ENTRIES = 10_000  # entries read from one feed, newest first; the rest are ignored

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import textwrap
 
-from retrieval.models import Answer, Article, Hit
+from retrieval.records import Answer, Article, Hit
 
 NO_ANSWER = "The library does not cover this question."
 

@@ -29,7 +29,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from retrieval.models import Article, Hit
+from retrieval.records import Article, Hit
 
 SAME_SENTENCE = 0.70
 PRESELECT = 0.60  # in-context sentence vectors: pairs worth a closer look

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from retrieval.embed import Encoder
+from retrieval.encoder import Encoder
 from retrieval.sentence_vectors import SentenceVectors, sentence_spans
 from retrieval.sentences import sentences
 from retrieval.terms import content_terms
@@ -16,7 +16,7 @@ from retrieval.terms import content_terms
 LEXICAL_WEIGHT = 0.3
 
 
-def lexical_overlap(question_terms: set[str], sentence: str) -> float:
+def lexical_overlap(question_terms: frozenset[str] | set[str], sentence: str) -> float:
     """The share of the question's content terms that appear in the sentence."""
     if not question_terms:
         return 0.0
@@ -36,8 +36,9 @@ def score_sentences(question: str, query: np.ndarray | None, candidates: list[st
     Returns:
         One score per candidate, higher is better.
     """
-    plain = query is None or sentence_vectors is None or len(candidates) == 0
-    cosine = None if plain else sentence_vectors @ query.reshape(-1)
+    cosine = None
+    if query is not None and sentence_vectors is not None and len(candidates):
+        cosine = sentence_vectors @ query.reshape(-1)
     return _scores(content_terms(question), candidates, cosine).tolist()
 
 
@@ -73,13 +74,13 @@ def highlights(question: str, query: np.ndarray | None, passages: list[str], enc
     known = lexical or [None] * len(passages)
     best = []
     for text, item, cosine, overlaps in zip(passages, stored, cosines, known):
-        candidates = (sentences(text) or [text]) if cosine is None else item.sentences(text)
+        candidates = (sentences(text) or [text]) if cosine is None or item is None else item.sentences(text)
         if cosine is not None and overlaps is not None and len(overlaps) == len(candidates):
             scores = cosine + LEXICAL_WEIGHT * overlaps
         else:
             scores = _scores(terms, candidates, cosine)
         index = int(np.argmax(scores))
-        best.append((candidates[index], None if cosine is None else item.vectors[index]))
+        best.append((candidates[index], None if cosine is None or item is None else item.vectors[index]))
     return best
 
 
@@ -97,7 +98,8 @@ def _cosines(query: np.ndarray | None, stored: list[SentenceVectors | None]) -> 
     if not known:
         return [None] * len(stored)
     flat = np.concatenate(known) @ query.reshape(-1)
-    out, start = [], 0
+    out: list[str] = []
+    start = 0
     for item in stored:
         if item is None:
             out.append(None)

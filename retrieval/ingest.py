@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from retrieval.library import Library
-from retrieval.models import Document
+from retrieval.records import Document
 from retrieval.parsers import SUPPORTED_SUFFIXES, ParseFailure, read_path
 
 logger = logging.getLogger(__name__)

@@ -1,39 +1,27 @@
-"""The article library: the SQLite store and the FAISS index kept in step.
+"""The contract every storage backend keeps: :class:`Library` and :class:`Store`.
 
-SQLite is the source of truth. Every write commits to SQLite first and then updates the
-vector index, which is saved atomically; on open, :meth:`Library.sync` re-embeds
-passages that lack a vector and drops vectors whose passage is gone, so a crash between
-the two never leaves the library inconsistent for long.
+Two backends implement it, each in a folder of its own, neither importing the other:
+:mod:`retrieval.embedded` (SQLite with FTS5 and a FAISS index in one data directory) and
+:mod:`retrieval.pg` (PostgreSQL with pgvector, shared by many processes). :mod:`retrieval.backend`
+chooses one at start-up; everything else — the searcher, ingest, feeds, the bot and the command
+line — is typed against these protocols, and ``tests/retrieval/contract/`` runs one suite against
+both. Where a step means nothing to one backend, its method is a documented no-op there.
 """
 
 from __future__ import annotations
 
-import logging
-import threading
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Protocol, Self
 
 import numpy as np
 
 from config.settings import Settings
-from retrieval.chunk import chunk_article
-from retrieval.embed import Encoder, make_encoder
-from retrieval.errors import ArticleNotFoundError
-from retrieval.models import Article, ArticleCopy, Chunk, Document
-from retrieval.sentence_vectors import SentenceVectors, embed_passages
-from retrieval.store import Store, content_hash
-from retrieval.vectors import EXACT_LIMIT, INDEX_FILE, MANIFEST_FILE, Gathered, VectorIndex, read_manifest
-
-logger = logging.getLogger(__name__)
-
-DB_FILE = "library.sqlite3"
-EMBED_BATCH_PASSAGES = 256
-
-
-def passage_text_for_embedding(title: str, text: str) -> str:
-    """What is embedded for a passage: the article title, then the passage."""
-    return f"{title}. {text}" if title else text
+from retrieval.encoder import Encoder
+from retrieval.records import Article, ArticleCopy, Document, Filters, Gathered
+from retrieval.sentence_vectors import SentenceVectors
 
 
 @dataclass(slots=True)
@@ -50,367 +38,215 @@ class SyncReport:
 
 
 @dataclass(slots=True)
-class Prepared:
-    """A document chunked and embedded, ready to be stored."""
+class DoctorReport:
+    """What :meth:`Library.doctor` found, and what it repaired."""
 
-    doc: Document
-    old: int | None  # the article it replaces
-    chunks: list[Chunk]
-    vectors: np.ndarray
-    sentences: list[SentenceVectors]
+    problems: list[str] = field(default_factory=list)
+    repairs: list[str] = field(default_factory=list)
 
-
-COPY_COLUMNS = "id, guild_id, title, source, author, date, url, path, body"
-
-
-def article_copies(rows, chunks: dict[int, list[tuple[int, Chunk]]], vectors: dict, sentences: dict
-                   ) -> list[ArticleCopy]:
-    """Articles as copies: ``rows`` of :data:`COPY_COLUMNS`, each article's (passage id, chunk),
-    and the passages' vectors and sentence vectors by id (either backend's)."""
-    copies = []
-    for r in rows:
-        items = chunks.get(r[0], [])
-        doc = Document(text=r[8], title=r[2], source=r[3], author=r[4], date=r[5], url=r[6], path=r[7])
-        copies.append(ArticleCopy(r[0], r[1], doc, [c for _, c in items], [vectors.get(pid) for pid, _ in items],
-                                  [sentences.get(pid) for pid, _ in items]))
-    return copies
+    @property
+    def healthy(self) -> bool:
+        """True when nothing was wrong."""
+        return not self.problems
 
 
-def plan_documents(store, docs: list[Document], guild_id: int | None
-                   ) -> tuple[list[str], list[tuple[Document, int | None]]]:
-    """Each document's status ("added", "updated", "unchanged"), and the (document, article it
-    replaces) pairs to write; ``store`` is either backend's."""
-    statuses, todo, seen = [], [], set()
-    for doc in docs:
-        existing = store.find_existing(doc, guild_id)
-        digest = content_hash(doc)
-        if (existing and existing[1] == digest) or digest in seen:
-            statuses.append("unchanged")
-            continue
-        seen.add(digest)
-        statuses.append("updated" if existing else "added")
-        todo.append((doc, existing[0] if existing else None))
-    return statuses, todo
+class Cursor(Protocol):
+    """What a query gives back, on either driver."""
+
+    def fetchone(self) -> Any:
+        """The next row, or None."""
+
+    def fetchall(self) -> list[Any]:
+        """Every remaining row."""
+
+    def __iter__(self) -> Iterator[Any]:
+        """The rows one by one."""
 
 
-def prepare_documents(encoder: Encoder, todo: list[tuple[Document, int | None]], max_tokens: int
-                      ) -> list[Prepared]:
-    """Chunk and embed the documents to write (no lock held: this is nearly all the time)."""
-    chunked = [(doc, old, chunk_article(doc.text, max_tokens)) for doc, old in todo]
-    texts = [passage_text_for_embedding(doc.title, c.text) for doc, _, chunks in chunked for c in chunks]
-    vectors, sentences = embed_passages(encoder, texts, [c.text for _, _, chunks in chunked for c in chunks])
-    prepared, offset = [], 0
-    for doc, old, chunks in chunked:
-        end = offset + len(chunks)
-        prepared.append(Prepared(doc, old, chunks, vectors[offset:end], sentences[offset:end]))
-        offset = end
-    return prepared
+class Reader(Protocol):
+    """Reads in the portable SQL of settings, activity and feeds (``?`` placeholders)."""
+
+    def execute(self, sql: str, params: Sequence[Any] = ...) -> Cursor:
+        """Run one statement."""
 
 
-class Library:
-    """A library of articles in one data directory.
+class Connection(Reader, Protocol):
+    """A connection inside a write transaction (portable SQL)."""
 
-    Two locks: ``lock`` guards the vector index and is held only briefly (questions take it
-    to search); writers also take ``_writing``, one at a time, and embed new documents
-    outside ``lock`` — an import of thousands of articles no longer holds questions up for
-    the seconds each batch takes to embed.
-    """
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> Any:
+        """Run one statement for each row."""
 
-    def __init__(self, data_dir: Path, encoder: Encoder, *, max_passage_tokens: int = 200,
-                 repair: bool = True, exact_limit: int = EXACT_LIMIT) -> None:
-        """Open the library in ``data_dir`` (created if needed) and bring the index in step.
 
-        Args:
-            data_dir: where the database and the vector index live.
-            encoder: the embedding model.
-            max_passage_tokens: passage size for new articles.
-            repair: run the cheap consistency check (:meth:`sync`) now; ``newsbot doctor``
-                opens without it so that it can report what it finds.
-            exact_limit: the size from which the vector index becomes approximate (IVF-SQ8).
+class Store(Protocol):
+    """A library's database: articles, passages, keyword search and the tables of the other modules."""
 
-        Raises:
-            ModelMismatchError: the index was built with another model.
-        """
-        self.data_dir = data_dir
-        self.encoder = encoder
-        self.max_passage_tokens = max_passage_tokens
-        self.store = Store(data_dir / DB_FILE)
-        manifest = read_manifest(data_dir)
-        self.exact_limit = exact_limit
-        self.vectors = VectorIndex.open(data_dir, encoder.name, int(manifest["dim"]) if manifest else None,
-                                        exact_limit)
-        self.lock = threading.RLock()
-        self._writing = threading.RLock()
-        if repair:
-            self.sync()
+    @property
+    def connection(self) -> Reader:
+        """Reads outside a transaction (portable SQL)."""
 
-    @classmethod
-    def from_settings(cls, settings: Settings, encoder: Encoder | None = None, *, repair: bool = True) -> Library:
-        """Open the library the settings point at, with its model (the configured one, or the
-        adapted one ``newsbot reindex`` switched it to: :func:`retrieval.adapt.library_model`)."""
-        if encoder is None:
-            from retrieval.adapt import library_model
+    def transaction(self, *, library_change: bool = True) -> AbstractContextManager[Any]:
+        """A write transaction, committed on leaving; ``library_change``: the articles change (the
+        library's generation moves and cached answers are dropped)."""
 
-            chosen, location = library_model(settings)
-            encoder = make_encoder(chosen, dim=_known_dim(settings.data_dir), location=location)
-        return cls(settings.data_dir, encoder, max_passage_tokens=settings.max_passage_tokens, repair=repair,
-                   exact_limit=settings.exact_search_limit)
+    def ensure_schema(self, schema: str) -> None:
+        """Create another module's tables if missing (portable DDL)."""
 
-    @staticmethod
-    def prepare_reindex(settings: Settings) -> str:
-        """Before ``reindex``: choose the model (:func:`retrieval.adapt.model_for_reindex`) and drop
-        the old index, which may belong to another model; return the model's name."""
-        from retrieval.adapt import model_for_reindex
-
-        store = Store(settings.data_dir / DB_FILE)
-        try:
-            model = model_for_reindex(store, settings)
-        finally:
-            store.close()
-        for name in (INDEX_FILE, MANIFEST_FILE):
-            (settings.data_dir / name).unlink(missing_ok=True)
-        return model
+    def reset_sequences(self) -> None:
+        """After rows were copied in with their ids: move id sequences past them (a no-op where ids
+        come from the rows themselves, as in SQLite)."""
 
     def close(self) -> None:
         """Close the database."""
-        self.store.close()
 
-    # --- consistency ----------------------------------------------------------------------
-    def sync(self, thorough: bool = False) -> SyncReport:
-        """Embed passages that have no vector and drop vectors that have no passage.
+    def get_meta(self, key: str, default: str = "") -> str:
+        """A value of the library's own metadata."""
 
-        Args:
-            thorough: compare every id even when the (count, sum, max) fingerprints agree
-                (``newsbot doctor``; on open the fingerprints suffice, see :func:`_digest`).
-        """
-        with self._writing, self.lock:
-            indexed = self.vectors.ids()
-            if not thorough and self.store.passage_digest() == _digest(indexed):
-                return SyncReport()  # the common case, without building sets of every id
-            in_db = set(self.store.passage_ids())
-            in_index = set(indexed.tolist())
-            report = SyncReport(missing=len(in_db - in_index), orphans=len(in_index - in_db))
-            if report.clean:
-                return report
-            logger.info("repairing the vector index: %d missing, %d orphaned", report.missing, report.orphans)
-            self.vectors.remove(sorted(in_index - in_db))
-            self._embed_existing(sorted(in_db - in_index))
-            self.vectors.save()
-            return report
+    def set_meta(self, key: str, value: str) -> None:
+        """Set a value of the library's own metadata."""
 
-    def version(self) -> tuple:
-        """What a cached answer is valid for: the store's generation and the index loaded (after
-        picking up an index another process saved)."""
-        self.refresh()
-        return self.store.generation(), self.vectors.loaded_mtime
+    def generation(self) -> int:
+        """A number that moves at every change of the articles."""
 
-    def warm_keywords(self) -> None:
-        """Bring the keyword postings in memory in step (a process that will answer many questions)."""
-        self.store.terms.catch_up()
+    def find_existing(self, doc: Document, guild_id: int | None) -> tuple[int, str] | None:
+        """The (article id, content hash) of the stored version of ``doc`` in that scope, if any."""
 
-    def single_question(self) -> None:
-        """This process answers one question: the keyword side from FTS5, postings never loaded."""
-        self.store.terms.background = False
+    def count(self, table: str) -> int:
+        """Rows of ``articles`` or ``passages``."""
 
-    def doctor(self):
-        """Check the library and repair what can be rebuilt (see :func:`retrieval.maintenance.doctor`)."""
-        from retrieval.maintenance import doctor
+    def get_article(self, article_id: int) -> Article | None:
+        """One article by id, with its passage count."""
 
-        return doctor(self)
+    def article_body(self, article_id: int) -> str:
+        """An article's cleaned text."""
 
-    def backup(self, directory: Path) -> Path:
-        """A consistent copy in ``directory`` (see :func:`retrieval.maintenance.backup`)."""
-        from retrieval.maintenance import backup
+    def article_bodies(self, ids: list[int]) -> dict[int, str]:
+        """The cleaned text of several articles, by id."""
 
-        return backup(self, directory)
+    def global_passages(self) -> Iterator[tuple[int, str, str]]:
+        """(article id, title, passage text) of every passage of the global library."""
+
+    def list_articles(self, guild_ids: Iterable[int | None] = (None,), *, offset: int = 0,
+                      limit: int = 1_000_000, title_like: str = "") -> list[Article]:
+        """Articles of the given scopes (None: the global library), newest id first."""
+
+    def newest_date(self) -> str:
+        """The newest publication date in the library ("" when none is dated)."""
+
+    def passage_dates(self, ids: list[int]) -> dict[int, str]:
+        """The publication date of each passage's article."""
+
+    def passages(self, ids: list[int], guild_ids: Iterable[int | None], filters: Filters = Filters(),
+                 sentences: bool = False) -> dict[int, Any]:
+        """Rows of the passages among ``ids`` in scope and filters, by id (see :mod:`retrieval.rows`)."""
+
+    def passages_for_embedding(self, ids: list[int]) -> list[tuple[int, str, str]]:
+        """(passage id, article title, passage text) of the given passages."""
+
+    def sentence_vectors(self, ids: list[int]) -> dict[int, SentenceVectors]:
+        """The stored sentence vectors of the given passages (those that have them)."""
+
+    def keyword_search(self, question: str, limit: int, guild_ids: Iterable[int | None],
+                       filters: Filters = Filters()) -> list[tuple[int, float]]:
+        """BM25 (FTS5's formula and tokens on both backends): (passage id, score), best first."""
+
+
+class Library(Protocol):
+    """A library of articles: the store, the vectors kept in step with it, and the model that made them."""
+
+    @property
+    def encoder(self) -> Encoder:
+        """The model that made the library's vectors and embeds its questions."""
+
+    @property
+    def data_dir(self) -> Path | None:
+        """The data directory (the database and the index for the embedded library; adapted models)."""
+
+    @property
+    def store(self) -> Store:
+        """The library's database."""
+
+    @classmethod
+    def from_settings(cls, settings: Settings, encoder: Encoder | None = None, *,
+                      repair: bool = True) -> Self:
+        """Open the library the settings point at, with its model (the configured or adapted one)."""
+
+    @staticmethod
+    def prepare_reindex(settings: Settings) -> str:
+        """Before ``reindex``: choose the model and let the library open with it; return its name."""
+
+    def close(self) -> None:
+        """Release the database and anything held open."""
+
+    # --- versions and consistency ---------------------------------------------------------
+    def version(self) -> tuple[Any, ...]:
+        """What a cached answer is valid for: equal versions, equal answers."""
 
     def refresh(self) -> None:
-        """Pick up an index another process saved since we loaded ours (the lock is taken only
-        then: a search asks each time, and an import in this process holds the lock at times)."""
-        if not self.vectors.changed_on_disk():
-            return
-        with self.lock:
-            if self.vectors.changed_on_disk():
-                logger.info("vector index changed on disk; reloading")
-                self.vectors.reload()
+        """Pick up what another process saved (a no-op where every question reads the database)."""
 
-    def _embed_existing(self, ids: list[int]) -> None:
-        """Embed stored passages (and their sentences) into the index."""
-        for start in range(0, len(ids), EMBED_BATCH_PASSAGES):
-            rows = self.store.passages_for_embedding(ids[start:start + EMBED_BATCH_PASSAGES])
-            texts = [passage_text_for_embedding(title, text) for _, title, text in rows]
-            vectors, sentences = embed_passages(self.encoder, texts, [text for _, _, text in rows])
-            with self.store.transaction(library_change=False) as conn:
-                self.store.put_sentence_vectors(conn, zip([pid for pid, _, _ in rows], sentences))
-            self.vectors.add([pid for pid, _, _ in rows], vectors)
+    def warm_keywords(self) -> None:
+        """Bring in-memory keyword postings in step (a no-op where the keyword side is in the database)."""
 
-    def reindex(self) -> int:
-        """Rebuild every vector with the configured model; return the passage count."""
-        with self._writing, self.lock:
-            for name in (INDEX_FILE, MANIFEST_FILE):
-                (self.data_dir / name).unlink(missing_ok=True)
-            self.vectors = VectorIndex(self.data_dir, self.encoder.name, self.encoder.dim, self.exact_limit)
-            self._embed_existing(self.store.passage_ids())
-            self.vectors.save()
-            return self.vectors.count
-
-    # --- writing --------------------------------------------------------------------------
-    def add_documents(self, docs: list[Document], guild_id: int | None = None,
-                      save: bool = True) -> list[str]:
-        """Add a batch of documents.
-
-        Args:
-            docs: parsed documents.
-            guild_id: the Discord server that owns them (None: the global library).
-            save: write the vector index when done.
-
-        Returns:
-            One status per document: "added", "updated" or "unchanged".
-        """
-        with self._writing:
-            statuses, todo = plan_documents(self.store, docs, guild_id)
-            if not todo:
-                return statuses
-            prepared = prepare_documents(self.encoder, todo, self.max_passage_tokens)  # slow, questions go on
-            with self.lock:
-                self._write(prepared, guild_id)
-                if save:
-                    self.vectors.save()
-            return statuses
-
-    def _write(self, prepared: list[Prepared], guild_id: int | None) -> None:
-        """Store prepared documents and their vectors (under the library lock)."""
-        new_ids: list[int] = []
-        old_ids: list[int] = []
-        with self.store.transaction() as conn:
-            for item in prepared:
-                if item.old is not None:
-                    old_ids.extend(self.store.delete_article(conn, item.old))
-                new_ids.extend(self.store.insert_article(conn, item.doc, item.chunks, guild_id, item.sentences)[1])
-        self.vectors.remove(old_ids)
-        if prepared:
-            self.vectors.add(new_ids, np.concatenate([item.vectors for item in prepared]))
-
-    def remove(self, article_id: int, guild_id: int | None = None) -> Article:
-        """Remove one article of the given scope.
-
-        Raises:
-            ArticleNotFoundError: no such article in that scope.
-        """
-        with self._writing, self.lock:
-            article = self.store.get_article(article_id)
-            if article is None or (article.guild_id or None) != (guild_id or None):
-                raise ArticleNotFoundError(f"No article with id {article_id} in this library.")
-            with self.store.transaction() as conn:
-                ids = self.store.delete_article(conn, article_id)
-            self.vectors.remove(ids)
-            self.vectors.save()
-            return article
+    def single_question(self) -> None:
+        """This process answers one question: skip warm-ups meant for long runs (may be a no-op)."""
 
     def save(self) -> None:
-        """Write the vector index to disk, and bring the keyword postings in step (saved when
-        much has changed), so the next process to open the library reads them from a file."""
-        with self.lock:
-            self.vectors.save()
-        self.store.terms.catch_up()
+        """Write in-memory indexes to disk (a no-op where every change is committed as it is made)."""
+
+    def sync(self, thorough: bool = False) -> SyncReport:
+        """Embed passages that have no vector and drop vectors that have no passage."""
+
+    def reindex(self) -> int:
+        """Rebuild every vector with this library's model; return the passage count."""
+
+    def doctor(self) -> DoctorReport:
+        """Check the library and repair what can be rebuilt from the articles."""
+
+    def file_backup(self, directory: Path) -> Path | None:
+        """Copy the library's own files consistently into ``directory`` (safe while in use), or None
+        when it has no files of its own: :func:`retrieval.backend.backup` then copies it article by
+        article into a new embedded library."""
+
+    # --- writing --------------------------------------------------------------------------
+    def add_documents(self, docs: list[Document], guild_id: int | None = None, save: bool = True) -> list[str]:
+        """Add a batch; one status per document: "added", "updated" or "unchanged"."""
+
+    def remove(self, article_id: int, guild_id: int | None = None) -> Article:
+        """Remove one article of the given scope (``ArticleNotFoundError`` when not there)."""
 
     def add_copies(self, copies: list[ArticleCopy], *, index: bool = True) -> None:
         """Store articles copied from another library as they are (ids, passages, vectors kept);
-        the FAISS index is always kept up to date (``index`` is for the PostgreSQL backend)."""
-        with self._writing, self.lock:
-            new_ids, vectors = [], []
-            with self.store.transaction() as conn:
-                for copy in copies:
-                    _, ids = self.store.insert_article(conn, copy.doc, copy.chunks, copy.guild_id, article_id=copy.id)
-                    self.store.put_sentence_vectors(conn, [(pid, s) for pid, s in zip(ids, copy.sentences) if s])
-                    kept = [(pid, v) for pid, v in zip(ids, copy.vectors) if v is not None]
-                    new_ids += [pid for pid, _ in kept]
-                    vectors += [v for _, v in kept]
-            if new_ids:
-                self.vectors.add(new_ids, np.stack(vectors).astype(np.float32))
-            self.vectors.save()
+        ``index=False``: the vector index may be built once afterwards (:meth:`build_index`)."""
 
     def build_index(self) -> None:
-        """Nothing to build after a bulk copy: the FAISS index was kept up to date."""
+        """Build the vector index after a bulk copy (a no-op where it is always kept up to date)."""
 
     def copies(self, batch: int = 100) -> Iterator[list[ArticleCopy]]:
         """Every article of every scope with its passages, vectors and sentence vectors, by id."""
-        last = 0
-        while rows := self.store.connection.execute(
-                f"SELECT {COPY_COLUMNS} FROM articles WHERE id > ? ORDER BY id LIMIT ?", (last, batch)).fetchall():
-            chunks = self.store.chunks_of([r[0] for r in rows])
-            pids = [pid for items in chunks.values() for pid, _ in items]
-            with self.lock:
-                vectors = self.vectors.vectors_for(pids)
-            sentences = self.store.sentence_vectors(pids)
-            yield article_copies(rows, chunks, vectors, sentences)
-            last = rows[-1][0]
 
     # --- reading --------------------------------------------------------------------------
-    def articles(self, guild_ids: Iterable[int | None] = (None,), **kwargs) -> list[Article]:
+    def articles(self, guild_ids: Iterable[int | None] = (None,), **kwargs: Any) -> list[Article]:
         """Articles in the given scopes (see :meth:`Store.list_articles`)."""
-        return self.store.list_articles(guild_ids, **kwargs)
 
     def describe(self) -> str:
         """One line: articles, passages and the vector index in use."""
-        plan = self.vectors.plan
-        kind = "exact search" if plan.kind == "flat" else f"approximate, {plan.describe()}"
-        articles, passages = self.store.count("articles"), self.store.count("passages")
-        return (f"{articles:,} article{'' if articles == 1 else 's'}, {passages:,} passage{'' if passages == 1 else 's'}"
-                f", vector index {self.vectors.index_kind} ({kind})")
 
     def is_empty(self) -> bool:
         """True when the library holds no article at all."""
-        return self.store.count("articles") == 0
 
     def vectors_for(self, ids: list[int]) -> dict[int, np.ndarray]:
-        """The stored vectors of the given passages (those the index holds)."""
-        with self.lock:
-            return self.vectors.vectors_for(ids)
+        """The stored vectors of the given passages."""
 
     def sentence_vectors(self, ids: list[int]) -> dict[int, SentenceVectors]:
-        """The stored sentence vectors of the given passages (libraries made before they were
-        stored lack them until ``newsbot reindex``)."""
-        return self.store.sentence_vectors(ids)
+        """The stored sentence vectors of the given passages."""
 
     def gather(self, ids: list[int], wait: bool = True) -> Gathered | None:
-        """The stored vectors of the given passages that the index holds (copies, stacked).
+        """The stored vectors of the given passages, stacked; ``wait=False``: None at once if the
+        index is busy (never busy where nothing is locked)."""
 
-        ``wait=False``: None at once if the index is busy (an import is writing it).
-        """
-        if not self.lock.acquire(blocking=wait):
-            return None
-        try:
-            return self.vectors.gather(ids)
-        finally:
-            self.lock.release()
-
-    def dense_search(self, query: np.ndarray, k: int, also: Gathered | list[int], scopes=None, filters=None
+    def dense_search(self, query: np.ndarray, k: int, also: Gathered | list[int],
+                     scopes: Iterable[int | None] | None = None, filters: Filters | None = None
                      ) -> tuple[list[tuple[int, float]], dict[int, float]]:
-        """The ``k`` passages nearest to the query, and the cosine of each passage of ``also``:
-        vectors gathered beforehand (e.g. the keyword side's candidates, read while the
-        question was embedded), or ids whose vectors are gathered now.
-
-        ``scopes`` and ``filters`` are not applied here: the FAISS index holds every scope, and
-        the rows read afterwards keep those in scope (a filtered search asks for more)."""
-        with self.lock:
-            hits = self.vectors.search(query, k)
-            if not isinstance(also, Gathered):
-                also = self.vectors.gather(also)
-        return hits, also.scores(query)
-
-
-def _digest(ids: np.ndarray) -> tuple[int, int, int]:
-    """(count, sum, max) of ids, as :meth:`Store.passage_digest` computes them.
-
-    Passage ids only grow (AUTOINCREMENT) and the index can only lag the store, so equal
-    digests mean equal sets: a passage the index lacks is newer than any it holds.
-    """
-    if len(ids) == 0:
-        return 0, 0, 0
-    return int(len(ids)), int(ids.sum()), int(ids.max())
-
-
-def _known_dim(data_dir: Path) -> int | None:
-    manifest = read_manifest(data_dir)
-    return int(manifest["dim"]) if manifest else None
+        """The ``k`` passages nearest to the query, and the cosine of each passage of ``also``.
+        A backend may apply ``scopes`` and ``filters`` in the search itself or leave them to the rows
+        read afterwards (the searcher keeps only the rows in scope, and asks for more when filtered)."""

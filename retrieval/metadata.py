@@ -6,7 +6,7 @@ import re
 
 from retrieval.clean import ends_sentence, is_furniture, is_teaser_heading, remove_furniture, split_paragraphs
 from retrieval.dates import is_date_line, parse_date
-from retrieval.models import Document
+from retrieval.records import Document
 from retrieval.sentences import sentences
 
 _FIELD_LINE = re.compile(

@@ -14,7 +14,7 @@ from typing import Any
 
 from retrieval.errors import BadInputError
 from retrieval.fetch import Fetched, FetchError, Fetcher
-from retrieval.models import Document
+from retrieval.records import Document
 from retrieval.parsers import ParseFailure, checked, decode, parse_html, parse_text
 
 Run = Callable[..., Awaitable[Any]]  # runs a blocking function off the event loop

@@ -6,6 +6,7 @@ JSONL line) becomes a :class:`ParseFailure` with a reason; it never stops the ba
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 import json
 import logging
 import re
@@ -18,7 +19,7 @@ import yaml
 from retrieval.dates import parse_date
 from retrieval.errors import BadInputError
 from retrieval.metadata import extract_plain
-from retrieval.models import Document
+from retrieval.records import Document
 
 logger = logging.getLogger(__name__)
 
@@ -183,6 +184,8 @@ def parse_html(html: str, meta: Document | None = None) -> Document:
                                                 include_tables=False, favor_precision=True)
     except Exception as exc:  # trafilatura raises many kinds on broken markup
         raise BadInputError(f"cannot parse HTML: {exc}") from None
+    if isinstance(extracted, dict):  # older trafilatura releases answer with a dict
+        extracted = SimpleNamespace(**extracted)
     if extracted is not None and (extracted.text or "").strip():
         found = Document(text="", title=extracted.title or "", source=extracted.sitename or "",
                          author=extracted.author or "", date=parse_date(extracted.date),

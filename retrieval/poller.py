@@ -23,7 +23,7 @@ from retrieval.feed_store import Feed, FeedStore
 from retrieval.feeds import FeedEntry, ParsedFeed, parse_feed
 from retrieval.fetch import FetchError, Fetcher
 from retrieval.library import Library
-from retrieval.models import Document
+from retrieval.records import Document
 from retrieval.pages import PAGE_CONCURRENCY, Run, fetch_document
 from retrieval.parsers import checked
 

@@ -17,7 +17,7 @@ from collections import OrderedDict
 from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -26,11 +26,10 @@ from retrieval.errors import BadInputError
 from retrieval.group import group_same_story
 from retrieval.highlight import highlights, sentence_overlaps
 from retrieval.library import Library
-from retrieval.models import Answer, Hit
+from retrieval.records import Answer, Filters, Gathered, Hit
 from retrieval.rank import cap_per_group, confidence, convex, is_answered, recency_prior, relative_cut
-from retrieval.store import Filters, article_from_row
+from retrieval.rows import article_from_row, sentence_vectors_of
 from retrieval.terms import content_terms, terms_of
-from retrieval.vectors import Gathered
 
 logger = logging.getLogger(__name__)
 
@@ -72,7 +71,7 @@ class SearchOptions:
     filters: Filters = field(default_factory=Filters)
 
     @classmethod
-    def from_settings(cls, settings: Settings, **changes: object) -> SearchOptions:
+    def from_settings(cls, settings: Settings, **changes: Any) -> SearchOptions:
         """The operator's defaults (results, caps, threshold, recency, cut-off), with ``changes``."""
         base = {"k": settings.results, "max_per_article": settings.max_per_article,
                 "min_score": settings.min_score, "recency_weight": settings.recency_weight,
@@ -332,7 +331,7 @@ class Searcher:
         wanted = _sentences_wanted(options)
         early.rows = self.library.store.passages([pid for pid, _ in best], scopes, options.filters, wanted)
         if wanted:
-            early.sentences = self.library.store.sentence_vectors_of(early.rows.values())
+            early.sentences = sentence_vectors_of(early.rows.values())
             early.overlaps = {pid: sentence_overlaps(question, early.rows[pid]["text"], item)
                               for pid, item in early.sentences.items()}
         return early
@@ -383,7 +382,7 @@ class Searcher:
         if options.highlight:
             ready = early.sentences  # the others' came with their rows (see _keep)
             fresh = [rows[pid] for pid, _ in kept if pid not in ready] if _sentences_wanted(options) else []
-            stored = {**ready, **self.library.store.sentence_vectors_of(fresh)}
+            stored = {**ready, **sentence_vectors_of(fresh)}
             best = highlights(question, query, texts, self.library.encoder,
                               [stored.get(pid) for pid, _ in kept], [early.overlaps.get(pid) for pid, _ in kept])
         else:

@@ -14,7 +14,7 @@ from pathlib import Path  # noqa: E402
 import pytest  # noqa: E402
 
 from config.settings import PROJECT_ROOT, Settings  # noqa: E402
-from retrieval.library import Library  # noqa: E402
+from retrieval.embedded.library import EmbeddedLibrary  # noqa: E402
 from tests.helpers import HashEncoder  # noqa: E402
 
 SHARED = PROJECT_ROOT.parent / "shared"
@@ -53,9 +53,9 @@ def encoder() -> HashEncoder:
 
 
 @pytest.fixture
-def library(tmp_path: Path, encoder: HashEncoder) -> Library:
+def library(tmp_path: Path, encoder: HashEncoder) -> EmbeddedLibrary:
     """An empty library on the fake model."""
-    lib = Library(tmp_path / "lib", encoder)
+    lib = EmbeddedLibrary(tmp_path / "lib", encoder)
     yield lib
     lib.close()
 
@@ -69,11 +69,11 @@ def real_encoder():
 
 
 @pytest.fixture(scope="session")
-def seeded_library(tmp_path_factory: pytest.TempPathFactory, real_encoder) -> Library:
+def seeded_library(tmp_path_factory: pytest.TempPathFactory, real_encoder) -> EmbeddedLibrary:
     """The seed library on the real model (shared by the tests that only read it)."""
     from retrieval.ingest import ensure_seeded
 
-    lib = Library(tmp_path_factory.mktemp("seeded"), real_encoder)
+    lib = EmbeddedLibrary(tmp_path_factory.mktemp("seeded"), real_encoder)
     ensure_seeded(lib, SEEDS_DIR, 20_000_000)
     yield lib
     lib.close()

@@ -7,7 +7,7 @@ import re
 
 import numpy as np
 
-from retrieval.models import Document
+from retrieval.records import Document
 
 
 class HashEncoder:

@@ -11,8 +11,8 @@ from discord.ext import commands
 
 from bot.client import NO_MENTIONS, NewsBot, error_message
 from bot.embeds import answer_embed, trim
-from retrieval.models import Answer
-from retrieval.store import make_filters
+from retrieval.records import Answer
+from retrieval.records import make_filters
 
 logger = logging.getLogger(__name__)
 

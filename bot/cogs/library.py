@@ -13,7 +13,7 @@ from bot.client import NO_MENTIONS, NewsBot
 from bot.embeds import escape, trim
 from retrieval.dates import parse_date
 from retrieval.errors import ArticleNotFoundError, BadInputError
-from retrieval.models import Article, Document
+from retrieval.records import Article, Document
 from retrieval.parsers import SUPPORTED_SUFFIXES
 
 PAGE_SIZE = 10

@@ -31,7 +31,7 @@ class Row(tuple):
 
     _names: dict[str, int]
 
-    def __getitem__(self, key):  # type: ignore[override]
+    def __getitem__(self, key: Any) -> Any:  # type: ignore[override]
         if isinstance(key, str):
             return tuple.__getitem__(self, self._names[key])
         return tuple.__getitem__(self, key)
@@ -150,8 +150,25 @@ class Database:
         with self.pool.connection() as conn:
             return conn.execute(sql, params).fetchone()
 
+    def value(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        """The first column of the one row a statement always returns (a count, a setting)."""
+        with self.pool.connection() as conn:
+            return first_value(conn.execute(sql, params))
+
     @contextmanager
     def transaction(self) -> Iterator[psycopg.Connection]:
         """A connection inside one transaction, committed on success and rolled back on error."""
         with self.pool.connection() as conn, conn.transaction():
             yield conn
+
+
+def first_value(cursor: Any) -> Any:
+    """The first column of the first row of ``cursor``, for statements that always return a row.
+
+    Raises:
+        StoreError: the statement returned no row.
+    """
+    row = cursor.fetchone()
+    if row is None:
+        raise StoreError("the database returned no row where one was expected")
+    return row[0]

@@ -1,27 +1,27 @@
 """BM25 in PostgreSQL with the embedded backend's semantics: the same terms, scores and ranking.
 
 Passages are tokenised at ingest by FTS5's own tokenizer (``porter unicode61 remove_diacritics
-2``, run in a private in-memory SQLite database, :func:`retrieval.term_index.tokenise_rows`),
+2``, run in a private in-memory SQLite database, :func:`retrieval.embedded.term_index.tokenise_rows`),
 so words match exactly as they match in the embedded library. The table ``terms`` holds, per
 term and passage, the frequency weighted as the embedded ``bm25()`` call weighs it (headline
 2.0, text 1.0); ``passages.tokens`` each passage's length; ``term_stats`` each term's
 document frequency and ``library_stats`` the passage count and total length, all kept in the
 same transaction as the passages. A question's words are chosen as the embedded side chooses
-them (:func:`retrieval.keyword.choose_words`), and scored in SQL with FTS5's formula (k1 1.2,
+them (:func:`retrieval.embedded.keyword.choose_words`), and scored in SQL with FTS5's formula (k1 1.2,
 b 0.75, idf floored at 1e-6).
 """
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import psycopg
 
-from retrieval.keyword import MATCH_BUDGET, KeywordQuery, choose_words
-from retrieval.pg.db import Database
-from retrieval.store import Filters
-from retrieval.term_index import B, K1, WordTerms, tokenise_rows
+from retrieval.pg.db import Database, first_value
+from retrieval.pg.filters import filter_sql, scope_list
+from retrieval.records import Filters
+from retrieval.scoring.bm25 import B, K1, MATCH_BUDGET, KeywordQuery, choose_words, idf_of
+from retrieval.scoring.fts5_terms import WordTerms, tokenise_rows
+from retrieval.terms import content_words
 
 
 class PgKeywordIndex:
@@ -88,15 +88,14 @@ class PgKeywordIndex:
             terms = [t for t in terms if t]
             if not terms:
                 return []
-            passages, tokens = conn.execute("SELECT passages, tokens FROM library_stats WHERE id = 1").fetchone()
+            stats = conn.execute("SELECT passages, tokens FROM library_stats WHERE id = 1").fetchone()
+            passages, tokens = stats if stats is not None else (0, 0)
             average = tokens / passages if passages else 1.0
-            idf = [_idf(passages, frequencies.get(term, 0)) for term in terms]
+            idf = [idf_of(passages, frequencies.get(term, 0)) for term in terms]
             return self._score(conn, terms, idf, average, query.every, limit, guild_ids, filters)
 
     def _score(self, conn: psycopg.Connection, terms: list[str], idf: list[float], average: float, every: bool,
                limit: int, guild_ids: list[int | None], filters: Filters) -> list[tuple[int, float]]:
-        from retrieval.pg.store import filter_sql, scope_list  # the store imports this module
-
         if filters.active:
             where, params = filter_sql(filters, guild_ids)
             joined = " JOIN passages p ON p.id = t.passage_id JOIN articles a ON a.id = p.article_id"
@@ -126,8 +125,6 @@ class PgKeywordIndex:
 
     def _frequencies(self, conn: psycopg.Connection, question: str) -> dict[str, int]:
         """Document frequency of each term of the question's words."""
-        from retrieval.terms import content_words
-
         terms = [t for t in (self._term(w) for w in dict.fromkeys(content_words(question))) if t]
         rows = conn.execute("SELECT term, df FROM term_stats WHERE term = ANY(%s)", (terms,)).fetchall()
         return {term: int(df) for term, df in rows}
@@ -138,9 +135,9 @@ class PgKeywordIndex:
         terms = [t for t in (self._term(w) for w in query.words) if t]
         if not query.every or len(terms) < 2:
             return min(frequencies.get(terms[0], 0), self.budget + 1) if terms else 0
-        return int(conn.execute(
+        return int(first_value(conn.execute(
             f"SELECT count(*) FROM (SELECT 1 FROM terms t{_joined_terms(len(terms))} WHERE t.term = %s LIMIT %s) AS m",
-            (*terms[1:], terms[0], self.budget + 1)).fetchone()[0])
+            (*terms[1:], terms[0], self.budget + 1))))
 
 
 def _joined_terms(count: int) -> str:
@@ -155,12 +152,3 @@ def write_rows(conn: psycopg.Connection, rows) -> None:
     with conn.cursor() as cursor, cursor.copy("COPY terms (term, passage_id, tf, tokens, scope) FROM STDIN") as copy:
         for row in rows:
             copy.write_row(row)
-
-
-def _idf(passages: int, frequency: int) -> float:
-    """FTS5's idf: log((N - n + 0.5) / (n + 0.5)), floored at 1e-6."""
-    if not frequency:
-        return 0.0
-    idf = math.log((passages - frequency + 0.5) / (frequency + 0.5))
-    return idf if idf > 0 else 1e-6
-

@@ -12,25 +12,29 @@ other process's commits.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from typing import Any
 from pathlib import Path
 
 import numpy as np
 
 from config.settings import Settings
-from retrieval.embed import Encoder, make_encoder
-from retrieval.errors import ArticleNotFoundError, ModelMismatchError
-from retrieval.library import COPY_COLUMNS, EMBED_BATCH_PASSAGES, SyncReport, article_copies, \
-    passage_text_for_embedding, plan_documents, prepare_documents
-from retrieval.models import Article, ArticleCopy, Document
+from retrieval.embed import make_encoder
+from retrieval.encoder import Encoder
+from retrieval.errors import ModelMismatchError, StoreError
+from retrieval.records import Article, ArticleCopy, Document
 from retrieval.pg.db import Database
 from retrieval.pg.listener import GenerationListener
-from retrieval.pg.migrations import migrate
+from retrieval.pg.migrations import apply_migrations
 from retrieval.pg.store import PgStore
 from retrieval.pg.vectors import PgVectors
+from retrieval.library import DoctorReport, SyncReport
+from retrieval.pg import maintenance
+from retrieval.records import Filters, Gathered
+from retrieval.rows import COPY_COLUMNS, article_copies
 from retrieval.sentence_vectors import SentenceVectors, embed_passages, unpack_many
-from retrieval.store import Filters, content_hash, identity_of
-from retrieval.vectors import Gathered
+from retrieval.writing import (EMBED_BATCH_PASSAGES, article_in_scope, content_hash, describe_library, identity_of,
+                               passage_text_for_embedding, plan_documents, prepare_documents)
 
 logger = logging.getLogger(__name__)
 
@@ -40,13 +44,15 @@ ADD_LOCK = 0x6E62  # advisory lock class of the writers of one scope
 
 def connect(settings: Settings) -> Database:
     """The database of ``NEWSBOT_DATABASE_URL``, migrated to the newest schema."""
+    if settings.database_url is None:
+        raise StoreError("NEWSBOT_DATABASE_URL is not set")
     url = settings.database_url.get_secret_value()
-    migrate(url)
+    apply_migrations(url)
     return Database(url)
 
 
 class PgLibrary:
-    """The library interface of :class:`retrieval.library.Library`, on PostgreSQL."""
+    """The library (:class:`retrieval.library.Library`) in PostgreSQL."""
 
     def __init__(self, db: Database, encoder: Encoder, *, data_dir: Path | None = None,
                  max_passage_tokens: int = 200, repair: bool = True) -> None:
@@ -178,7 +184,7 @@ class PgLibrary:
                                            (guild_id or 0, identity_of(item.doc))).fetchone()
                 if current is not None and current[1] == content_hash(item.doc):
                     continue  # another process stored this very version meanwhile
-                for old in {item.old, current[0] if current else None} - {None}:
+                for old in {i for i in (item.old, current[0] if current else None) if i is not None}:
                     self.store.delete_article(conn, old)
                 self.store.insert_article(conn, item.doc, item.chunks, guild_id, item.sentences, item.vectors)
         self._remember_model()
@@ -190,9 +196,7 @@ class PgLibrary:
         Raises:
             ArticleNotFoundError: no such article in that scope.
         """
-        article = self.store.get_article(article_id)
-        if article is None or (article.guild_id or None) != (guild_id or None):
-            raise ArticleNotFoundError(f"No article with id {article_id} in this library.")
+        article = article_in_scope(self.store, article_id, guild_id)
         with self.store.transaction() as conn:
             self.store.delete_article(conn, article_id)
         return article
@@ -233,15 +237,13 @@ class PgLibrary:
                 last = rows[-1][0]
 
     # --- reading --------------------------------------------------------------------------
-    def articles(self, guild_ids=(None,), **kwargs) -> list[Article]:
+    def articles(self, guild_ids: Iterable[int | None] = (None,), **kwargs: Any) -> list[Article]:
         """Articles in the given scopes (see :meth:`PgStore.list_articles`)."""
         return self.store.list_articles(guild_ids, **kwargs)
 
     def describe(self) -> str:
         """One line: articles, passages and the vector index in use."""
-        articles, passages = self.store.count("articles"), self.store.count("passages")
-        return (f"{articles:,} article{'' if articles == 1 else 's'}, {passages:,} passage{'' if passages == 1 else 's'}"
-                ", vector index HNSW (pgvector, cosine) in PostgreSQL")
+        return describe_library(self.store, "HNSW (pgvector, cosine) in PostgreSQL")
 
     def is_empty(self) -> bool:
         """True when the library holds no article at all."""
@@ -259,27 +261,24 @@ class PgLibrary:
         """The stored vectors of the given passages, stacked (never busy: nothing is locked)."""
         return self.vectors.gather(ids)
 
-    def dense_search(self, query: np.ndarray, k: int, also: Gathered | list[int], scopes=None,
+    def dense_search(self, query: np.ndarray, k: int, also: Gathered | list[int], scopes: Iterable[int | None] | None = None,
                      filters: Filters | None = None) -> tuple[list[tuple[int, float]], dict[int, float]]:
         """The ``k`` passages in scope nearest to the query (searched in the database), and the
         cosine of each passage of ``also``."""
-        hits = self.vectors.search(query, k, scopes, filters or Filters())
+        hits = self.vectors.search(query, k, None if scopes is None else list(scopes), filters or Filters())
         if not isinstance(also, Gathered):
             also = self.vectors.gather(also)
         return hits, also.scores(query)
 
     # --- maintenance ----------------------------------------------------------------------
-    def doctor(self):
+    def doctor(self) -> DoctorReport:
         """Check the database's derived data and repair it (see :mod:`retrieval.pg.maintenance`)."""
-        from retrieval.pg.maintenance import doctor
+        return maintenance.doctor(self)
 
-        return doctor(self)
-
-    def backup(self, directory: Path) -> Path:
-        """A consistent copy as an embedded library in ``directory`` (see :mod:`retrieval.migrate`)."""
-        from retrieval.migrate import backup_to_directory
-
-        return backup_to_directory(self, directory)
+    def file_backup(self, directory: Path) -> None:
+        """None: the library has no files of its own (:func:`retrieval.backend.backup` copies it
+        article by article, from one snapshot, into an embedded library)."""
+        return None
 
     def build_index(self) -> None:
         """Build the HNSW index after a bulk copy."""

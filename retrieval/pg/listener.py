@@ -13,6 +13,7 @@ import threading
 
 import psycopg
 
+from retrieval.pg.db import first_value
 from retrieval.pg.store import CHANNEL, GENERATION_SQL
 
 logger = logging.getLogger(__name__)
@@ -44,7 +45,7 @@ class GenerationListener:
             try:
                 with psycopg.connect(self.url, autocommit=True) as conn:
                     conn.execute(f"LISTEN {CHANNEL}")
-                    self.heard(int(conn.execute(GENERATION_SQL).fetchone()[0]))
+                    self.heard(int(first_value(conn.execute(GENERATION_SQL))))
                     self.listening, backoff = True, 0.5
                     while not self._stop.is_set():
                         for notice in conn.notifies(timeout=0.5):

@@ -3,12 +3,17 @@ against them and rebuilt where it differs (vectors, keyword rows, keyword statis
 
 from __future__ import annotations
 
-from retrieval.maintenance import DoctorReport
+from typing import TYPE_CHECKING
+
+from retrieval.library import DoctorReport
 from retrieval.pg.keyword import write_rows
-from retrieval.term_index import tokenise_rows
+from retrieval.scoring.fts5_terms import tokenise_rows
+
+if TYPE_CHECKING:
+    from retrieval.pg.library import PgLibrary
 
 
-def doctor(library) -> DoctorReport:
+def doctor(library: PgLibrary) -> DoctorReport:
     """Check the vectors, the keyword rows and the statistics of a :class:`PgLibrary`; repair them.
 
     Returns:
@@ -19,7 +24,7 @@ def doctor(library) -> DoctorReport:
     if built_with and built_with != library.encoder.name:
         report.problems.append(f"the vectors were made with {built_with!r}; run `newsbot reindex`")
         return report
-    missing = library.db.fetchone("SELECT count(*) FROM passages WHERE embedding IS NULL")[0]
+    missing = library.db.value("SELECT count(*) FROM passages WHERE embedding IS NULL")
     if missing:
         report.problems.append(f"{missing} passages had no vector")
         library.sync()
@@ -51,10 +56,10 @@ def _check_statistics(library, report: DoctorReport) -> None:
     db = library.db
     stored = db.fetchone("SELECT passages, tokens FROM library_stats WHERE id = 1")
     actual = db.fetchone("SELECT count(*), coalesce(sum(tokens), 0) FROM passages")
-    wrong = db.fetchone(
+    wrong = db.value(
         "SELECT count(*) FROM (SELECT term, count(*) AS n FROM terms GROUP BY term) AS a"
         " FULL JOIN (SELECT term, df FROM term_stats WHERE df <> 0) AS s USING (term)"
-        " WHERE coalesce(a.n, 0) <> coalesce(s.df, 0)")[0]
+        " WHERE coalesce(a.n, 0) <> coalesce(s.df, 0)")
     if tuple(stored) == tuple(actual) and not wrong:
         return
     report.problems.append(f"keyword statistics: {stored[0]} passages and {stored[1]} words recorded against"

@@ -135,7 +135,7 @@ MIGRATIONS: list[tuple[int, str, str]] = [
 ]
 
 
-def migrate(url: str) -> list[int]:
+def apply_migrations(url: str) -> list[int]:
     """Apply the migrations the database at ``url`` lacks; return the versions applied.
 
     On a connection of its own, before any pool opens (pooled connections learn the ``vector``
@@ -167,6 +167,6 @@ def migrate(url: str) -> list[int]:
 
 def schema_version(db: Database) -> int:
     """The newest migration applied (0 for an empty database)."""
-    if not db.fetchone("SELECT to_regclass('schema_migrations') IS NOT NULL")[0]:
+    if not db.value("SELECT to_regclass('schema_migrations') IS NOT NULL"):
         return 0
-    return int(db.fetchone("SELECT coalesce(max(version), 0) FROM schema_migrations")[0])
+    return int(db.value("SELECT coalesce(max(version), 0) FROM schema_migrations"))

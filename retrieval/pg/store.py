@@ -1,5 +1,5 @@
 """The PostgreSQL store: articles, passages (with their vectors and keyword rows), sentence vectors
-and the library's metadata — the same interface as :class:`retrieval.store.Store`.
+and the library's metadata — the same interface as :class:`retrieval.embedded.store.Store`.
 
 Every library change runs in one transaction that also takes the next library generation and
 sends it with ``NOTIFY newsbot_library``: every other process learns of the change as it
@@ -17,37 +17,19 @@ import numpy as np
 import psycopg
 
 from retrieval.errors import StoreError
-from retrieval.models import Article, Chunk, Document
-from retrieval.pg.db import Connection, Database, Row
+from retrieval.records import Article, Chunk, Document
+from retrieval.pg.db import Connection, Database, Row, first_value
 from retrieval.pg.keyword import PgKeywordIndex
 from retrieval.sentence_vectors import SentenceVectors, pack, unpack_many
-from retrieval.store import Filters, article_from_row, content_hash, identity_of
+from retrieval.pg.filters import filter_sql, scope_list
+from retrieval.records import Filters
+from retrieval.rows import ARTICLE_COLUMNS, counted_article
+from retrieval.writing import content_hash, identity_of
 
 logger = logging.getLogger(__name__)
 
 CHANNEL = "newsbot_library"
 GENERATION_SQL = "SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM library_generation"
-_ARTICLE_COLUMNS = "a.id, a.title, a.source, a.author, a.date, a.url, a.path, a.guild_id"
-
-
-def scope_list(guild_ids: Iterable[int | None]) -> list[int]:
-    """Scopes as stored (the global library is 0)."""
-    return [g or 0 for g in guild_ids]
-
-
-def filter_sql(filters: Filters, guild_ids: Iterable[int | None]) -> tuple[str, list]:
-    """A condition on articles ``a`` (scope and filters) and its parameters."""
-    clauses, params = ["a.scope = ANY(%s)"], [scope_list(guild_ids)]
-    if filters.sources:
-        clauses.append("lower(a.source) = ANY(%s)")
-        params.append([s.lower() for s in filters.sources])
-    if filters.since:
-        clauses.append("a.date <> '' AND a.date >= %s")
-        params.append(filters.since)
-    if filters.until:
-        clauses.append("a.date <> '' AND a.date <= %s")
-        params.append(filters.until)
-    return " AND ".join(clauses), params
 
 
 class Result:
@@ -109,7 +91,7 @@ class PgStore:
             with self.db.transaction() as conn:
                 yield Connection(conn)
                 if library_change:
-                    generation = conn.execute("SELECT nextval('library_generation')").fetchone()[0]
+                    generation = first_value(conn.execute("SELECT nextval('library_generation')"))
                     conn.execute("SELECT pg_notify(%s, %s)", (CHANNEL, str(generation)))
         except psycopg.OperationalError as exc:
             raise StoreError(f"the library database failed: {exc}") from None
@@ -137,7 +119,7 @@ class PgStore:
 
     def generation(self) -> int:
         """A counter every committed library change increases (seen by every process)."""
-        return int(self.db.fetchone(GENERATION_SQL)[0])
+        return int(self.db.value(GENERATION_SQL))
 
     # --- articles -------------------------------------------------------------------------
     def find_existing(self, doc: Document, guild_id: int | None) -> tuple[int, str] | None:
@@ -161,18 +143,18 @@ class PgStore:
             The article id and the new passage ids, in order.
         """
         raw = conn.raw
-        article_id = raw.execute(
+        article_id = first_value(raw.execute(
             "INSERT INTO articles (id, guild_id, identity, content_hash, title, source, author, date, url, path,"
             " body, added_at) VALUES (coalesce(%s, nextval(pg_get_serial_sequence('articles', 'id'))),"
             " %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
             (article_id, guild_id, identity_of(doc), content_hash(doc), doc.title, doc.source, doc.author,
-             doc.date, doc.url, doc.path, doc.text, time.time())).fetchone()[0]
+             doc.date, doc.url, doc.path, doc.text, time.time())))
         lengths, postings = self.keywords.tokenise(doc.title, [c.text for c in chunks])
-        ids = [raw.execute(
+        ids = [first_value(raw.execute(
             "INSERT INTO passages (article_id, scope, ord, para_start, para_end, char_start, char_end, text, tokens,"
             " embedding) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
             (article_id, guild_id or 0, order, c.para_start, c.para_end, c.char_start, c.char_end, c.text,
-             int(lengths[order]), None if vectors is None else vectors[order])).fetchone()[0]
+             int(lengths[order]), None if vectors is None else vectors[order])))
                for order, c in enumerate(chunks)]
         self.keywords.add(raw, ids, lengths, postings, guild_id or 0)
         if sentences is not None:
@@ -198,9 +180,9 @@ class PgStore:
     def get_article(self, article_id: int) -> Article | None:
         """One article by id, with its passage count."""
         row = self.db.fetchone(
-            f"SELECT {_ARTICLE_COLUMNS}, (SELECT count(*) FROM passages p WHERE p.article_id = a.id)"
+            f"SELECT {ARTICLE_COLUMNS}, (SELECT count(*) FROM passages p WHERE p.article_id = a.id)"
             " FROM articles a WHERE a.id = %s", (article_id,))
-        return _article(row) if row else None
+        return counted_article(row) if row else None
 
     def article_body(self, article_id: int) -> str:
         """The cleaned text of an article."""
@@ -222,23 +204,23 @@ class PgStore:
                       limit: int = 1_000_000, title_like: str = "") -> list[Article]:
         """Articles in the given scopes, newest first."""
         rows = self.db.fetchall(
-            f"SELECT {_ARTICLE_COLUMNS}, (SELECT count(*) FROM passages p WHERE p.article_id = a.id)"
+            f"SELECT {ARTICLE_COLUMNS}, (SELECT count(*) FROM passages p WHERE p.article_id = a.id)"
             " FROM articles a WHERE a.scope = ANY(%s) AND a.title ILIKE %s"
             " ORDER BY a.date DESC, a.id DESC LIMIT %s OFFSET %s",
             (scope_list(guild_ids), f"%{_like_escape(title_like)}%", limit, offset))
-        return [_article(r) for r in rows]
+        return [counted_article(r) for r in rows]
 
     def count(self, table: str) -> int:
         """Rows in ``articles`` or ``passages`` (passages from the keyword statistics, exact)."""
         if table == "passages":
-            return int(self.db.fetchone("SELECT passages FROM library_stats WHERE id = 1")[0])
+            return int(self.db.value("SELECT passages FROM library_stats WHERE id = 1"))
         if table != "articles":
             raise ValueError(table)
-        return int(self.db.fetchone("SELECT count(*) FROM articles")[0])
+        return int(self.db.value("SELECT count(*) FROM articles"))
 
     def newest_date(self) -> str:
         """The publication date of the newest dated article (ISO day), or ""."""
-        return self.db.fetchone("SELECT max(date) FROM articles WHERE date > ''")[0] or ""
+        return self.db.value("SELECT max(date) FROM articles WHERE date > ''") or ""
 
     def passage_dates(self, ids: list[int]) -> dict[int, str]:
         """The publication date of each passage's article, for the passages whose article has one."""
@@ -275,12 +257,12 @@ class PgStore:
     def passages(self, ids: list[int], guild_ids: Iterable[int | None],
                  filters: Filters = Filters(), sentences: bool = False) -> dict[int, Row]:
         """Rows of the passages among ``ids`` whose articles pass the scope and filters, by id
-        (as :meth:`retrieval.store.Store.passages`)."""
+        (as :meth:`retrieval.embedded.store.Store.passages`)."""
         where, params = filter_sql(filters, guild_ids)
         packed = ", s.spans, s.vectors, s.scales" if sentences else ""
         joined = " LEFT JOIN sentence_vectors s ON s.passage_id = p.id" if sentences else ""
         rows = self.db.fetchall(
-            f"SELECT p.id AS pid, p.text AS text, p.para_start, p.para_end, {_ARTICLE_COLUMNS}{packed}"
+            f"SELECT p.id AS pid, p.text AS text, p.para_start, p.para_end, {ARTICLE_COLUMNS}{packed}"
             f" FROM passages p JOIN articles a ON a.id = p.article_id{joined}"
             f" WHERE p.id = ANY(%s) AND {where}", (list(ids), *params))
         return {r["pid"]: r for r in rows}
@@ -291,27 +273,15 @@ class PgStore:
             "SELECT passage_id, spans, vectors, scales FROM sentence_vectors WHERE passage_id = ANY(%s)",
             (list(ids),)))
 
-    @staticmethod
-    def sentence_vectors_of(rows: Iterable[Row]) -> dict[int, SentenceVectors]:
-        """The sentence vectors carried by rows of :meth:`passages` (``sentences=True``)."""
-        return unpack_many([(r["pid"], r["spans"], r["vectors"], r["scales"]) for r in rows
-                            if r["spans"] is not None])
-
     def count_sentence_vectors(self) -> int:
         """Passages that have sentence vectors."""
-        return int(self.db.fetchone("SELECT count(*) FROM sentence_vectors")[0])
+        return int(self.db.value("SELECT count(*) FROM sentence_vectors"))
 
     def keyword_search(self, question: str, limit: int, guild_ids: Iterable[int | None],
                        filters: Filters = Filters()) -> list[tuple[int, float]]:
         """BM25 over passages, as the embedded store scores it (see :mod:`retrieval.pg.keyword`)."""
         return self.keywords.search(question, limit, list(guild_ids), filters)
 
-
-
-def _article(row: Row) -> Article:
-    article = article_from_row(row)
-    article.passages = int(row[8])
-    return article
 
 
 def _like_escape(text: str) -> str:

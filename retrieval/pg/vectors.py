@@ -14,9 +14,9 @@ import time
 
 import numpy as np
 
-from retrieval.pg.db import Database
-from retrieval.store import Filters
-from retrieval.vectors import Gathered
+from retrieval.pg.db import Database, first_value
+from retrieval.pg.filters import filter_sql, scope_list
+from retrieval.records import Filters, Gathered
 
 logger = logging.getLogger(__name__)
 
@@ -45,9 +45,9 @@ class PgVectors:
         """Type the vector column for ``dim`` dimensions (dropping vectors of another size and
         their index); False when it already was."""
         with self.db.transaction() as conn:
-            current = conn.execute(
+            current = first_value(conn.execute(
                 "SELECT format_type(atttypid, atttypmod) FROM pg_attribute"
-                " WHERE attrelid = 'passages'::regclass AND attname = 'embedding'").fetchone()[0]
+                " WHERE attrelid = 'passages'::regclass AND attname = 'embedding'"))
             if current == f"vector({dim})":
                 return False
             conn.execute("DROP INDEX IF EXISTS passages_embedding")
@@ -66,8 +66,6 @@ class PgVectors:
     def search(self, query: np.ndarray, k: int, guild_ids: list[int | None] | None = None,
                filters: Filters = Filters()) -> list[tuple[int, float]]:
         """The ``k`` passages in scope nearest to the query: (passage id, cosine), best first."""
-        from retrieval.pg.store import filter_sql, scope_list
-
         scopes = scope_list(guild_ids if guild_ids is not None else [None])
         if filters.active:
             where, params = filter_sql(filters, guild_ids or [None])
@@ -100,8 +98,8 @@ class PgVectors:
     def _exact_in_scope(conn, query: np.ndarray, k: int, scope: int, joined: str, where: str,
                         params: list) -> list[tuple[int, float]]:
         """A small server's passages, all compared (none when the server has many)."""
-        size = conn.execute("SELECT count(*) FROM (SELECT 1 FROM passages WHERE scope = %s LIMIT %s) AS s",
-                            (scope, EXACT_SCOPE + 1)).fetchone()[0]
+        size = first_value(conn.execute("SELECT count(*) FROM (SELECT 1 FROM passages WHERE scope = %s LIMIT %s) AS s",
+                            (scope, EXACT_SCOPE + 1)))
         if size == 0 or size > EXACT_SCOPE:
             return []
         return conn.execute(
@@ -126,4 +124,4 @@ class PgVectors:
 
     def count(self) -> int:
         """Passages that have a vector."""
-        return int(self.db.fetchone("SELECT count(*) FROM passages WHERE embedding IS NOT NULL")[0])
+        return int(self.db.value("SELECT count(*) FROM passages WHERE embedding IS NOT NULL"))

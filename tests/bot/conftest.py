@@ -12,7 +12,7 @@ from bot.runner import settle_heap
 from bot.service import NewsService
 from config.settings import Settings
 from retrieval.ingest import ensure_seeded
-from retrieval.library import Library
+from retrieval.embedded.library import EmbeddedLibrary
 from tests.conftest import SEEDS_DIR
 from tests.helpers import HashEncoder
 
@@ -26,7 +26,7 @@ def bot_settings(tmp_path) -> Settings:
 
 @pytest.fixture
 def bot_library(bot_settings):
-    library = Library(bot_settings.data_dir, HashEncoder())
+    library = EmbeddedLibrary(bot_settings.data_dir, HashEncoder())
     ensure_seeded(library, SEEDS_DIR, bot_settings.max_file_bytes)
     yield library
     library.close()

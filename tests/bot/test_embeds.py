@@ -3,7 +3,7 @@
 from bot.embeds import (DESCRIPTION_LIMIT, FIELD_VALUE_LIMIT, MESSAGE_LIMIT, NO_ANSWER_TEXT, TITLE_LIMIT,
                         answer_embed, citation, trim)
 from retrieval.format import newest_date
-from retrieval.models import Answer, Article, Hit
+from retrieval.records import Answer, Article, Hit
 
 
 def article(**kw):

@@ -12,7 +12,7 @@ from bot.runner import point_at_api
 from bot.service import NewsService
 from config.settings import DISCORD_API, Settings
 from retrieval.ingest import ensure_seeded
-from retrieval.library import Library
+from retrieval.embedded.library import EmbeddedLibrary
 from tests.bot.fake_discord import GUILD_ID, HEARTBEAT_MS, FakeDiscord, StallMonitor
 from tests.conftest import SEEDS_DIR
 
@@ -27,7 +27,7 @@ async def fake():
 
 @pytest.fixture
 def e2e_library(tmp_path, real_encoder):
-    library = Library(tmp_path / "data", real_encoder)
+    library = EmbeddedLibrary(tmp_path / "data", real_encoder)
     ensure_seeded(library, SEEDS_DIR, 20_000_000)
     real_encoder.encode(["warm up"])
     yield library

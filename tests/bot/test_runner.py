@@ -37,7 +37,7 @@ def test_no_token_is_one_line(tmp_path, capsys):
 
 
 def test_rejected_token_is_one_line_and_never_shown(tmp_path, capsys, caplog, fake_in_thread, monkeypatch):
-    monkeypatch.setattr("retrieval.library.make_encoder", lambda *a, **k: HashEncoder())
+    monkeypatch.setattr("retrieval.embedded.library.make_encoder", lambda *a, **k: HashEncoder())
     caplog.set_level(logging.DEBUG)
     settings = Settings(data_dir=tmp_path, seeds_dir=SEEDS_DIR, discord_token=SECRET,
                         discord_api_base=fake_in_thread.api_base)
@@ -66,10 +66,10 @@ def test_sharded_settings_build_a_sharded_bot(tmp_path):
     from bot.client import NewsBot, ShardedNewsBot
     from bot.runner import build_bot
     from config.settings import Settings
-    from retrieval.library import Library
+    from retrieval.embedded.library import EmbeddedLibrary
     from tests.helpers import HashEncoder
 
-    library = Library(tmp_path / "lib", HashEncoder())
+    library = EmbeddedLibrary(tmp_path / "lib", HashEncoder())
     try:
         sharded = build_bot(Settings(data_dir=tmp_path, shard_count=4, shard_ids="2,3"), library)
         assert isinstance(sharded, ShardedNewsBot) and sharded.shard_count == 4 and sharded.shard_ids == [2, 3]

@@ -8,8 +8,8 @@ import pytest
 
 from bot.service import BusyError, CooldownError, NewsService
 from config.settings import Settings
-from retrieval.library import Library
-from retrieval.models import Answer
+from retrieval.embedded.library import EmbeddedLibrary
+from retrieval.records import Answer
 from tests.helpers import HashEncoder
 
 
@@ -34,7 +34,7 @@ class SlowSearcher:
 @pytest.fixture
 def service(tmp_path):
     settings = Settings(data_dir=tmp_path, max_inflight_searches=4, cooldown_seconds=0)
-    library = Library(tmp_path, HashEncoder())
+    library = EmbeddedLibrary(tmp_path, HashEncoder())
     service = NewsService(settings, library)
     service.searcher = SlowSearcher()
     yield service
@@ -67,7 +67,7 @@ async def test_flood_of_500_questions_is_answered_or_refused_and_the_loop_stays_
 
 def test_cooldown_counts_per_user(tmp_path):
     settings = Settings(data_dir=tmp_path, cooldown_questions=2, cooldown_seconds=60)
-    service = NewsService(settings, Library(tmp_path, HashEncoder()))
+    service = NewsService(settings, EmbeddedLibrary(tmp_path, HashEncoder()))
     service.check_cooldown(1)
     service.check_cooldown(1)
     service.check_cooldown(2)
@@ -81,7 +81,7 @@ async def test_more_results_reaches_what_the_cut_off_hid(tmp_path):
     from tests.helpers import doc
 
     settings = Settings(data_dir=tmp_path, cooldown_seconds=0, relative_cutoff=0.95, min_score=0.0)
-    library = Library(tmp_path, HashEncoder())
+    library = EmbeddedLibrary(tmp_path, HashEncoder())
     library.add_documents([doc("The river flooded the valley and boats rescued families.", url="u1"),
                            doc("The river was calm and the valley quiet.", url="u2"),
                            doc("Boats are moored by the river all winter.", url="u3")])

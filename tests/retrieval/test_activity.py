@@ -1,12 +1,13 @@
 import pytest
 
 from retrieval.activity import Activity
-from retrieval.store import Filters, Store
+from retrieval.embedded.store import SqliteStore
+from retrieval.records import Filters
 
 
 @pytest.fixture
 def activity(tmp_path):
-    return Activity(Store(tmp_path / "db.sqlite3"))
+    return Activity(SqliteStore(tmp_path / "db.sqlite3"))
 
 
 def test_settings_default_then_update_per_server(activity):

@@ -8,8 +8,9 @@ import pytest
 from config.settings import Settings
 from retrieval.adapt import (CANDIDATE_KEY, IN_USE_KEY, batches, capped, held_out_set, library_model, library_pairs,
                              model_for_reindex, next_model_dir, split_held_out)
+from retrieval.embedded.store import read_meta_file
 from retrieval.errors import NewsbotError
-from retrieval.library import Library
+from retrieval.embedded.library import EmbeddedLibrary
 from tests.helpers import HashEncoder, doc
 
 
@@ -57,22 +58,27 @@ def test_model_folders_are_numbered(tmp_path):
     assert next_model_dir(tmp_path).name == "v008"
 
 
+def meta(settings):
+    """Reads the embedded library's metadata without opening it, as the embedded library does."""
+    return lambda key: read_meta_file(settings.data_dir, key)
+
+
 def test_reindex_switches_to_the_waiting_adapted_model_and_an_explicit_setting_wins(tmp_path):
     data = tmp_path / "lib"
-    library = Library(data, HashEncoder())
+    library = EmbeddedLibrary(data, HashEncoder())
     (data / "adapted-models" / "v001").mkdir(parents=True)
     settings = Settings(data_dir=data)
-    assert library_model(settings) == (settings, None)  # nothing adapted yet
+    assert library_model(settings, meta(settings)) == (settings, None)  # nothing adapted yet
     library.store.set_meta(CANDIDATE_KEY, "adapted-models/v001")
-    assert library_model(settings)[1] is None  # waiting: the base model stays until reindex
+    assert library_model(settings, meta(settings))[1] is None  # waiting: the base model stays until reindex
     assert model_for_reindex(library.store, settings) == "adapted-models/v001"
-    chosen, location = library_model(settings)
+    chosen, location = library_model(settings, meta(settings))
     assert chosen.model == "adapted-models/v001" and location == data / "adapted-models" / "v001"
     assert library.store.get_meta(CANDIDATE_KEY) == ""
     explicit = Settings(data_dir=data, model="all-MiniLM-L6-v2")
-    assert library_model(explicit) == (explicit, None)
+    assert library_model(explicit, meta(settings)) == (explicit, None)
     assert model_for_reindex(library.store, explicit) == "all-MiniLM-L6-v2"
-    assert library.store.get_meta(IN_USE_KEY) == "" and library_model(settings)[1] is None
+    assert library.store.get_meta(IN_USE_KEY) == "" and library_model(settings, meta(settings))[1] is None
     library.close()
 
 
@@ -107,7 +113,7 @@ def test_adapt_learns_the_librarys_shorthand_and_reindex_switches_to_it(tmp_path
 
     data = tmp_path / "lib"
     settings = load_settings(data_dir=data)
-    library = Library.from_settings(settings)
+    library = EmbeddedLibrary.from_settings(settings)
     library.add_documents([
         doc(f"{plain.capitalize()}: {detail}.\n\nLocal people said {plain} mattered to the whole area.",
             title=f"{word} {event}", url=f"u-{word}-{event}".replace(" ", "-"))
@@ -118,6 +124,6 @@ def test_adapt_learns_the_librarys_shorthand_and_reindex_switches_to_it(tmp_path
     assert report.adapted_mrr > report.base_mrr + 0.1 and report.accepted
     assert (data / report.model_dir / "adapt.json").exists()
     assert main(["--data-dir", str(data), "reindex"]) == 0
-    reopened = Library.from_settings(settings)
+    reopened = EmbeddedLibrary.from_settings(settings)
     assert reopened.encoder.name.startswith(report.model_dir) and reopened.vectors.count == 60
     reopened.close()

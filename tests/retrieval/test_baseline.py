@@ -1,5 +1,5 @@
-from retrieval.baseline import NaiveBaseline, naive_chunks
-from retrieval.evaluate import evaluate
+from retrieval.evaluation.baseline import NaiveBaseline, naive_chunks
+from retrieval.evaluation.questions import evaluate
 from retrieval.search import SearchOptions
 from tests.helpers import doc
 

@@ -6,16 +6,16 @@ import textwrap
 import threading
 
 from config.settings import PROJECT_ROOT
-from retrieval.library import Library
+from retrieval.embedded.library import EmbeddedLibrary
 from retrieval.search import SearchOptions, Searcher
 from tests.helpers import HashEncoder, doc
 
 WRITER = textwrap.dedent("""
     import sys
     from pathlib import Path
-    from retrieval.library import Library
+    from retrieval.embedded.library import EmbeddedLibrary
     from tests.helpers import HashEncoder, doc
-    lib = Library(Path(sys.argv[1]), HashEncoder())
+    lib = EmbeddedLibrary(Path(sys.argv[1]), HashEncoder())
     if sys.argv[2] == "add":
         lib.add_documents([doc("The lighthouse keeper retired after forty years.", url="u-light", title="Keeper")])
     else:
@@ -29,7 +29,7 @@ def run_writer(path, *args):
 
 
 def test_reader_sees_another_process_add_and_remove_without_restart(tmp_path):
-    reader = Library(tmp_path, HashEncoder())
+    reader = EmbeddedLibrary(tmp_path, HashEncoder())
     reader.add_documents([doc("The river flooded the valley on Monday.", url="u-river")])
     searcher = Searcher(reader)
     options = SearchOptions(min_score=0.0)
@@ -59,7 +59,7 @@ class GatedEncoder(HashEncoder):
 
 def test_questions_are_answered_while_an_import_is_embedding(tmp_path):
     encoder = GatedEncoder()
-    library = Library(tmp_path, encoder)
+    library = EmbeddedLibrary(tmp_path, encoder)
     encoder.gate.set()
     library.add_documents([doc("The river flooded the valley on Monday.", url="u-river")])
     encoder.gate.clear()
@@ -81,7 +81,7 @@ def test_questions_are_answered_while_an_import_is_embedding(tmp_path):
 
 
 def test_a_question_while_the_index_is_busy_gets_the_same_answer(tmp_path):
-    library = Library(tmp_path, HashEncoder())
+    library = EmbeddedLibrary(tmp_path, HashEncoder())
     library.add_documents([doc("The river flooded the valley on Monday.", url="u-river"),
                            doc("The lighthouse keeper retired after forty years.", url="u-light")])
     options = SearchOptions(min_score=0.0, group=False)

@@ -13,8 +13,8 @@ import pytest
 
 from config.settings import PROJECT_ROOT
 from retrieval.chunk import chunk_article
-from retrieval.library import Library
-from retrieval.maintenance import doctor
+from retrieval.embedded.library import EmbeddedLibrary
+from retrieval.embedded.maintenance import doctor
 from tests.conftest import need_eval_data
 from tests.helpers import HashEncoder
 
@@ -22,9 +22,9 @@ INGEST = textwrap.dedent("""
     import sys
     from pathlib import Path
     from retrieval.ingest import ingest
-    from retrieval.library import Library
+    from retrieval.embedded.library import EmbeddedLibrary
     from tests.helpers import HashEncoder
-    library = Library(Path(sys.argv[1]), HashEncoder())
+    library = EmbeddedLibrary(Path(sys.argv[1]), HashEncoder())
     print(ingest(library, [Path(sys.argv[2])], max_bytes=20_000_000).summary(), flush=True)
 """)
 
@@ -64,7 +64,7 @@ def snapshot(library):
 
 
 def assert_consistent(data_dir):
-    library = Library(data_dir, HashEncoder(), repair=False)
+    library = EmbeddedLibrary(data_dir, HashEncoder(), repair=False)
     try:
         conn = library.store.connection
         for article_id, body, count in conn.execute(
@@ -101,6 +101,6 @@ def test_sigkill_at_random_moments_never_corrupts_the_library(tmp_path):
     final = start_ingest(data_dir, bbc)
     assert final.wait(600) == 0
     assert_consistent(data_dir)
-    a, b = Library(tmp_path / "reference", HashEncoder()), Library(data_dir, HashEncoder())
+    a, b = EmbeddedLibrary(tmp_path / "reference", HashEncoder()), EmbeddedLibrary(data_dir, HashEncoder())
     assert snapshot(a) == snapshot(b)
     assert a.vectors.count == b.vectors.count

@@ -3,7 +3,7 @@ import json
 import pytest
 
 from retrieval.errors import BadInputError
-from retrieval.evaluate import evaluate, load_questions, results_table, split_questions
+from retrieval.evaluation.questions import evaluate, load_questions, results_table, split_questions
 from retrieval.search import SearchOptions, Searcher
 from tests.helpers import doc
 

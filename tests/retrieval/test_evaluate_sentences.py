@@ -1,7 +1,7 @@
 import pytest
 
 from retrieval.errors import BadInputError
-from retrieval.evaluate_sentences import bm25_scorer, load_candidates, rank_metrics
+from retrieval.evaluation.sentences import bm25_scorer, load_candidates, rank_metrics
 from tests.conftest import need_eval_data
 
 CSV = """qtext,label,atext
@@ -30,7 +30,7 @@ def test_wrong_columns_are_refused(tmp_path):
 
 
 def test_highlighter_beats_cosine_and_bm25_on_trecqa_dev(real_encoder):
-    from retrieval.evaluate_sentences import evaluate_sentences
+    from retrieval.evaluation.sentences import evaluate_sentences
 
     results = evaluate_sentences(need_eval_data("trecqa", "dev.csv"), real_encoder)
     assert results["highlighter"][0] > results["cosine"][0] > results["bm25"][0]

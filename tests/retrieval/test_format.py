@@ -1,7 +1,7 @@
 import json
 
 from retrieval.format import NO_ANSWER, answer_json, answer_text, citation_line
-from retrieval.models import Answer, Article, Hit
+from retrieval.records import Answer, Article, Hit
 
 
 def make_hit(**article):

@@ -1,7 +1,7 @@
 import numpy as np
 
 from retrieval.group import group_same_story
-from retrieval.models import Article, Hit
+from retrieval.records import Article, Hit
 
 
 def hit(pid, article_id, date="", source=""):

@@ -10,7 +10,7 @@ from retrieval.chunk import chunk_article, estimate_tokens
 from retrieval.errors import BadInputError
 from retrieval.ingest import ingest
 from retrieval.metadata import extract_plain
-from retrieval.models import Document
+from retrieval.records import Document
 from retrieval.parsers import ParseFailure, parse_bytes, parse_jsonl
 from retrieval.search import SearchOptions, Searcher, clean_question
 from tests.helpers import doc

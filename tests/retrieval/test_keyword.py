@@ -1,10 +1,11 @@
-from retrieval.keyword import KeywordQuery, KeywordSearch, others_exist
-from retrieval.models import Chunk
-from retrieval.store import Store
+from retrieval.embedded.keyword import KeywordSearch, others_exist
+from retrieval.scoring.bm25 import KeywordQuery
+from retrieval.records import Chunk
+from retrieval.embedded.store import SqliteStore
 from tests.helpers import doc
 
 
-def fill(store: Store, texts: list[str], guild_id=None) -> list[int]:
+def fill(store: SqliteStore, texts: list[str], guild_id=None) -> list[int]:
     ids = []
     with store.transaction() as conn:
         for n, text in enumerate(texts):
@@ -14,7 +15,7 @@ def fill(store: Store, texts: list[str], guild_id=None) -> list[int]:
 
 
 def test_common_words_are_dropped_rarest_first_within_the_budget(tmp_path):
-    store = Store(tmp_path / "db.sqlite3")
+    store = SqliteStore(tmp_path / "db.sqlite3")
     fill(store, [f"the government said on day {n}" for n in range(30)] + ["the zebra escaped"])
     search = KeywordSearch(store.connection, budget=10)
     assert search.query("What did the government do with the zebra?", 0).fts() == '"zebra"'
@@ -24,13 +25,13 @@ def test_common_words_are_dropped_rarest_first_within_the_budget(tmp_path):
 
 
 def test_a_single_common_word_is_kept_even_over_budget(tmp_path):
-    store = Store(tmp_path / "db.sqlite3")
+    store = SqliteStore(tmp_path / "db.sqlite3")
     fill(store, [f"government report {n}" for n in range(20)])
     assert KeywordSearch(store.connection, budget=5).query("What about the government?", 0).fts() == '"government"'
 
 
 def test_word_counts_are_recounted_after_the_library_changes(tmp_path):
-    store = Store(tmp_path / "db.sqlite3")
+    store = SqliteStore(tmp_path / "db.sqlite3")
     fill(store, ["river"])
     search = KeywordSearch(store.connection)
     river = KeywordQuery(("river",))
@@ -41,7 +42,7 @@ def test_word_counts_are_recounted_after_the_library_changes(tmp_path):
 
 
 def test_others_exist_sees_articles_outside_the_scopes(tmp_path):
-    store = Store(tmp_path / "db.sqlite3")
+    store = SqliteStore(tmp_path / "db.sqlite3")
     fill(store, ["global"])
     assert not others_exist(store.connection, [None])
     fill(store, ["server seven"], guild_id=7)
@@ -50,7 +51,7 @@ def test_others_exist_sees_articles_outside_the_scopes(tmp_path):
 
 
 def test_scoped_search_skips_other_servers_articles(tmp_path):
-    store = Store(tmp_path / "db.sqlite3")
+    store = SqliteStore(tmp_path / "db.sqlite3")
     mine = fill(store, ["harbour strike ends"])
     fill(store, ["harbour strike begins"], guild_id=9)
     assert [pid for pid, _ in store.keyword_search("harbour strike", 10, [None])] == mine
@@ -58,7 +59,7 @@ def test_scoped_search_skips_other_servers_articles(tmp_path):
 
 
 def test_when_every_word_is_common_the_rarest_are_and_ed(tmp_path):
-    store = Store(tmp_path / "db.sqlite3")
+    store = SqliteStore(tmp_path / "db.sqlite3")
     fill(store, [f"government report {n}" for n in range(20)] + [f"government budget {n}" for n in range(30)])
     query = KeywordSearch(store.connection, budget=10).query("government report", 0)
     assert query.every and sorted(query.words) == ["government", "report"]  # both over the cap: a tie

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from retrieval.errors import ArticleNotFoundError, ModelMismatchError
-from retrieval.library import Library
+from retrieval.embedded.library import EmbeddedLibrary
 from tests.helpers import HashEncoder, doc
 
 RIVER = "The river flooded the valley on Monday and hundreds of families left their homes."
@@ -48,35 +48,35 @@ def test_remove_unknown_or_other_scope_is_refused(library):
 
 
 def test_reopen_keeps_everything(tmp_path, encoder):
-    lib = Library(tmp_path, encoder)
+    lib = EmbeddedLibrary(tmp_path, encoder)
     lib.add_documents([doc(RIVER, url="u1"), doc(BUDGET, url="u2")])
     lib.close()
-    again = Library(tmp_path, encoder)
+    again = EmbeddedLibrary(tmp_path, encoder)
     assert again.store.count("articles") == 2 and again.vectors.count == again.store.count("passages")
 
 
 def test_sync_repairs_missing_and_orphan_vectors(tmp_path, encoder):
-    lib = Library(tmp_path, encoder)
+    lib = EmbeddedLibrary(tmp_path, encoder)
     lib.add_documents([doc(RIVER, url="u1"), doc(BUDGET, url="u2")])
     ids = lib.store.passage_ids()
     lib.vectors.remove([ids[0]])
     lib.vectors.add([999_999], encoder.encode(["orphan"]))
     lib.vectors.save()
     lib.close()
-    again = Library(tmp_path, encoder)  # opening runs the check
+    again = EmbeddedLibrary(tmp_path, encoder)  # opening runs the check
     assert sorted(again.vectors.ids().tolist()) == ids
 
 
 def test_library_built_with_another_model_names_reindex(tmp_path):
-    Library(tmp_path, HashEncoder(name="model-a")).add_documents([doc(RIVER, url="u1")])
+    EmbeddedLibrary(tmp_path, HashEncoder(name="model-a")).add_documents([doc(RIVER, url="u1")])
     with pytest.raises(ModelMismatchError, match="reindex"):
-        Library(tmp_path, HashEncoder(name="model-b"))
+        EmbeddedLibrary(tmp_path, HashEncoder(name="model-b"))
 
 
 def test_reindex_rebuilds_with_the_new_model(tmp_path):
-    Library(tmp_path, HashEncoder(name="model-a")).add_documents([doc(RIVER, url="u1")])
+    EmbeddedLibrary(tmp_path, HashEncoder(name="model-a")).add_documents([doc(RIVER, url="u1")])
     (tmp_path / "vectors.json").unlink()
-    lib = Library(tmp_path, HashEncoder(name="model-b", dim=64))
+    lib = EmbeddedLibrary(tmp_path, HashEncoder(name="model-b", dim=64))
     assert lib.reindex() == 1
     assert lib.vectors.dim == 64 and lib.vectors.count == 1
 
@@ -88,17 +88,17 @@ def test_describe_names_the_index_in_use(library):
 
 
 def test_a_library_past_the_exact_limit_searches_approximately(tmp_path):
-    library = Library(tmp_path, HashEncoder(), exact_limit=2)
+    library = EmbeddedLibrary(tmp_path, HashEncoder(), exact_limit=2)
     library.add_documents([doc(RIVER, url="u1"), doc("The council passed the budget.", url="u2"),
                            doc("A bridge opens in March.", url="u3")])
     assert library.vectors.plan.kind == "ivf-sq8" and "approximate" in library.describe()
-    again = Library(tmp_path, HashEncoder(), exact_limit=2)
+    again = EmbeddedLibrary(tmp_path, HashEncoder(), exact_limit=2)
     top = again.vectors.search(HashEncoder().encode(["bridge opens March"])[0], 1)[0][0]
     assert again.store.passages([top], [None])[top]["text"] == "A bridge opens in March."
 
 
 def test_open_trusts_matching_fingerprints_and_a_thorough_sync_checks_every_id(tmp_path):
-    library = Library(tmp_path, HashEncoder())
+    library = EmbeddedLibrary(tmp_path, HashEncoder())
     library.add_documents([doc(f"Article number {n} about topic {n}.", url=f"u{n}") for n in range(5)])
     ids = sorted(library.store.passage_ids())
     for article in library.articles():

@@ -2,8 +2,9 @@ import json
 import sqlite3
 
 from retrieval.ingest import ingest
-from retrieval.library import Library
-from retrieval.maintenance import backup, doctor, export_jsonl
+from retrieval.embedded.library import EmbeddedLibrary
+from retrieval.embedded.maintenance import backup, doctor
+from retrieval.export import export_jsonl
 from tests.helpers import doc
 
 RIVER = "The river flooded the valley on Monday and hundreds of families left their homes."
@@ -17,7 +18,7 @@ def test_healthy_library(library):
 
 
 def test_doctor_finds_and_repairs_every_kind_of_damage(tmp_path, encoder):
-    lib = Library(tmp_path, encoder)
+    lib = EmbeddedLibrary(tmp_path, encoder)
     lib.add_documents([doc(RIVER, url="u1", title="Flood"), doc(BUDGET, url="u2", title="Budget")])
     ids = lib.store.passage_ids()
     lib.vectors.remove([ids[0]])  # a passage without its vector
@@ -28,7 +29,7 @@ def test_doctor_finds_and_repairs_every_kind_of_damage(tmp_path, encoder):
     conn.execute("INSERT INTO passages_fts (rowid, title, text) VALUES (999999, 't', 'stale')")
     lib.close()
 
-    damaged = Library(tmp_path, encoder, repair=False)
+    damaged = EmbeddedLibrary(tmp_path, encoder, repair=False)
     report = doctor(damaged)
     assert not report.healthy
     text = " | ".join(report.problems)
@@ -46,7 +47,7 @@ def test_export_round_trips_through_ingest(tmp_path, library, encoder):
     assert export_jsonl(library, path) == 2
     records = [json.loads(line) for line in path.read_text().splitlines()]
     assert {r["title"] for r in records} == {"Flood", "Budget"}
-    again = Library(tmp_path / "again", encoder)
+    again = EmbeddedLibrary(tmp_path / "again", encoder)
     report = ingest(again, [path], max_bytes=10_000_000)
     assert report.added == 2
     assert {(a.title, a.source, a.date) for a in again.articles()} == {(a.title, a.source, a.date)
@@ -56,7 +57,7 @@ def test_export_round_trips_through_ingest(tmp_path, library, encoder):
 def test_backup_is_a_working_library(tmp_path, library, encoder):
     library.add_documents([doc(RIVER, url="u1"), doc(BUDGET, url="u2")])
     backup(library, tmp_path / "bak")
-    copy = Library(tmp_path / "bak", encoder)
+    copy = EmbeddedLibrary(tmp_path / "bak", encoder)
     assert copy.store.count("articles") == 2 and copy.vectors.count == copy.store.count("passages")
     assert sqlite3.connect(tmp_path / "bak" / "library.sqlite3").execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 

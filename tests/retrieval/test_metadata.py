@@ -1,5 +1,5 @@
 from retrieval.metadata import derive_title, extract_plain
-from retrieval.models import Document
+from retrieval.records import Document
 from tests.conftest import SEEDS_DIR
 
 

@@ -8,9 +8,10 @@ from config.settings import Settings
 from retrieval.activity import Activity
 from retrieval.errors import NewsbotError
 from retrieval.feed_store import FeedStore
-from retrieval.library import Library
-from retrieval.maintenance import export_jsonl
-from retrieval.migrate import copy_library
+from retrieval.embedded.library import EmbeddedLibrary
+from retrieval.export import export_jsonl
+from retrieval.backend import backup
+from retrieval.copying import copy_library
 from retrieval.pg.library import PgLibrary
 from retrieval.search import SearchOptions, Searcher
 from tests.helpers import HashEncoder, doc
@@ -47,7 +48,7 @@ def snapshot(library) -> dict:
 
 def test_round_trip_keeps_articles_vectors_settings_questions_feedback_and_feeds(tmp_path, pg_url):
     encoder = HashEncoder()
-    source = Library(tmp_path / "embedded", encoder)
+    source = EmbeddedLibrary(tmp_path / "embedded", encoder)
     fill(source)
     source.store.set_meta("seeded", "1")
     pg = PgLibrary.from_settings(Settings(data_dir=tmp_path / "x", database_url=pg_url), encoder)
@@ -56,8 +57,8 @@ def test_round_trip_keeps_articles_vectors_settings_questions_feedback_and_feeds
     assert report.rows["questions"] == 1 and report.rows["feeds"] == 1
     assert encoder.calls == 2  # the two batches of the fill; the copy ran no model
     back = tmp_path / "back"
-    pg.backup(back)
-    restored = Library(back, encoder)
+    backup(pg, back)
+    restored = EmbeddedLibrary(back, encoder)
     before, middle, after = snapshot(source), snapshot(pg), snapshot(restored)
     for state in (middle, after):
         assert state["articles"] == before["articles"] and state["settings"] == before["settings"]

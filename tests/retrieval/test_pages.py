@@ -4,7 +4,7 @@ import pytest
 
 from retrieval.fetch import AllowList, Fetched, Fetcher, FetchPolicy
 from retrieval.ingest import ingest_documents
-from retrieval.models import Document
+from retrieval.records import Document
 from retrieval.pages import document_from_page, fetch_documents, is_link
 from retrieval.parsers import ParseFailure
 from tests.web_server import LocalSite, article_html, sample_story

@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 
 from retrieval.errors import BadInputError
-from retrieval.models import Document
+from retrieval.records import Document
 from retrieval.parsers import ParseFailure, decode, parse_bytes, parse_jsonl, read_path
 
 BODY = "The river flooded the town on Monday, forcing hundreds of families from their homes."

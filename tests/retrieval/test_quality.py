@@ -2,9 +2,9 @@
 
 import pytest
 
-from retrieval.evaluate import evaluate, load_questions
+from retrieval.evaluation.questions import evaluate, load_questions
 from retrieval.ingest import ingest
-from retrieval.library import Library
+from retrieval.embedded.library import EmbeddedLibrary
 from retrieval.search import SearchOptions, Searcher
 from tests.conftest import need_eval_data
 
@@ -12,7 +12,7 @@ from tests.conftest import need_eval_data
 @pytest.fixture(scope="module")
 def xquad(tmp_path_factory, real_encoder):
     folder = need_eval_data("xquad")
-    library = Library(tmp_path_factory.mktemp("xquad"), real_encoder)
+    library = EmbeddedLibrary(tmp_path_factory.mktemp("xquad"), real_encoder)
     ingest(library, [folder / "articles.jsonl"], max_bytes=50_000_000)
     yield Searcher(library), load_questions(folder / "questions.jsonl")[:300]
     library.close()

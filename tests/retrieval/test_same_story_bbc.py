@@ -5,7 +5,7 @@ from collections import defaultdict
 
 import pytest
 
-from retrieval.library import Library
+from retrieval.embedded.library import EmbeddedLibrary
 from retrieval.parsers import read_path
 from retrieval.search import SearchOptions, Searcher
 from tests.conftest import need_eval_data
@@ -23,7 +23,7 @@ def duplicate_pairs(folder):
 def test_duplicate_pairs_become_one_result_with_both_sources(tmp_path, real_encoder):
     pairs = duplicate_pairs(need_eval_data("bbc-news", "bbc"))
     assert len(pairs) == 98
-    library = Library(tmp_path, real_encoder)
+    library = EmbeddedLibrary(tmp_path, real_encoder)
     docs = []
     for number, (first, second) in enumerate(pairs):
         a, b = next(read_path(first, max_bytes=10**7)), next(read_path(second, max_bytes=10**7))

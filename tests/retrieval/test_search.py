@@ -2,7 +2,7 @@ import pytest
 
 from retrieval.errors import BadInputError
 from retrieval.search import SearchOptions, Searcher, clean_question
-from retrieval.store import Filters, make_filters
+from retrieval.records import Filters, make_filters
 from tests.helpers import doc
 
 ARTICLES = [

@@ -1,6 +1,7 @@
 import numpy as np
 
-from retrieval.sentence_vectors import (SentenceVectors, embed_passages, pack, pool_spans, sentence_spans, unpack,
+from retrieval.pooling import pool_spans
+from retrieval.sentence_vectors import (SentenceVectors, embed_passages, pack, sentence_spans, unpack,
                                         unpack_many)
 from tests.helpers import HashEncoder
 

@@ -3,24 +3,26 @@ import sqlite3
 import pytest
 
 from retrieval.errors import StoreError
-from retrieval.models import Chunk
-from retrieval.store import Store, content_hash, identity_of
+from retrieval.records import Chunk
+from retrieval.embedded.store import SqliteStore
+from retrieval.rows import sentence_vectors_of
+from retrieval.writing import content_hash, identity_of
 from tests.helpers import doc
 
 
-def add(store: Store, document, guild_id=None):
+def add(store: SqliteStore, document, guild_id=None):
     chunk = Chunk(text=document.text, para_start=1, para_end=1, char_start=0, char_end=len(document.text))
     with store.transaction() as conn:
         return store.insert_article(conn, document, [chunk], guild_id)
 
 
 def test_round_trip_keeps_metadata_and_passages(tmp_path):
-    store = Store(tmp_path / "db.sqlite3")
+    store = SqliteStore(tmp_path / "db.sqlite3")
     d = doc("Body of the article about rivers.", title="Rivers", source="S", author="A", date="2020-01-01",
             url="https://x/r", path="/p")
     article_id, ids = add(store, d)
     store.close()
-    store = Store(tmp_path / "db.sqlite3")
+    store = SqliteStore(tmp_path / "db.sqlite3")
     a = store.get_article(article_id)
     assert (a.title, a.source, a.author, a.date, a.url, a.path, a.passages) == (
         "Rivers", "S", "A", "2020-01-01", "https://x/r", "/p", 1)
@@ -29,12 +31,12 @@ def test_round_trip_keeps_metadata_and_passages(tmp_path):
 
 
 def test_wal_mode(tmp_path):
-    store = Store(tmp_path / "db.sqlite3")
+    store = SqliteStore(tmp_path / "db.sqlite3")
     assert store._conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
 def test_keyword_search_ranks_by_bm25_and_respects_scope(tmp_path):
-    store = Store(tmp_path / "db.sqlite3")
+    store = SqliteStore(tmp_path / "db.sqlite3")
     _, (river,) = add(store, doc("The river flooded the valley.", url="u1"))
     _, (budget,) = add(store, doc("The council passed the budget.", url="u2"))
     _, (private,) = add(store, doc("The river festival was cancelled.", url="u3"), guild_id=7)
@@ -45,7 +47,7 @@ def test_keyword_search_ranks_by_bm25_and_respects_scope(tmp_path):
 
 
 def test_keyword_search_survives_fts_syntax_in_questions(tmp_path):
-    store = Store(tmp_path / "db.sqlite3")
+    store = SqliteStore(tmp_path / "db.sqlite3")
     add(store, doc("The river flooded the valley.", url="u1"))
     for question in ('river" OR NEAR(', "AND OR NOT", "*", "'); DROP TABLE articles; --", ""):
         store.keyword_search(question, 5, [None])
@@ -53,7 +55,7 @@ def test_keyword_search_survives_fts_syntax_in_questions(tmp_path):
 
 
 def test_delete_removes_passages_and_keyword_entries(tmp_path):
-    store = Store(tmp_path / "db.sqlite3")
+    store = SqliteStore(tmp_path / "db.sqlite3")
     article_id, _ = add(store, doc("The river flooded the valley.", url="u1"))
     with store.transaction() as conn:
         store.delete_article(conn, article_id)
@@ -62,7 +64,7 @@ def test_delete_removes_passages_and_keyword_entries(tmp_path):
 
 
 def test_failed_transaction_leaves_nothing(tmp_path):
-    store = Store(tmp_path / "db.sqlite3")
+    store = SqliteStore(tmp_path / "db.sqlite3")
     with pytest.raises(RuntimeError):
         with store.transaction() as conn:
             store.insert_article(conn, doc("Half written.", url="u"), [], None)
@@ -72,10 +74,10 @@ def test_failed_transaction_leaves_nothing(tmp_path):
 
 def test_writer_that_cannot_get_the_lock_fails_clearly(tmp_path):
     path = tmp_path / "db.sqlite3"
-    Store(path)
+    SqliteStore(path)
     other = sqlite3.connect(path, isolation_level=None)
     other.execute("BEGIN IMMEDIATE")
-    store = Store(path, timeout=0.2)
+    store = SqliteStore(path, timeout=0.2)
     with pytest.raises(StoreError, match="busy"):
         with store.transaction():
             pass
@@ -93,7 +95,7 @@ def test_sentence_vectors_are_stored_with_the_passage_and_go_with_it(tmp_path):
 
     from retrieval.sentence_vectors import SentenceVectors
 
-    store = Store(tmp_path / "db.sqlite3")
+    store = SqliteStore(tmp_path / "db.sqlite3")
     d = doc("One sentence. Two sentences.", url="u")
     chunk = Chunk(text=d.text, para_start=1, para_end=1, char_start=0, char_end=len(d.text))
     vectors = np.eye(2, 8, dtype=np.float32)
@@ -112,7 +114,7 @@ def test_passage_rows_can_carry_their_sentence_vectors(tmp_path):
 
     from retrieval.sentence_vectors import SentenceVectors
 
-    store = Store(tmp_path / "db.sqlite3")
+    store = SqliteStore(tmp_path / "db.sqlite3")
     with_vectors, without = doc("One sentence. Two sentences.", url="u1"), doc("Bare text.", url="u2")
     vectors = np.eye(2, 8, dtype=np.float32)
     with store.transaction() as conn:
@@ -121,14 +123,14 @@ def test_passage_rows_can_carry_their_sentence_vectors(tmp_path):
         _, second = store.insert_article(conn, without, [Chunk(without.text, 1, 1, 0, 10)], None)
     rows = store.passages([*first, *second], [None], sentences=True)
     assert rows[first[0]]["text"] == "One sentence. Two sentences." and rows[second[0]]["spans"] is None
-    carried = Store.sentence_vectors_of(rows.values())
+    carried = sentence_vectors_of(rows.values())
     assert list(carried) == first  # the passage without sentence vectors is left out
     assert carried[first[0]].spans == store.sentence_vectors(first)[first[0]].spans
     assert np.allclose(carried[first[0]].vectors, vectors, atol=0.01)
 
 
 def test_dates_bodies_and_the_newest_date(tmp_path):
-    store = Store(tmp_path / "db.sqlite3")
+    store = SqliteStore(tmp_path / "db.sqlite3")
     assert store.newest_date() == ""
     first, old = add(store, doc("Old news about the harbour.", url="a", date="2021-01-05"))
     _, new = add(store, doc("New news about the harbour.", url="b", date="2024-06-01"))
@@ -139,13 +141,13 @@ def test_dates_bodies_and_the_newest_date(tmp_path):
 
 
 def test_the_newest_date_is_read_from_an_index_not_a_scan(tmp_path):
-    store = Store(tmp_path / "db.sqlite3")
+    store = SqliteStore(tmp_path / "db.sqlite3")
     plan = store._conn.execute("EXPLAIN QUERY PLAN SELECT max(date) FROM articles WHERE date > ''").fetchall()
     assert "articles_date (date>?)" in " ".join(str(row[3]) for row in plan)
 
 
 def test_headline_words_weigh_twice_the_texts(tmp_path):
-    store = Store(tmp_path / "db.sqlite3")
+    store = SqliteStore(tmp_path / "db.sqlite3")
     _, (headline,) = add(store, doc("Workers gathered by the gates at dawn.", title="Harbour strike", url="u1"))
     _, (body,) = add(store, doc("The harbour strike worried workers.", title="Weather", url="u2"))
     found = dict(store.keyword_search("harbour strike", 10, [None]))

@@ -1,9 +1,12 @@
 import pytest
 
-from retrieval.keyword import KeywordQuery, KeywordSearch
-from retrieval.models import Chunk
-from retrieval.store import Store
-from retrieval.term_index import WordTerms
+from retrieval.embedded.keyword import KeywordSearch
+from retrieval.scoring.bm25 import KeywordQuery
+from retrieval.records import Chunk
+from retrieval.embedded.store import SqliteStore
+from retrieval.embedded.store import filter_sql
+from retrieval.records import Filters
+from retrieval.scoring.fts5_terms import WordTerms
 from tests.helpers import doc
 
 TEXTS = [
@@ -16,7 +19,7 @@ TEXTS = [
 ]
 
 
-def fill(store: Store, texts, guild_id=None, tag="") -> list[int]:
+def fill(store: SqliteStore, texts, guild_id=None, tag="") -> list[int]:
     ids = []
     with store.transaction() as conn:
         for n, (title, text) in enumerate(texts):
@@ -26,11 +29,11 @@ def fill(store: Store, texts, guild_id=None, tag="") -> list[int]:
     return ids
 
 
-def both(store: Store, query: KeywordQuery, scopes=(None,)):
+def both(store: SqliteStore, query: KeywordQuery, scopes=(None,)):
     """The same query answered by FTS5 and from memory."""
     search = KeywordSearch(store.connection, terms=store.terms)
     generation = store.generation()
-    where, params = __import__("retrieval.store", fromlist=["Filters"]).Filters().sql(list(scopes))
+    where, params = filter_sql(Filters(), list(scopes))
     whole = list(scopes) == [None] and not store.connection.execute(
         "SELECT 1 FROM articles WHERE guild_id IS NOT NULL").fetchone()
     fts = search._fts_search(query.fts(), 50, where, params, whole)
@@ -53,7 +56,7 @@ def same(fts, memory):
     KeywordQuery(("nothing", "zebra")),
 ])
 def test_memory_search_gives_fts5s_passages_and_scores(tmp_path, query):
-    store = Store(tmp_path / "db.sqlite3")
+    store = SqliteStore(tmp_path / "db.sqlite3")
     fill(store, TEXTS)
     fts, memory = both(store, query)
     assert fts
@@ -61,7 +64,7 @@ def test_memory_search_gives_fts5s_passages_and_scores(tmp_path, query):
 
 
 def test_memory_search_keeps_to_the_scopes(tmp_path):
-    store = Store(tmp_path / "db.sqlite3")
+    store = SqliteStore(tmp_path / "db.sqlite3")
     fill(store, TEXTS)
     theirs = fill(store, TEXTS[:2], guild_id=9)
     fts, memory = both(store, KeywordQuery(("strike",)), scopes=[None])
@@ -71,7 +74,7 @@ def test_memory_search_keeps_to_the_scopes(tmp_path):
 
 
 def test_counts_match_fts5_up_to_the_cap(tmp_path):
-    store = Store(tmp_path / "db.sqlite3")
+    store = SqliteStore(tmp_path / "db.sqlite3")
     fill(store, TEXTS)
     assert store.terms.catch_up()
     scorer = store.terms.scorer(store.generation())
@@ -81,7 +84,7 @@ def test_counts_match_fts5_up_to_the_cap(tmp_path):
 
 
 def test_postings_follow_deletes_and_inserts(tmp_path):
-    store = Store(tmp_path / "db.sqlite3")
+    store = SqliteStore(tmp_path / "db.sqlite3")
     fill(store, TEXTS)
     assert store.terms.catch_up()
     with store.transaction() as conn:
@@ -94,18 +97,18 @@ def test_postings_follow_deletes_and_inserts(tmp_path):
 
 
 def test_a_restart_reads_the_saved_postings(tmp_path):
-    store = Store(tmp_path / "db.sqlite3")
+    store = SqliteStore(tmp_path / "db.sqlite3")
     fill(store, TEXTS)
     assert store.terms.catch_up() and store.terms.file.exists()
     store.close()
-    reopened = Store(tmp_path / "db.sqlite3")
+    reopened = SqliteStore(tmp_path / "db.sqlite3")
     loaded = reopened.terms._load()
     assert loaded.generation == reopened.generation()
     assert sorted(loaded.ids.tolist()) == sorted(r[0] for r in reopened.connection.execute("SELECT id FROM passages"))
 
 
 def test_a_damaged_file_is_rebuilt(tmp_path, caplog):
-    store = Store(tmp_path / "db.sqlite3")
+    store = SqliteStore(tmp_path / "db.sqlite3")
     fill(store, TEXTS)
     store.terms.file.write_bytes(b"not numpy")
     assert store.terms.catch_up()
@@ -114,7 +117,7 @@ def test_a_damaged_file_is_rebuilt(tmp_path, caplog):
 
 
 def test_postings_from_a_later_database_are_not_trusted(tmp_path):
-    store = Store(tmp_path / "db.sqlite3")
+    store = SqliteStore(tmp_path / "db.sqlite3")
     fill(store, TEXTS)
     fill(store, [("Extra", "An extra port story.")], tag="x")
     assert store.terms.catch_up()
@@ -123,7 +126,7 @@ def test_postings_from_a_later_database_are_not_trusted(tmp_path):
     (tmp_path / "db.sqlite3").unlink()
     for extra in tmp_path.glob("db.sqlite3-*"):
         extra.unlink()
-    restored = Store(tmp_path / "db.sqlite3")  # an older copy: one write, a lower generation
+    restored = SqliteStore(tmp_path / "db.sqlite3")  # an older copy: one write, a lower generation
     fill(restored, TEXTS[:1])
     restored.terms.file.write_bytes(saved)
     assert restored.terms.catch_up()
@@ -131,7 +134,7 @@ def test_postings_from_a_later_database_are_not_trusted(tmp_path):
 
 
 def test_a_library_over_the_limit_keeps_fts5_alone(tmp_path):
-    store = Store(tmp_path / "db.sqlite3")
+    store = SqliteStore(tmp_path / "db.sqlite3")
     fill(store, TEXTS)
     store.terms.limit = 3
     assert not store.terms.catch_up()
@@ -141,7 +144,7 @@ def test_a_library_over_the_limit_keeps_fts5_alone(tmp_path):
 
 
 def test_a_stale_index_answers_from_fts5_and_catches_up_behind(tmp_path):
-    store = Store(tmp_path / "db.sqlite3")
+    store = SqliteStore(tmp_path / "db.sqlite3")
     fill(store, TEXTS)
     assert store.terms.scorer(store.generation()) is None  # not built: a catch-up starts
     assert store.keyword_search("zebra", 5, [None])
@@ -157,7 +160,7 @@ def test_words_are_cut_into_fts5_terms():
 
 
 def test_a_row_without_words_is_held_and_not_read_again(tmp_path):
-    store = Store(tmp_path / "db.sqlite3")
+    store = SqliteStore(tmp_path / "db.sqlite3")
     fill(store, TEXTS[:2] + [("", "...")])
     assert store.terms.catch_up()
     postings = store.terms.scorer(store.generation()).postings
@@ -166,7 +169,7 @@ def test_a_row_without_words_is_held_and_not_read_again(tmp_path):
 
 
 def test_a_one_question_process_leaves_the_postings_unloaded(tmp_path):
-    store = Store(tmp_path / "db.sqlite3")
+    store = SqliteStore(tmp_path / "db.sqlite3")
     fill(store, TEXTS)
     store.terms.background = False
     assert store.keyword_search("zebra", 5, [None])  # FTS5 answers
@@ -174,6 +177,6 @@ def test_a_one_question_process_leaves_the_postings_unloaded(tmp_path):
 
 
 def test_a_data_directory_with_odd_characters_is_read(tmp_path):
-    store = Store(tmp_path / "news #1 ? 50%" / "db.sqlite3")
+    store = SqliteStore(tmp_path / "news #1 ? 50%" / "db.sqlite3")
     fill(store, TEXTS)
     same(*both(store, KeywordQuery(("port",))))

@@ -1,6 +1,5 @@
 """The PostgreSQL library against a real server: writes, search, scopes, generations."""
 
-import numpy as np
 import pytest
 
 from config.settings import Settings

@@ -6,7 +6,7 @@ import pytest
 
 from config.settings import Settings
 from retrieval.ingest import ingest
-from retrieval.library import Library
+from retrieval.embedded.library import EmbeddedLibrary
 from retrieval.pg.library import PgLibrary
 from retrieval.search import SearchOptions, Searcher
 from tests.conftest import SEEDS_DIR, need_eval_data
@@ -32,7 +32,7 @@ def xquad_articles(tmp_path, count: int):
 @pytest.fixture
 def both(tmp_path, pg_url):
     articles, questions = xquad_articles(tmp_path, 60)
-    embedded = Library(tmp_path / "embedded", HashEncoder())
+    embedded = EmbeddedLibrary(tmp_path / "embedded", HashEncoder())
     pg = PgLibrary.from_settings(Settings(data_dir=tmp_path / "pg", database_url=pg_url), HashEncoder())
     for library in (embedded, pg):
         ingest(library, [SEEDS_DIR, articles], max_bytes=10**7)
@@ -77,7 +77,7 @@ def test_whole_answers_match_on_the_fake_model(both):
 
 def test_same_answers_on_the_real_model_seeds_and_a_small_xquad_library(tmp_path, pg_url, real_encoder):
     articles, questions = xquad_articles(tmp_path, 120)
-    embedded = Library(tmp_path / "embedded", real_encoder)
+    embedded = EmbeddedLibrary(tmp_path / "embedded", real_encoder)
     pg = PgLibrary.from_settings(Settings(data_dir=tmp_path / "pg", database_url=pg_url), real_encoder)
     try:
         for library in (embedded, pg):

@@ -1,9 +1,15 @@
-"""Plain data types passed between the steps of the pipeline."""
+"""Plain data types passed between the steps of the pipeline, and between either storage backend and its callers."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
+
+import numpy as np
+
+from retrieval.dates import parse_date
+from retrieval.errors import BadInputError
 
 
 @dataclass(slots=True)
@@ -87,3 +93,49 @@ class ArticleCopy:
     chunks: list[Chunk]
     vectors: Any  # numpy array (passages, dim)
     sentences: list[Any]  # each passage's SentenceVectors, or None
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    """Optional limits on which articles a search may return."""
+
+    sources: tuple[str, ...] = ()  # publisher names, case-insensitive
+    since: str = ""  # ISO day, inclusive
+    until: str = ""  # ISO day, inclusive
+
+    @property
+    def active(self) -> bool:
+        """True when any limit is set."""
+        return bool(self.sources or self.since or self.until)
+
+
+def make_filters(sources: Iterable[str], since: str | None, until: str | None) -> Filters:
+    """Filters from what a person typed (publisher names, dates in any common format).
+
+    Raises:
+        BadInputError: a date that cannot be read.
+    """
+    days = {}
+    for name, value in (("since", since), ("until", until)):
+        if value:
+            days[name] = parse_date(value)
+            if not days[name]:
+                raise BadInputError(f"cannot read the date {value!r} (try 2024-09-20)")
+    return Filters(sources=tuple(s.strip() for s in sources if s and s.strip()), **days)
+
+
+@dataclass(frozen=True, slots=True)
+class Gathered:
+    """The stored vectors of some passages, stacked: copies, so still valid after the index changes."""
+
+    ids: list[int]
+    vectors: np.ndarray  # (len(ids), dim)
+
+    @staticmethod
+    def nothing() -> Gathered:
+        """No vectors."""
+        return Gathered([], np.zeros((0, 0), dtype=np.float32))
+
+    def scores(self, query: np.ndarray) -> dict[int, float]:
+        """The cosine of each gathered passage to a normalised query, by passage id."""
+        return dict(zip(self.ids, (self.vectors @ query).tolist())) if self.ids else {}

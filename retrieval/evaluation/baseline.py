@@ -14,9 +14,9 @@ from collections.abc import Iterable
 import faiss
 
 from retrieval.chunk import PARAGRAPH_SEPARATOR
-from retrieval.embed import Encoder
+from retrieval.encoder import Encoder
 from retrieval.library import Library
-from retrieval.models import Answer, Hit
+from retrieval.records import Answer, Hit
 from retrieval.rank import rrf
 from retrieval.search import SearchOptions
 from retrieval.terms import fts_query
@@ -74,7 +74,8 @@ class NaiveBaseline:
     def ask(self, question: str, options: SearchOptions, guild_ids: Iterable[int | None] = (None,)) -> Answer:
         """Rank articles for a question in one of :data:`BASELINE_MODES` (``options.mode``)."""
         started = time.perf_counter()
-        dense, keyword = [], []
+        dense: list[tuple[int, float]] = []
+        keyword: list[tuple[int, float]] = []
         if options.mode in ("naive-rrf", "naive-dense"):
             scores, ids = self.index.search(self.encoder.encode([question]), 100)
             dense = [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i != -1]

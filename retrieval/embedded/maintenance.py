@@ -1,35 +1,26 @@
-"""Keeping a library healthy: the doctor's checks and repairs, JSONL export, online backup."""
+"""Keeping the embedded library healthy: the doctor's checks and repairs, and its online backup."""
 
 from __future__ import annotations
 
-import json
 import logging
 import shutil
 import sqlite3
-from dataclasses import dataclass, field
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 from retrieval.adapt import IN_USE_KEY
-from retrieval.library import DB_FILE, Library
-from retrieval.vectors import INDEX_FILE, MANIFEST_FILE, read_manifest
+from retrieval.embedded.store import DB_FILE
+from retrieval.embedded.vectors import INDEX_FILE, MANIFEST_FILE, read_manifest
+from retrieval.library import DoctorReport
+
+if TYPE_CHECKING:
+    from retrieval.embedded.library import EmbeddedLibrary
 
 logger = logging.getLogger(__name__)
 
 
-@dataclass(slots=True)
-class DoctorReport:
-    """What the doctor found, and what it repaired."""
-
-    problems: list[str] = field(default_factory=list)
-    repairs: list[str] = field(default_factory=list)
-
-    @property
-    def healthy(self) -> bool:
-        """True when nothing was wrong."""
-        return not self.problems
-
-
-def doctor(library: Library) -> DoctorReport:
+def doctor(library: EmbeddedLibrary) -> DoctorReport:
     """Check that SQLite, FTS5 and FAISS agree, and repair what SQLite can rebuild.
 
     Checks: integrity of the database; every passage has its keyword entry and nothing
@@ -48,7 +39,7 @@ def doctor(library: Library) -> DoctorReport:
         _check_keywords(library, report)
         manifest = read_manifest(library.data_dir)
         stale_manifest = manifest is not None and manifest.get("count") != library.vectors.count
-        if stale_manifest:
+        if manifest is not None and stale_manifest:
             report.problems.append(f"manifest counts {manifest.get('count')} vectors, the index holds "
                                    f"{library.vectors.count}")
         sync = library.sync(thorough=True)
@@ -64,7 +55,7 @@ def doctor(library: Library) -> DoctorReport:
     return report
 
 
-def _check_keywords(library: Library, report: DoctorReport) -> None:
+def _check_keywords(library: EmbeddedLibrary, report: DoctorReport) -> None:
     conn = library.store.connection
     missing = [r[0] for r in conn.execute(
         "SELECT p.id FROM passages p WHERE p.id NOT IN (SELECT rowid FROM passages_fts)")]
@@ -81,25 +72,7 @@ def _check_keywords(library: Library, report: DoctorReport) -> None:
     report.repairs.append("rebuilt the keyword entries")
 
 
-def export_jsonl(library: Library, path: Path, guild_id: int | None = None) -> int:
-    """Write a scope's articles as JSONL in the ingest format; return how many.
-
-    The file is written to a temporary name and moved into place.
-    """
-    tmp = path.with_name(f".{path.name}.tmp")
-    count = 0
-    with tmp.open("w", encoding="utf-8") as handle:
-        for article in library.articles([guild_id]):
-            record = {"title": article.title, "text": library.store.article_body(article.id),
-                      "url": article.url, "source": article.source, "author": article.author,
-                      "date": article.date}
-            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
-            count += 1
-    tmp.replace(path)
-    return count
-
-
-def backup(library: Library, directory: Path) -> Path:
+def backup(library: EmbeddedLibrary, directory: Path) -> Path:
     """A consistent copy of the library while it is in use: SQLite online backup, then the vectors
     (and the adapted model they were built with, if any).
 

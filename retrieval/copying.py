@@ -5,7 +5,7 @@ rows are made again by the target); per-server settings, enabled channels, quest
 followed feeds and their seen entries are copied row by row, with their ids. ``newsbot migrate
 --to postgresql://…`` copies the embedded library into PostgreSQL; ``newsbot backup DIR`` on a
 PostgreSQL library copies it, from one snapshot, into an embedded library in ``DIR`` (which
-``migrate`` can load back).
+``migrate`` can load back; see :func:`retrieval.backend.backup`).
 """
 
 from __future__ import annotations
@@ -14,11 +14,11 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from retrieval.activity import Activity
 from retrieval.errors import NewsbotError
 from retrieval.feed_store import FeedStore
+from retrieval.library import Library, Store
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ class CopyReport:
                 f" in {self.seconds:.1f} s")
 
 
-def copy_library(source, target, progress: Callable[[int], None] | None = None, *, bulk: bool = False) -> CopyReport:
+def copy_library(source: Library, target: Library, progress: Callable[[int], None] | None = None, *, bulk: bool = False) -> CopyReport:
     """Copy everything of ``source`` into the empty library ``target`` (either backend each).
 
     Args:
@@ -79,7 +79,7 @@ def copy_library(source, target, progress: Callable[[int], None] | None = None, 
     return report
 
 
-def copy_tables(source, target) -> dict[str, int]:
+def copy_tables(source: Store, target: Store) -> dict[str, int]:
     """Copy the settings, activity and feed tables and the library's own metadata, row by row."""
     for store in (source, target):  # an older embedded library may lack some tables: made empty
         Activity(store)
@@ -96,15 +96,3 @@ def copy_tables(source, target) -> dict[str, int]:
         if value := source.get_meta(key):
             target.set_meta(key, value)
     return counts
-
-
-def backup_to_directory(source, directory: Path) -> Path:
-    """Copy a library into a new embedded library in ``directory``; return the folder."""
-    from retrieval.library import Library
-
-    target = Library(directory, source.encoder)
-    try:
-        copy_library(source, target)
-    finally:
-        target.close()
-    return directory

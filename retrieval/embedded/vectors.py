@@ -23,6 +23,7 @@ import faiss
 import numpy as np
 
 from retrieval.errors import ModelMismatchError, StoreError
+from retrieval.records import Gathered
 
 logger = logging.getLogger(__name__)
 
@@ -46,23 +47,6 @@ class IndexPlan:
     def describe(self) -> str:
         """Short text for listings, e.g. "ivf-sq8 (4096 lists, 64 probed)"."""
         return self.kind if self.kind == "flat" else f"{self.kind} ({self.nlist} lists, {self.nprobe} probed)"
-
-
-@dataclass(frozen=True, slots=True)
-class Gathered:
-    """The stored vectors of some passages, stacked: copies, so still valid after the index changes."""
-
-    ids: list[int]
-    vectors: np.ndarray  # (len(ids), dim)
-
-    @staticmethod
-    def nothing() -> Gathered:
-        """No vectors."""
-        return Gathered([], np.zeros((0, 0), dtype=np.float32))
-
-    def scores(self, query: np.ndarray) -> dict[int, float]:
-        """The cosine of each gathered passage to a normalised query, by passage id."""
-        return dict(zip(self.ids, (self.vectors @ query).tolist())) if self.ids else {}
 
 
 def plan_index(count: int, exact_limit: int = EXACT_LIMIT) -> IndexPlan:

@@ -7,7 +7,7 @@ commonest words, which weigh least in BM25, are left to the dense side. When eve
 rarest word is that common (a large library), the rarest words are AND-ed instead. On XQuAD + BBC
 (8,595 passages) this keeps 99% of the top-10 and more than halves the time.
 
-The query is then answered from the postings held in memory (:mod:`retrieval.term_index`)
+The query is then answered from the postings held in memory (:mod:`retrieval.embedded.term_index`)
 when they are in step with the library and no filter is set, else by FTS5 itself; both give
 the same passages with the same scores.
 """
@@ -17,59 +17,14 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable
 
-from retrieval.term_index import COLUMN_WEIGHTS, WordTerms
-from retrieval.term_sync import TermIndex
-from retrieval.terms import content_words
+from retrieval.embedded.term_sync import TermIndex
+from retrieval.scoring.bm25 import COLUMN_WEIGHTS, MATCH_BUDGET, KeywordQuery, choose_words
+from retrieval.scoring.fts5_terms import WordTerms
 
-MATCH_BUDGET = 4000  # passages scored per question, at most (about; the rarest word always goes in)
-MAX_WORDS = 32
-MAX_AND_WORDS = 3  # when every word is common, at most this many rarest words are AND-ed
 _CACHE_WORDS = 4096
 _BM25 = f"bm25(passages_fts, {COLUMN_WEIGHTS[0]}, {COLUMN_WEIGHTS[1]})"
-
-
-@dataclass(frozen=True, slots=True)
-class KeywordQuery:
-    """Words to look for: any of them, or (``every``) all of them."""
-
-    words: tuple[str, ...] = ()
-    every: bool = False
-
-    def fts(self) -> str:
-        """The FTS5 query: the words quoted (safe whatever they hold), OR-ed or AND-ed."""
-        return (" AND " if self.every else " OR ").join(f'"{w}"' for w in self.words)
-
-
-def choose_words(question: str, matches: Callable[[KeywordQuery], int], budget: int = MATCH_BUDGET) -> KeywordQuery:
-    """The question's content words, rarest first, while the passages they match stay within
-    ``budget`` (the rarest always goes in); when even the rarest is that common, the rarest
-    words AND-ed instead, adding words until the matches fit.
-
-    Args:
-        question: the question.
-        matches: passages a query matches (counted up to just over the budget).
-        budget: passages scored per question, about.
-    """
-    unique = list(dict.fromkeys(content_words(question)))[:MAX_WORDS]
-    counted = sorted(unique, key=lambda w: matches(KeywordQuery((w,))))
-    kept, total = [], 0
-    for word in counted:
-        count = matches(KeywordQuery((word,)))
-        if kept and total + count > budget:
-            break
-        kept.append(word)
-        total += count
-    if total > budget and len(counted) > 1:  # even the rarest word is common: ask for more
-        query = KeywordQuery(tuple(counted[:1]), every=True)
-        for word in counted[1:MAX_AND_WORDS]:
-            query = KeywordQuery((*query.words, word), every=True)
-            if matches(query) <= budget:
-                break
-        return query
-    return KeywordQuery(tuple(kept))
 
 
 class KeywordSearch:

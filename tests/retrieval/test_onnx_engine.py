@@ -5,7 +5,7 @@ import pytest
 
 from config.settings import Settings
 from retrieval.embed import SentenceEmbedder, make_encoder
-from retrieval.onnx_backend import OnnxEmbedder, OnnxUnavailable, check_mean_pooling
+from retrieval.onnx_engine import OnnxEmbedder, OnnxUnavailable, check_mean_pooling
 
 SENTENCES = [
     "North Korea delivered weapons to Russia by sea and rail.",
@@ -48,7 +48,7 @@ def test_models_without_mean_pooling_are_refused(tmp_path):
 def test_backend_choice_and_fallback(tmp_path):
     assert isinstance(make_encoder(Settings(data_dir=tmp_path)), OnnxEmbedder)
     assert make_encoder(Settings(data_dir=tmp_path)).name == "all-MiniLM-L6-v2+onnx-int8"
-    assert isinstance(make_encoder(Settings(data_dir=tmp_path, backend="torch")), SentenceEmbedder)
+    assert isinstance(make_encoder(Settings(data_dir=tmp_path, engine="torch")), SentenceEmbedder)
     hub_only = make_encoder(Settings(data_dir=tmp_path, model="someone/some-hub-model"))
     assert isinstance(hub_only, SentenceEmbedder)  # not local: PyTorch (which needs a hub)
 

@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from retrieval.errors import NewsbotError
-from retrieval.sentence_vectors import Span, normalise, pool_spans
+from retrieval.pooling import Span, normalise, pool_spans
 
 logger = logging.getLogger(__name__)
 

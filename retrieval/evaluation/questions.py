@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from retrieval.errors import BadInputError
-from retrieval.models import Answer
+from retrieval.records import Answer
 from retrieval.rank import confidence
 from retrieval.search import SearchOptions, Searcher
 

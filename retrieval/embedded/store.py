@@ -6,25 +6,27 @@ server. Passage ids are never reused (AUTOINCREMENT), so the vector index can ke
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import sqlite3
 import threading
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
-from retrieval.dates import parse_date
-from retrieval.errors import BadInputError, StoreError
-from retrieval.models import Article, Chunk, Document
+from retrieval.embedded.keyword import KeywordSearch, others_exist
+from retrieval.embedded.term_index import TERMS_FILE
+from retrieval.embedded.term_sync import TermIndex
+from retrieval.errors import StoreError
+from retrieval.records import Article, Chunk, Document, Filters
+from retrieval.rows import ARTICLE_COLUMNS, counted_article
+from retrieval.scoring.fts5_terms import TOKENIZE
 from retrieval.sentence_vectors import SentenceVectors, pack, unpack_many
-from retrieval.keyword import KeywordSearch, others_exist
-from retrieval.term_index import TERMS_FILE, TOKENIZE
-from retrieval.term_sync import TermIndex
+from retrieval.writing import content_hash, identity_of
 
 logger = logging.getLogger(__name__)
+
+DB_FILE = "library.sqlite3"
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -68,68 +70,27 @@ CREATE VIRTUAL TABLE IF NOT EXISTS passages_fts USING fts5 (
 """.format(tokenize=TOKENIZE)
 CACHE_KIB = 64 * 1024  # SQLite page cache per connection (grows only as pages are read)
 MMAP_BYTES = 1 << 30  # the first GiB of the database is read through a memory map
-_ARTICLE_COLUMNS = "a.id, a.title, a.source, a.author, a.date, a.url, a.path, a.guild_id"
 
 
-@dataclass(frozen=True, slots=True)
-class Filters:
-    """Optional limits on which articles a search may return."""
-
-    sources: tuple[str, ...] = ()  # publisher names, case-insensitive
-    since: str = ""  # ISO day, inclusive
-    until: str = ""  # ISO day, inclusive
-
-    @property
-    def active(self) -> bool:
-        """True when any limit is set."""
-        return bool(self.sources or self.since or self.until)
-
-    def sql(self, scopes: Iterable[int | None]) -> tuple[str, list]:
-        """A WHERE clause on articles ``a`` (scope and filters) and its parameters."""
-        scope_list = [g or 0 for g in scopes]
-        clauses = [f"ifnull(a.guild_id, 0) IN ({','.join('?' * len(scope_list))})"]
-        params: list = list(scope_list)
-        if self.sources:
-            clauses.append(f"lower(a.source) IN ({','.join('?' * len(self.sources))})")
-            params.extend(s.lower() for s in self.sources)
-        if self.since:
-            clauses.append("a.date != '' AND a.date >= ?")
-            params.append(self.since)
-        if self.until:
-            clauses.append("a.date != '' AND a.date <= ?")
-            params.append(self.until)
-        return " AND ".join(clauses), params
+def filter_sql(filters: Filters, scopes: Iterable[int | None]) -> tuple[str, list]:
+    """A WHERE clause on articles ``a`` (scope and filters) and its parameters."""
+    scope_list = [g or 0 for g in scopes]
+    clauses = [f"ifnull(a.guild_id, 0) IN ({','.join('?' * len(scope_list))})"]
+    params: list = list(scope_list)
+    if filters.sources:
+        clauses.append(f"lower(a.source) IN ({','.join('?' * len(filters.sources))})")
+        params.extend(s.lower() for s in filters.sources)
+    if filters.since:
+        clauses.append("a.date != '' AND a.date >= ?")
+        params.append(filters.since)
+    if filters.until:
+        clauses.append("a.date != '' AND a.date <= ?")
+        params.append(filters.until)
+    return " AND ".join(clauses), params
 
 
-def make_filters(sources: Iterable[str], since: str | None, until: str | None) -> Filters:
-    """Filters from what a person typed (publisher names, dates in any common format).
-
-    Raises:
-        BadInputError: a date that cannot be read.
-    """
-    days = {}
-    for name, value in (("since", since), ("until", until)):
-        if value:
-            days[name] = parse_date(value)
-            if not days[name]:
-                raise BadInputError(f"cannot read the date {value!r} (try 2024-09-20)")
-    return Filters(sources=tuple(s.strip() for s in sources if s and s.strip()), **days)
-
-
-def content_hash(doc: Document) -> str:
-    """A fingerprint of an article's text (white space and case folded)."""
-    folded = " ".join(doc.text.lower().split())
-    return hashlib.sha256(folded.encode("utf-8")).hexdigest()
-
-
-def identity_of(doc: Document) -> str:
-    """What makes two versions the same article: its url, else where it came from."""
-    return doc.url or doc.path or content_hash(doc)
-
-
-
-class Store:
-    """Access to one library's SQLite database."""
+class SqliteStore:
+    """The embedded library's SQLite database (:class:`retrieval.library.Store`)."""
 
     def __init__(self, path: Path, *, timeout: float = 30.0) -> None:
         """Open (creating if needed) the database at ``path``.
@@ -244,7 +205,7 @@ class Store:
             (article_id, guild_id, identity_of(doc), content_hash(doc), doc.title, doc.source, doc.author,
              doc.date, doc.url, doc.path, doc.text, time.time()),
         )
-        article_id = int(cur.lastrowid)
+        article_id = int(cur.lastrowid or 0)
         ids = []
         for order, chunk in enumerate(chunks):
             cur = conn.execute(
@@ -253,7 +214,7 @@ class Store:
                 (article_id, order, chunk.para_start, chunk.para_end, chunk.char_start,
                  chunk.char_end, chunk.text),
             )
-            ids.append(int(cur.lastrowid))
+            ids.append(int(cur.lastrowid or 0))
             conn.execute("INSERT INTO passages_fts (rowid, title, text) VALUES (?, ?, ?)",
                          (ids[-1], doc.title, chunk.text))
         if sentences is not None:
@@ -274,13 +235,6 @@ class Store:
         ).fetchall() if ids else []
         return unpack_many(rows)
 
-    @staticmethod
-    def sentence_vectors_of(rows: Iterable[sqlite3.Row]) -> dict[int, SentenceVectors]:
-        """The sentence vectors carried by rows of :meth:`passages` (``sentences=True``), by
-        passage id (passages stored without them are left out)."""
-        return unpack_many([(r["pid"], r["spans"], r["vectors"], r["scales"]) for r in rows
-                            if r["spans"] is not None])
-
     def count_sentence_vectors(self) -> int:
         """Passages that have sentence vectors."""
         return int(self._conn.execute("SELECT count(*) FROM sentence_vectors").fetchone()[0])
@@ -295,10 +249,10 @@ class Store:
     def get_article(self, article_id: int) -> Article | None:
         """One article by id, with its passage count."""
         row = self._conn.execute(
-            f"SELECT {_ARTICLE_COLUMNS}, (SELECT count(*) FROM passages p WHERE p.article_id = a.id)"
+            f"SELECT {ARTICLE_COLUMNS}, (SELECT count(*) FROM passages p WHERE p.article_id = a.id)"
             " FROM articles a WHERE a.id = ?", (article_id,),
         ).fetchone()
-        return _article(row) if row else None
+        return counted_article(row) if row else None
 
     def article_body(self, article_id: int) -> str:
         """The cleaned text of an article."""
@@ -326,12 +280,12 @@ class Store:
         scopes = [g or 0 for g in guild_ids]
         marks = ",".join("?" * len(scopes))
         rows = self._conn.execute(
-            f"SELECT {_ARTICLE_COLUMNS}, (SELECT count(*) FROM passages p WHERE p.article_id = a.id)"
+            f"SELECT {ARTICLE_COLUMNS}, (SELECT count(*) FROM passages p WHERE p.article_id = a.id)"
             f" FROM articles a WHERE ifnull(a.guild_id, 0) IN ({marks}) AND a.title LIKE ?"
             " ORDER BY a.date DESC, a.id DESC LIMIT ? OFFSET ?",
             (*scopes, f"%{title_like}%", limit, offset),
         ).fetchall()
-        return [_article(r) for r in rows]
+        return [counted_article(r) for r in rows]
 
     def count(self, table: str) -> int:
         """Rows in ``articles`` or ``passages``."""
@@ -376,7 +330,7 @@ class Store:
 
     def passages_for_embedding(self, ids: list[int]) -> list[tuple[int, str, str]]:
         """(id, article title, passage text) for the given passage ids."""
-        out = []
+        out: list[tuple[int, str, str]] = []
         for start in range(0, len(ids), 500):
             part = ids[start:start + 500]
             rows = self._conn.execute(
@@ -391,11 +345,11 @@ class Store:
         """Rows of the passages among ``ids`` whose articles pass the scope and filters, by id.
 
         ``sentences``: the rows also carry the passage's packed sentence vectors (columns
-        ``spans``, ``vectors``, ``scales``; None without them; see :func:`sentence_vectors_of`),
+        ``spans``, ``vectors``, ``scales``; None without them; see :func:`retrieval.rows.sentence_vectors_of`),
         in the same query.
         """
         out: dict[int, sqlite3.Row] = {}
-        where, params = filters.sql(guild_ids)
+        where, params = filter_sql(filters, guild_ids)
         packed = (", s.spans, s.vectors, s.scales" if sentences else "")
         joined = (" LEFT JOIN sentence_vectors s ON s.passage_id = p.id" if sentences else "")
         for start in range(0, len(ids), 500):
@@ -403,7 +357,7 @@ class Store:
             rows = self._conn.execute(
                 # CROSS JOIN keeps the passages as the outer loop: otherwise SQLite may walk every
                 # article of the scope through the expression index (a hundred times slower)
-                f"SELECT p.id AS pid, p.text AS text, p.para_start, p.para_end, {_ARTICLE_COLUMNS}{packed}"
+                f"SELECT p.id AS pid, p.text AS text, p.para_start, p.para_end, {ARTICLE_COLUMNS}{packed}"
                 f" FROM passages p CROSS JOIN articles a ON a.id = p.article_id{joined}"
                 f" WHERE p.id IN ({','.join('?' * len(part))}) AND {where}",
                 (*part, *params),
@@ -413,7 +367,7 @@ class Store:
 
     def keyword_search(self, question: str, limit: int, guild_ids: Iterable[int | None],
                        filters: Filters = Filters()) -> list[tuple[int, float]]:
-        """BM25 search over passages (title weighted 2.0, text 1.0; see :mod:`retrieval.keyword`).
+        """BM25 search over passages (title weighted 2.0, text 1.0; see :mod:`retrieval.embedded.keyword`).
 
         Returns:
             (passage id, score) pairs, best first; scores are positive, higher is better.
@@ -421,19 +375,23 @@ class Store:
         scopes = list(guild_ids)
         generation = self.generation()
         query = self._keyword.query(question, generation)
-        where, params = filters.sql(scopes)
+        where, params = filter_sql(filters, scopes)
         whole = not filters.active and not others_exist(self._conn, scopes)
         return self._keyword.search(query, limit, scopes, where, params, generation,
                                     filtered=filters.active, whole_library=whole)
 
 
-def article_from_row(row: sqlite3.Row) -> Article:
-    """An :class:`Article` from a row holding the article columns."""
-    return Article(id=row["id"], title=row["title"], source=row["source"], author=row["author"],
-                   date=row["date"], url=row["url"], path=row["path"], guild_id=row["guild_id"])
-
-
-def _article(row: sqlite3.Row) -> Article:
-    article = article_from_row(row)
-    article.passages = int(row[8])
-    return article
+def read_meta_file(data_dir: Path, key: str) -> str:
+    """A value of the meta table of the library in ``data_dir``, read without opening the store
+    ("" when absent)."""
+    path = data_dir / DB_FILE
+    if not path.exists():
+        return ""
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+    except sqlite3.Error:
+        return ""
+    finally:
+        conn.close()
+    return row[0] if row else ""

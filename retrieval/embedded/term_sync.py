@@ -1,4 +1,4 @@
-"""Keeping the in-memory keyword postings (:mod:`retrieval.term_index`) in step with the store.
+"""Keeping the in-memory keyword postings (:mod:`retrieval.embedded.term_index`) in step with the store.
 
 A catch-up reads, in one read transaction on its own connection, the library's generation
 and the ids of its keyword rows, drops the rows that are gone and tokenises the new ones.
@@ -18,7 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
-from retrieval.term_index import FORMAT, MEMORY_LIMIT, SAVE_AFTER_ROWS, TOKENIZE, Postings, Scorer, merge
+from retrieval.embedded.term_index import FORMAT, MEMORY_LIMIT, SAVE_AFTER_ROWS, Postings, Scorer, merge
+from retrieval.scoring.fts5_terms import TOKENIZE
 
 logger = logging.getLogger(__name__)
 

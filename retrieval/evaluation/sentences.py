@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from retrieval.embed import Encoder
+from retrieval.encoder import Encoder
 from retrieval.errors import BadInputError
 from retrieval.highlight import score_sentences
 from retrieval.terms import words

@@ -1,0 +1,1 @@
+"""Measuring answer quality: question files, the highlighter against TrecQA, the naive baseline."""

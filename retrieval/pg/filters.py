@@ -1,0 +1,29 @@
+"""Scopes and filters as PostgreSQL conditions on articles ``a``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from retrieval.records import Filters
+
+
+def scope_list(guild_ids: Iterable[int | None]) -> list[int]:
+    """Scopes as stored (the global library is 0)."""
+    return [g or 0 for g in guild_ids]
+
+
+def filter_sql(filters: Filters, guild_ids: Iterable[int | None]) -> tuple[str, list]:
+    """A condition on articles ``a`` (scope and filters) and its parameters."""
+    clauses: list[str] = ["a.scope = ANY(%s)"]
+    params: list[Any] = [scope_list(guild_ids)]
+    if filters.sources:
+        clauses.append("lower(a.source) = ANY(%s)")
+        params.append([s.lower() for s in filters.sources])
+    if filters.since:
+        clauses.append("a.date <> '' AND a.date >= %s")
+        params.append(filters.since)
+    if filters.until:
+        clauses.append("a.date <> '' AND a.date <= %s")
+        params.append(filters.until)
+    return " AND ".join(clauses), params
