@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export HF_HUB_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install run test test-slow test-all clean
+.PHONY: install run test test-slow test-all lint clean
 
 install: $(VENV)/.installed
 
@@ -28,6 +28,12 @@ test-slow: install
 
 test-all: install
 	$(BIN)/python -m pytest -q
+
+# style (ruff), types (mypy on retrieval/ and config/), no import circles and the backends kept apart (import-linter)
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

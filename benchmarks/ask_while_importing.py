@@ -28,12 +28,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import numpy as np  # noqa: E402
 
 from config.settings import PROJECT_ROOT, load_settings  # noqa: E402
-from retrieval.ingest import BATCH_DOCUMENTS  # noqa: E402
 from retrieval.backend import open_library  # noqa: E402
 from retrieval.embedded.library import EmbeddedLibrary  # noqa: E402
-from retrieval.records import Document  # noqa: E402
+from retrieval.ingest import BATCH_DOCUMENTS  # noqa: E402
 from retrieval.parsers import read_path  # noqa: E402
-from retrieval.search import SearchOptions, Searcher  # noqa: E402
+from retrieval.records import Document  # noqa: E402
+from retrieval.search import Searcher, SearchOptions  # noqa: E402
 
 EVAL = PROJECT_ROOT.parent / "shared" / "eval"
 

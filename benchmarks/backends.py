@@ -198,8 +198,8 @@ def _build_hnsw(conn: psycopg.Connection, memory: str, table: str = "passages") 
 
 # --- recall -----------------------------------------------------------------------------
 def cmd_recall(args: argparse.Namespace) -> None:
-    from retrieval.pg.vectors import PgVectors
     from retrieval.pg.db import Database
+    from retrieval.pg.vectors import PgVectors
 
     settings = load_settings(data_dir=Path(tempfile.gettempdir()))
     from retrieval.embed import make_encoder

@@ -19,11 +19,11 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from config.settings import load_settings  # noqa: E402
+from retrieval.backend import open_library  # noqa: E402
 from retrieval.errors import BadInputError  # noqa: E402
 from retrieval.evaluation.questions import load_questions, split_questions  # noqa: E402
-from retrieval.backend import open_library  # noqa: E402
 from retrieval.rank import relative_cut  # noqa: E402
-from retrieval.search import SearchOptions, Searcher  # noqa: E402
+from retrieval.search import Searcher, SearchOptions  # noqa: E402
 
 SHARES = (0.0, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9)
 

@@ -29,12 +29,13 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from config.allow_list import AllowList
 from config.settings import PROJECT_ROOT, load_settings  # noqa: E402
-from retrieval.feed_store import FeedStore  # noqa: E402
-from retrieval.fetch import AllowList, Fetcher, FetchPolicy  # noqa: E402
 from retrieval.backend import open_library  # noqa: E402
+from retrieval.feed_store import FeedStore  # noqa: E402
+from retrieval.fetch import Fetcher, FetchPolicy  # noqa: E402
 from retrieval.poller import FeedPoller  # noqa: E402
-from retrieval.search import SearchOptions, Searcher  # noqa: E402
+from retrieval.search import Searcher, SearchOptions  # noqa: E402
 from tests.bot.fake_discord import StallMonitor  # noqa: E402
 from tests.web_server import LocalSite, Story, sample_story  # noqa: E402
 

@@ -31,12 +31,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import numpy as np  # noqa: E402
 
 from config.settings import PROJECT_ROOT, load_settings  # noqa: E402
-from retrieval.group import PRESELECT, SAME_SENTENCE, Verdicts, _may_join, group_same_story  # noqa: E402
-from retrieval.highlight import highlights  # noqa: E402
 from retrieval.backend import open_library  # noqa: E402
 from retrieval.embedded.library import EmbeddedLibrary  # noqa: E402
+from retrieval.group import PRESELECT, SAME_SENTENCE, Verdicts, _may_join, group_same_story  # noqa: E402
+from retrieval.highlight import highlights  # noqa: E402
 from retrieval.records import Hit  # noqa: E402
-from retrieval.search import GROUPING_SPARE, SearchOptions, Searcher  # noqa: E402
+from retrieval.search import GROUPING_SPARE, Searcher, SearchOptions  # noqa: E402
 
 EVAL = PROJECT_ROOT.parent / "shared" / "eval"
 SHOWN = 5
@@ -79,8 +79,11 @@ def measure(library: EmbeddedLibrary, items: list[str]) -> dict[str, float]:
         reference = shown(group_same_story(copy.deepcopy(hits), list(alone), passages))
         runs: list[int] = []
         started = time.perf_counter()
-        grouped = group_same_story(copy.deepcopy(hits), sentences, passages,
-                                   lambda texts: runs.append(len(texts)) or encoder.encode(texts), shown=SHOWN)
+        def counted(texts: list[str], runs: list[int] = runs) -> np.ndarray:
+            runs.append(len(texts))
+            return encoder.encode(texts)
+
+        grouped = group_same_story(copy.deepcopy(hits), sentences, passages, counted, shown=SHOWN)
         times.append((time.perf_counter() - started) * 1000)
         totals["product runs"] += bool(runs)
         totals["shown differs"] += shown(grouped) != reference

@@ -28,8 +28,8 @@ from config.settings import PROJECT_ROOT, load_settings  # noqa: E402
 from retrieval.chunk import chunk_article  # noqa: E402
 from retrieval.embed import make_encoder  # noqa: E402
 from retrieval.highlight import LEXICAL_WEIGHT, score_sentences  # noqa: E402
-from retrieval.writing import passage_text_for_embedding  # noqa: E402
 from retrieval.sentence_vectors import embed_passages  # noqa: E402
+from retrieval.writing import passage_text_for_embedding  # noqa: E402
 
 XQUAD = PROJECT_ROOT.parent / "shared" / "eval" / "xquad"
 METHODS = ("question words only", "cosine, sentences alone", f"cosine + {LEXICAL_WEIGHT} words, alone",

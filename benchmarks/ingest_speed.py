@@ -21,13 +21,13 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from config.settings import load_settings  # noqa: E402
+from retrieval.backend import open_library  # noqa: E402
 from retrieval.chunk import chunk_article  # noqa: E402
 from retrieval.embed import resolve_model  # noqa: E402
 from retrieval.ingest import expand_paths, ingest  # noqa: E402
-from retrieval.backend import open_library  # noqa: E402
-from retrieval.writing import passage_text_for_embedding  # noqa: E402
-from retrieval.records import Document  # noqa: E402
 from retrieval.parsers import read_path  # noqa: E402
+from retrieval.records import Document  # noqa: E402
+from retrieval.writing import passage_text_for_embedding  # noqa: E402
 
 
 def product_passages(files: list[Path]) -> list[str]:

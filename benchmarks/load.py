@@ -29,9 +29,9 @@ from bot.client import NewsBot  # noqa: E402
 from bot.runner import point_at_api, settle_heap  # noqa: E402
 from bot.service import NewsService  # noqa: E402
 from config.settings import DISCORD_API, PROJECT_ROOT, load_settings  # noqa: E402
-from retrieval.ingest import ensure_seeded  # noqa: E402
 from retrieval.backend import open_library  # noqa: E402
 from retrieval.embedded.library import EmbeddedLibrary  # noqa: E402
+from retrieval.ingest import ensure_seeded  # noqa: E402
 from tests.bot.fake_discord import GUILD_ID, HEARTBEAT_MS, FakeDiscord, StallMonitor  # noqa: E402
 
 QUESTIONS = PROJECT_ROOT.parent / "shared" / "eval" / "xquad" / "questions.jsonl"

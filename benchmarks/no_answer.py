@@ -23,11 +23,11 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from config.settings import PROJECT_ROOT, load_settings  # noqa: E402
-from retrieval.evaluation.questions import EvalResult, evaluate, load_questions  # noqa: E402
-from retrieval.ingest import ensure_seeded  # noqa: E402
 from retrieval.backend import open_library  # noqa: E402
 from retrieval.embedded.library import EmbeddedLibrary  # noqa: E402
-from retrieval.search import SearchOptions, Searcher  # noqa: E402
+from retrieval.evaluation.questions import EvalResult, evaluate, load_questions  # noqa: E402
+from retrieval.ingest import ensure_seeded  # noqa: E402
+from retrieval.search import Searcher, SearchOptions  # noqa: E402
 
 EVAL = PROJECT_ROOT.parent / "shared" / "eval"
 THRESHOLDS = [round(0.36 + 0.02 * i, 2) for i in range(14)]

@@ -26,10 +26,10 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 import numpy as np  # noqa: E402
 
 from config.settings import PROJECT_ROOT, load_settings  # noqa: E402
-from retrieval.format import answer_json  # noqa: E402
 from retrieval.backend import open_library  # noqa: E402
 from retrieval.embedded.library import EmbeddedLibrary  # noqa: E402
-from retrieval.search import SearchOptions, Searcher  # noqa: E402
+from retrieval.format import answer_json  # noqa: E402
+from retrieval.search import Searcher, SearchOptions  # noqa: E402
 
 QUESTIONS = PROJECT_ROOT.parent / "shared" / "eval" / "xquad" / "questions.jsonl"
 STEPS = ("embed", "search", "fuse", "rank", "highlight", "format")
@@ -66,7 +66,8 @@ def row(label: str, passages: int, times: dict[str, list[float]]) -> str:
     total = sum(times["total"])
     shares = " ".join(f"{100 * sum(times[s]) / total:>9.0f}%" for s in STEPS)
     others = np.array(times["total"]) - np.array(times["embed"])  # all but the question's embedding
-    return (f"{label:<24} {passages:>9,} {np.percentile(times['total'], 50):>7.1f} {np.percentile(times['total'], 95):>7.1f} "
+    p50, p95 = np.percentile(times["total"], 50), np.percentile(times["total"], 95)
+    return (f"{label:<24} {passages:>9,} {p50:>7.1f} {p95:>7.1f} "
             f"{np.percentile(times['embed'], 50):>9.1f} {np.percentile(others, 50):>9.1f} {shares}")
 
 

@@ -36,10 +36,12 @@ import numpy as np  # noqa: E402
 
 from config.settings import PROJECT_ROOT, load_settings  # noqa: E402
 from retrieval.embedded.library import EmbeddedLibrary  # noqa: E402
-from retrieval.embedded.store import DB_FILE  # noqa: E402
-from retrieval.sentence_vectors import unpack  # noqa: E402
-from retrieval.embedded.store import SqliteStore  # noqa: E402
+from retrieval.embedded.store import (
+    DB_FILE,  # noqa: E402
+    SqliteStore,  # noqa: E402
+)
 from retrieval.embedded.vectors import EXACT_LIMIT, VectorIndex, build_ivf, plan_index  # noqa: E402
+from retrieval.sentence_vectors import unpack  # noqa: E402
 
 QUESTIONS = PROJECT_ROOT.parent / "shared" / "eval" / "xquad" / "questions.jsonl"
 CLONE_NOISE = 0.35  # a clone's vector keeps cosine ~0.94 with its original

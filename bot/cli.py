@@ -27,7 +27,8 @@ def build_parser() -> argparse.ArgumentParser:
                                      description="Answers questions about a library of news articles.")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("ingest", parents=[common], help="add files, folders (txt, md, html, jsonl) and web pages by link")
+    p = sub.add_parser("ingest", parents=[common],
+                       help="add files, folders (txt, md, html, jsonl) and web pages by link")
     p.add_argument("paths", nargs="+", metavar="PATH_OR_URL")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
@@ -214,8 +215,8 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     """``newsbot ask QUESTION [--k N] [--json]``; ``-`` reads questions from stdin."""
     from retrieval.errors import BadInputError
     from retrieval.format import answer_json, answer_text
-    from retrieval.search import SearchOptions, clean_question
     from retrieval.records import make_filters
+    from retrieval.search import SearchOptions, clean_question
 
     k = args.k or settings.results
     if not 1 <= k <= 10:
@@ -480,7 +481,8 @@ def cmd_start(args: argparse.Namespace, settings: Settings) -> int:
 
 COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "ingest": cmd_ingest, "ask": cmd_ask, "list": cmd_list, "remove": cmd_remove,
-    "reindex": cmd_reindex, "adapt": cmd_adapt, "feeds": cmd_feeds, "eval": cmd_eval, "doctor": cmd_doctor, "export": cmd_export,
+    "reindex": cmd_reindex, "adapt": cmd_adapt, "feeds": cmd_feeds, "eval": cmd_eval, "doctor": cmd_doctor,
+    "export": cmd_export,
     "backup": cmd_backup, "migrate": cmd_migrate, "console": cmd_console, "run": cmd_run,
     "start": cmd_start,
 }

@@ -7,8 +7,8 @@ import logging
 import discord
 import yarl
 from discord import app_commands
-from discord.gateway import DiscordWebSocket
 from discord.ext import commands
+from discord.gateway import DiscordWebSocket
 
 from bot.service import BusyError, CooldownError, NewsService
 from config.settings import DISCORD_API, Settings

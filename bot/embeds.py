@@ -6,8 +6,8 @@ import discord
 
 from retrieval.feed_store import Feed
 from retrieval.format import newest_date
-from retrieval.records import Answer, Article, Hit
 from retrieval.poller import PollReport
+from retrieval.records import Answer, Article, Hit
 from retrieval.sentences import sentences
 
 TITLE_LIMIT = 256

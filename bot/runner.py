@@ -12,8 +12,8 @@ import discord
 from bot.client import NewsBot, ShardedNewsBot
 from bot.service import NewsService
 from config.settings import Settings
-from retrieval.ingest import ensure_seeded
 from retrieval.backend import open_library
+from retrieval.ingest import ensure_seeded
 
 logger = logging.getLogger(__name__)
 

@@ -25,12 +25,11 @@ from retrieval.feed_store import Feed, FeedStore
 from retrieval.fetch import Fetcher, FetchPolicy
 from retrieval.ingest import IngestReport, ingest_documents
 from retrieval.library import Library
-from retrieval.records import Answer, Article, Document
 from retrieval.pages import fetch_documents
 from retrieval.parsers import JSONL_SUFFIXES, decode, parse_bytes, parse_jsonl
 from retrieval.poller import FeedPoller, PollReport
-from retrieval.search import SearchOptions, Searcher, clean_question
-from retrieval.records import Filters
+from retrieval.records import Answer, Article, Document, Filters
+from retrieval.search import Searcher, SearchOptions, clean_question
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")

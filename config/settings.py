@@ -14,6 +14,8 @@ from typing import Any, Literal
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from config.allow_list import AllowList
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 DISCORD_API = "https://discord.com/api/v10"
@@ -44,7 +46,8 @@ class Settings(BaseSettings):
         default="onnx-int8", validation_alias=AliasChoices("engine", "NEWSBOT_ENGINE", "NEWSBOT_BACKEND"),
         description="Inference engine: ONNX Runtime with int8 weights, or PyTorch (NEWSBOT_BACKEND still works).")
     model_cache_dir: Path | None = Field(
-        default=None, description="Exported models, shared by every library of this user (default ~/.cache/newsbot/models).")
+        default=None,
+        description="Exported models, shared by every library of this user (default ~/.cache/newsbot/models).")
     batch_size: int = Field(default=32, ge=1, le=1024)
     max_passage_tokens: int = Field(default=200, ge=32, le=512)
     results: int = Field(default=5, ge=1, le=10, description="Results per answer by default.")
@@ -116,8 +119,6 @@ class Settings(BaseSettings):
     @field_validator("fetch_allow")
     @classmethod
     def _allow_list(cls, value: str) -> str:
-        from retrieval.fetch import AllowList
-
         AllowList.parse(value)  # raises ValueError with the bad entry
         return value
 

@@ -178,4 +178,4 @@ class Activity:
 
 
 def _day(timestamp: float) -> str:
-    return dt.datetime.fromtimestamp(timestamp, dt.timezone.utc).date().isoformat()
+    return dt.datetime.fromtimestamp(timestamp, dt.UTC).date().isoformat()

@@ -50,7 +50,8 @@ class CopyReport:
                 f" in {self.seconds:.1f} s")
 
 
-def copy_library(source: Library, target: Library, progress: Callable[[int], None] | None = None, *, bulk: bool = False) -> CopyReport:
+def copy_library(source: Library, target: Library, progress: Callable[[int], None] | None = None, *,
+                 bulk: bool = False) -> CopyReport:
     """Copy everything of ``source`` into the empty library ``target`` (either backend each).
 
     Args:

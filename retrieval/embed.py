@@ -12,6 +12,7 @@ import os
 import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -58,7 +59,7 @@ class SentenceEmbedder:
         self._location = location
         self.batch_size = batch_size
         self._dim = dim
-        self._model = None
+        self._model: Any = None
         self._lock = threading.Lock()
 
     @property
@@ -150,15 +151,15 @@ def make_encoder(settings: Settings, dim: int | None = None, location: Path | No
     if settings.engine == "onnx-int8":
         from retrieval.onnx_engine import OnnxEmbedder, OnnxUnavailable, check_mean_pooling
 
-        location, local = (str(location), True) if location else resolve_model(settings.model)
+        folder, local = (str(location), True) if location else resolve_model(settings.model)
         try:
             if not local:
                 raise OnnxUnavailable("the model is not in a local folder")
-            check_mean_pooling(Path(location))
+            check_mean_pooling(Path(folder))
             import onnxruntime  # noqa: F401
         except (OnnxUnavailable, ImportError) as exc:
             logger.warning("ONNX backend unavailable (%s); using PyTorch", exc)
         else:
             cache = settings.model_cache_dir or user_cache_dir() / "models"
-            return OnnxEmbedder(f"{settings.model}+onnx-int8", Path(location), cache, settings.batch_size, dim)
+            return OnnxEmbedder(f"{settings.model}+onnx-int8", Path(folder), cache, settings.batch_size, dim)
     return SentenceEmbedder(settings.model, settings.batch_size, dim=dim, location=location)

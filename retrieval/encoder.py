@@ -10,8 +10,13 @@ import numpy as np
 class Encoder(Protocol):
     """What the library needs of an embedding model."""
 
-    name: str
-    dim: int
+    @property
+    def name(self) -> str:
+        """The model's name, as recorded with the vectors it made."""
+
+    @property
+    def dim(self) -> int:
+        """The vector dimension."""
 
     def encode(self, texts: list[str]) -> np.ndarray:
         """Return one L2-normalised float32 row per text."""

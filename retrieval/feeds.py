@@ -9,15 +9,16 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import hashlib
-import html as html_lib
-import re
 from dataclasses import dataclass
 
 from retrieval.errors import BadInputError
-from retrieval.records import Document
+from retrieval.markup import entry_text
 from retrieval.pages import is_link
+from retrieval.records import Document
 
 MAX_ENTRIES = 10_000  # entries read from one feed, newest first; the rest are ignored
+MAX_SUMMARY_HTML = 1_000_000  # characters of an entry's HTML read
+MAX_SUMMARY_CHARS = 100_000  # characters of its text kept
 
 
 @dataclass(slots=True)
@@ -64,15 +65,9 @@ def parse_feed(data: bytes, url: str) -> ParsedFeed:
     return ParsedFeed(title=" ".join(str(parsed.feed.get("title", "")).split()), entries=entries)
 
 
-_BLOCK_END = re.compile(r"(?i)<\s*(br|/p|/div|/li|/h[1-6]|/blockquote|/tr)\b[^>]*>")
-
-
 def summary_text(html: str) -> str:
-    """Plain text of an entry's HTML: block ends become paragraph breaks, inline tags vanish."""
-    text = re.sub(r"(?is)<(script|style)\b.*?</\1\s*>", " ", html)
-    text = re.sub(r"<[^>]*>", "", _BLOCK_END.sub("\n\n", text))
-    paragraphs = (" ".join(p.split()) for p in html_lib.unescape(text).split("\n\n"))
-    return "\n\n".join(p for p in paragraphs if p)
+    """Plain text of an entry's HTML, at most :data:`MAX_SUMMARY_CHARS` (see :func:`retrieval.markup.entry_text`)."""
+    return entry_text(html[:MAX_SUMMARY_HTML])[:MAX_SUMMARY_CHARS]
 
 
 def _entry(item: dict) -> FeedEntry | None:
@@ -87,7 +82,7 @@ def _entry(item: dict) -> FeedEntry | None:
         return None
     stamp = item.get("published_parsed") or item.get("updated_parsed")
     published = float(calendar.timegm(stamp)) if stamp else 0.0
-    date = dt.datetime.fromtimestamp(published, dt.timezone.utc).date().isoformat() if stamp else ""
+    date = dt.datetime.fromtimestamp(published, dt.UTC).date().isoformat() if stamp else ""
     key = str(item.get("id") or link or hashlib.sha1(f"{title}|{date}|{summary[:200]}".encode()).hexdigest())
     return FeedEntry(key=key[:1000], link=link, title=title, date=date, author=str(item.get("author") or ""),
                      summary=summary, published=published)

@@ -26,6 +26,7 @@ import aiohttp
 from aiohttp.abc import AbstractResolver, ResolveResult
 from yarl import URL
 
+from config.allow_list import AllowList
 from retrieval.errors import NewsbotError
 
 logger = logging.getLogger(__name__)
@@ -36,8 +37,6 @@ FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/rdf+xm
               "text/xml", "application/x-rss+xml", "text/plain")
 RETRIED = {429, 500, 502, 503, 504}
 Kind = Literal["page", "feed"]
-Network = ipaddress.IPv4Network | ipaddress.IPv6Network
-Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
 class FetchError(NewsbotError):
@@ -55,49 +54,6 @@ class FetchError(NewsbotError):
 
 class RefusedAddress(OSError):
     """The connection's resolver found only addresses that may not be fetched."""
-
-
-@dataclass(frozen=True, slots=True)
-class AllowList:
-    """Hosts and networks that may be fetched although they are not public."""
-
-    hosts: frozenset[str] = frozenset()
-    networks: tuple[Network, ...] = ()
-
-    @classmethod
-    def parse(cls, text: str) -> AllowList:
-        """From ``"127.0.0.1, intranet.example, 10.0.0.0/8"`` (commas or spaces).
-
-        Raises:
-            ValueError: an entry is neither a host name nor an address or network.
-        """
-        hosts, networks = set(), []
-        for entry in text.replace(",", " ").split():
-            try:
-                networks.append(ipaddress.ip_network(entry, strict=False))
-            except ValueError:
-                if not all(part.isalnum() or part.replace("-", "").isalnum() for part in entry.split(".")):
-                    raise ValueError(f"{entry!r} is neither a host name nor an address or network") from None
-                hosts.add(entry.lower().rstrip("."))
-        return cls(frozenset(hosts), tuple(networks))
-
-    def allows_host(self, host: str) -> bool:
-        """True when the host name itself is allowed."""
-        return host.lower().rstrip(".") in self.hosts
-
-    def why_refused(self, address: str) -> str | None:
-        """Why an address may not be fetched, or None when it may."""
-        ip: Address = ipaddress.ip_address(address.split("%", 1)[0])
-        if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-            ip = ip.ipv4_mapped
-        if any(ip in network for network in self.networks):
-            return None
-        for test, kind in ((ip.is_loopback, "a loopback"), (ip.is_link_local, "a link-local (metadata)"),
-                           (ip.is_private, "a private"), (ip.is_multicast, "a multicast"),
-                           (ip.is_unspecified, "an unspecified"), (ip.is_reserved, "a reserved")):
-            if test:
-                return f"{ip} is {kind} address"
-        return None if ip.is_global else f"{ip} is not a public address"
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,7 +151,7 @@ class Fetcher:
         while True:
             try:
                 return await asyncio.wait_for(self._once(url, kind, etag, last_modified), self.policy.timeout)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 raise FetchError(url, f"no complete answer within {self.policy.timeout:g} s") from None
             except FetchError as exc:
                 if not exc.transient or attempt >= self.policy.retries:
@@ -217,7 +173,7 @@ class Fetcher:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
-        current = url
+        current: str | URL = url
         for _ in range(self.policy.max_redirects + 1):
             target = await self._checked(url, current)
             try:

@@ -53,7 +53,8 @@ class _Cosines:
     def __init__(self, vectors: Sequence[np.ndarray | None]) -> None:
         known = [i for i, v in enumerate(vectors) if v is not None]
         self._row = {i: n for n, i in enumerate(known)}
-        stacked = np.stack([vectors[i] for i in known]) if known else np.zeros((0, 0), np.float32)
+        rows = [v for v in vectors if v is not None]
+        stacked = np.stack(rows) if rows else np.zeros((0, 0), np.float32)
         self._matrix = (stacked @ stacked.T).tolist()
 
     def known(self, index: int) -> bool:

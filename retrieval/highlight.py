@@ -98,7 +98,7 @@ def _cosines(query: np.ndarray | None, stored: list[SentenceVectors | None]) -> 
     if not known:
         return [None] * len(stored)
     flat = np.concatenate(known) @ query.reshape(-1)
-    out: list[str] = []
+    out: list[np.ndarray | None] = []
     start = 0
     for item in stored:
         if item is None:

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from retrieval.library import Library
-from retrieval.records import Document
 from retrieval.parsers import SUPPORTED_SUFFIXES, ParseFailure, read_path
+from retrieval.records import Document
 
 logger = logging.getLogger(__name__)
 

@@ -132,6 +132,9 @@ class Store(Protocol):
     def newest_date(self) -> str:
         """The newest publication date in the library ("" when none is dated)."""
 
+    def passage_ids(self) -> list[int]:
+        """Every passage id of every scope."""
+
     def passage_dates(self, ids: list[int]) -> dict[int, str]:
         """The publication date of each passage's article."""
 

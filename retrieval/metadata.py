@@ -13,7 +13,8 @@ _FIELD_LINE = re.compile(
     r"^(source|publisher|author|by|written by|date|published|url|link|title)\s*:\s*(.{1,200})$",
     re.IGNORECASE,
 )
-_BYLINE = re.compile(r"^[Bb]y\s+([A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){0,3}(?:\s+and\s+[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){0,3})?)(?:[,|].*)?$")
+_NAME = r"[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){0,3}"  # one to four capitalised words
+_BYLINE = re.compile(rf"^[Bb]y\s+({_NAME}(?:\s+and\s+{_NAME})?)(?:[,|].*)?$")
 _HEADER_SCAN = 8
 _TITLE_WORDS = 12
 

@@ -18,9 +18,10 @@ import shutil
 import tempfile
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -152,8 +153,8 @@ class OnnxEmbedder:
         self.cache_dir = cache_dir
         self.batch_size = max(1, min(batch_size, ONNX_BATCH))
         self._dim = dim
-        self._session = None
-        self._tokenizer = None
+        self._session: Any = None
+        self._tokenizer: Any = None
         self._pool: ThreadPoolExecutor | None = None
         self._lock = threading.Lock()
         self._cores = os.cpu_count() or 1  # asked once: the call reads /sys (about 40 us)

@@ -13,9 +13,9 @@ from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 from retrieval.errors import BadInputError
-from retrieval.fetch import Fetched, FetchError, Fetcher
-from retrieval.records import Document
+from retrieval.fetch import Fetched, Fetcher, FetchError
 from retrieval.parsers import ParseFailure, checked, decode, parse_html, parse_text
+from retrieval.records import Document
 
 Run = Callable[..., Awaitable[Any]]  # runs a blocking function off the event loop
 PAGE_CONCURRENCY = 4

@@ -6,18 +6,19 @@ JSONL line) becomes a :class:`ParseFailure` with a reason; it never stops the ba
 
 from __future__ import annotations
 
-from types import SimpleNamespace
 import json
 import logging
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 
 from retrieval.dates import parse_date
 from retrieval.errors import BadInputError
+from retrieval.markup import tags_to_lines
 from retrieval.metadata import extract_plain
 from retrieval.records import Document
 
@@ -180,12 +181,10 @@ def parse_html(html: str, meta: Document | None = None) -> Document:
     import trafilatura  # slow import; only HTML needs it
 
     try:
-        extracted = trafilatura.bare_extraction(html, with_metadata=True, include_comments=False,
+        extracted: Any = trafilatura.bare_extraction(html, with_metadata=True, include_comments=False,
                                                 include_tables=False, favor_precision=True)
     except Exception as exc:  # trafilatura raises many kinds on broken markup
         raise BadInputError(f"cannot parse HTML: {exc}") from None
-    if isinstance(extracted, dict):  # older trafilatura releases answer with a dict
-        extracted = SimpleNamespace(**extracted)
     if extracted is not None and (extracted.text or "").strip():
         found = Document(text="", title=extracted.title or "", source=extracted.sitename or "",
                          author=extracted.author or "", date=parse_date(extracted.date),
@@ -215,16 +214,7 @@ def _html_blocks(html: str) -> tuple[str, str]:
     title = " ".join(" ".join(tree.xpath("//title//text()")).split())
     blocks = [" ".join(node.text_content().split()) for node in tree.xpath(_HTML_BLOCKS)]
     text = "\n\n".join(b for b in blocks if b)
-    return title, text or _strip_tags(html)
-
-
-def _strip_tags(html: str) -> str:
-    """Text of markup too broken or too deep for a parser: scripts and styles out, tags to breaks."""
-    import html as html_lib
-
-    text = re.sub(r"(?is)<(script|style|noscript)\b.*?</\1\s*>", " ", html)
-    text = re.sub(r"(?s)<[^>]*>", "\n", text)
-    return "\n\n".join(" ".join(line.split()) for line in html_lib.unescape(text).splitlines() if line.strip())
+    return title, text or tags_to_lines(html)
 
 
 def parse_jsonl(text: str, path: str) -> Iterator[Document | ParseFailure]:

@@ -21,11 +21,11 @@ from dataclasses import dataclass, field
 from retrieval.errors import BadInputError
 from retrieval.feed_store import Feed, FeedStore
 from retrieval.feeds import FeedEntry, ParsedFeed, parse_feed
-from retrieval.fetch import FetchError, Fetcher
+from retrieval.fetch import Fetcher, FetchError
 from retrieval.library import Library
-from retrieval.records import Document
 from retrieval.pages import PAGE_CONCURRENCY, Run, fetch_document
 from retrieval.parsers import checked
+from retrieval.records import Document
 
 logger = logging.getLogger(__name__)
 
@@ -110,7 +110,7 @@ class FeedPoller:
         async with self._slots:
             try:
                 return await asyncio.wait_for(self.poll(feed), self.deadline)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 return await self._failed(feed, f"the poll took longer than {self.deadline:g} s")
             except Exception as exc:  # a feed must never take the poller down; logged with its trace
                 logger.exception("polling %s failed", feed.url)
@@ -157,7 +157,7 @@ class FeedPoller:
                 report.failed.append((entry.link or entry.title, reason))
         if documents:
             statuses = await self.run(self.library.add_documents, [d for _, d in documents], feed.guild_id)
-            for (entry, doc), status in zip(documents, statuses):
+            for (_, doc), status in zip(documents, statuses):
                 if status == "unchanged":
                     report.unchanged += 1
                 else:

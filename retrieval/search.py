@@ -26,8 +26,8 @@ from retrieval.errors import BadInputError
 from retrieval.group import group_same_story
 from retrieval.highlight import highlights, sentence_overlaps
 from retrieval.library import Library
-from retrieval.records import Answer, Filters, Gathered, Hit
 from retrieval.rank import cap_per_group, confidence, convex, is_answered, recency_prior, relative_cut
+from retrieval.records import Answer, Filters, Gathered, Hit
 from retrieval.rows import article_from_row, sentence_vectors_of
 from retrieval.terms import content_terms, terms_of
 

@@ -1,5 +1,6 @@
 """Smoke runs of the benchmark scripts: they work end to end (timings are not asserted)."""
 
+import json
 import subprocess
 import sys
 import tempfile
@@ -89,9 +90,9 @@ def test_ask_while_importing_smoke(seeded):
 def test_cutoff_smoke(seeded, tmp_path):
     seed = next((PROJECT_ROOT / "seeds").glob("000_*.txt")).resolve()
     questions = tmp_path / "q.jsonl"
-    questions.write_text('{"id": "a1", "question": "Where did the containers go?", "gold_urls": ["%s"]}\n'
-                         '{"id": "b1", "question": "Who is Kim Jong Un meeting?", "gold_urls": ["%s"]}\n'
-                         % (seed, seed))
+    questions.write_text(json.dumps({"id": "a1", "question": "Where did the containers go?", "gold_urls": [str(seed)]})
+                         + "\n" + json.dumps({"id": "b1", "question": "Who is Kim Jong Un meeting?",
+                                               "gold_urls": [str(seed)]}) + "\n")
     out = run("benchmarks/cutoff.py", f"{seeded}={questions}", "--split-at", "b")
     assert "cut-off" in out and "ids before b" in out and out.count("gold shown") == 3
 

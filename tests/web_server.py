@@ -53,7 +53,7 @@ def rss(title: str, base: str, stories: list[Story], *, summaries: bool = False)
     """An RSS 2.0 feed of the stories (newest first), links to their pages."""
     items = []
     for story in stories:
-        day = dt.datetime.fromisoformat(story.date).replace(hour=8, tzinfo=dt.timezone.utc)
+        day = dt.datetime.fromisoformat(story.date).replace(hour=8, tzinfo=dt.UTC)
         date = email.utils.format_datetime(day)
         summary = f"<description>{html.escape(' '.join(story.paragraphs))}</description>" if summaries else ""
         items.append(f"<item><title>{html.escape(story.title)}</title><link>{base}/news/{story.slug}</link>"

@@ -11,8 +11,7 @@ from discord.ext import commands
 
 from bot.client import NO_MENTIONS, NewsBot, error_message
 from bot.embeds import answer_embed, trim
-from retrieval.records import Answer
-from retrieval.records import make_filters
+from retrieval.records import Answer, make_filters
 
 logger = logging.getLogger(__name__)
 

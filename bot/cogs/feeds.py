@@ -44,7 +44,8 @@ class FeedCommands(commands.GroupCog, group_name="feeds", group_description="Fol
         """Every feed command needs Manage Server, checked here too."""
         return require_manage_guild(interaction)
 
-    @app_commands.command(name="add", description="Follow an RSS or Atom feed: its new articles join this server's library")
+    @app_commands.command(name="add",
+                          description="Follow an RSS or Atom feed: its new articles join this server's library")
     @app_commands.describe(url="The feed's address", channel="Post a short notice of new articles here")
     async def add(self, interaction: discord.Interaction, url: app_commands.Range[str, 1, 1000],
                   channel: discord.TextChannel | None = None) -> None:

@@ -13,8 +13,8 @@ from bot.client import NO_MENTIONS, NewsBot
 from bot.embeds import escape, trim
 from retrieval.dates import parse_date
 from retrieval.errors import ArticleNotFoundError, BadInputError
-from retrieval.records import Article, Document
 from retrieval.parsers import SUPPORTED_SUFFIXES
+from retrieval.records import Article, Document
 
 PAGE_SIZE = 10
 ADD_SUFFIXES = sorted(s for s in SUPPORTED_SUFFIXES if s and s != ".text")
@@ -65,7 +65,8 @@ class LibraryCommands(commands.GroupCog, group_name="library", group_description
                 embed.add_field(name=name, value=trim(escape(value), 1024))
         await interaction.followup.send(embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
-    @app_commands.command(name="add", description="Add an article to this server: a file (txt, md, html, jsonl) or a link")
+    @app_commands.command(name="add",
+                          description="Add an article to this server: a file (txt, md, html, jsonl) or a link")
     @app_commands.describe(file="An article file", url="The article's link: fetched when no file is given",
                            date="Publication date, e.g. 2024-09-20 or 20 September 2024",
                            to_global="Add it to the global library every server searches (the bot's owner only)")

@@ -11,8 +11,8 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Iterable, Iterator
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -22,13 +22,19 @@ from retrieval.embedded import maintenance
 from retrieval.embedded.store import DB_FILE, SqliteStore, read_meta_file
 from retrieval.embedded.vectors import EXACT_LIMIT, INDEX_FILE, MANIFEST_FILE, VectorIndex, read_manifest
 from retrieval.encoder import Encoder
-from retrieval.records import Filters
 from retrieval.library import DoctorReport, SyncReport
-from retrieval.records import Article, ArticleCopy, Document, Gathered
+from retrieval.records import Article, ArticleCopy, Document, Filters, Gathered
 from retrieval.rows import COPY_COLUMNS, article_copies
 from retrieval.sentence_vectors import SentenceVectors, embed_passages
-from retrieval.writing import (EMBED_BATCH_PASSAGES, Prepared, article_in_scope, describe_library,
-                               passage_text_for_embedding, plan_documents, prepare_documents)
+from retrieval.writing import (
+    EMBED_BATCH_PASSAGES,
+    Prepared,
+    article_in_scope,
+    describe_library,
+    passage_text_for_embedding,
+    plan_documents,
+    prepare_documents,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -70,7 +76,8 @@ class EmbeddedLibrary:
             self.sync()
 
     @classmethod
-    def from_settings(cls, settings: Settings, encoder: Encoder | None = None, *, repair: bool = True) -> EmbeddedLibrary:
+    def from_settings(cls, settings: Settings, encoder: Encoder | None = None, *,
+                      repair: bool = True) -> EmbeddedLibrary:
         """Open the library the settings point at, with its model (the configured one, or the
         adapted one ``newsbot reindex`` switched it to: :func:`retrieval.adapt.library_model`)."""
         if encoder is None:

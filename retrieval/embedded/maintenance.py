@@ -6,7 +6,6 @@ import logging
 import shutil
 import sqlite3
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 from retrieval.adapt import IN_USE_KEY

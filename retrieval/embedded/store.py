@@ -28,7 +28,7 @@ logger = logging.getLogger(__name__)
 
 DB_FILE = "library.sqlite3"
 
-SCHEMA = """
+SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS articles (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -65,9 +65,9 @@ CREATE TABLE IF NOT EXISTS sentence_vectors (
     scales BLOB NOT NULL
 );
 CREATE VIRTUAL TABLE IF NOT EXISTS passages_fts USING fts5 (
-    title, text, tokenize = '{tokenize}'
+    title, text, tokenize = '{TOKENIZE}'
 );
-""".format(tokenize=TOKENIZE)
+"""
 CACHE_KIB = 64 * 1024  # SQLite page cache per connection (grows only as pages are read)
 MMAP_BYTES = 1 << 30  # the first GiB of the database is read through a memory map
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from retrieval.scoring.bm25 import B, K1, idf_of
+from retrieval.scoring.bm25 import K1, B, idf_of
 from retrieval.scoring.fts5_terms import tokenise_rows
 
 MEMORY_LIMIT = 200_000  # passages; about 600 bytes each in memory
@@ -97,7 +97,7 @@ class Scorer:
         keep = None
         if every and len(found) > 1:
             keep = np.bincount(inverse, minlength=len(rows)) == len(found)
-        scores = np.zeros(0)
+        scores: np.ndarray = np.zeros(0)
         if with_scores:
             scores = np.bincount(inverse, weights=np.concatenate([self._weights(r, f) for r, f in found]),
                                  minlength=len(rows))

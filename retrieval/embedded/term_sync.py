@@ -15,6 +15,7 @@ import sqlite3
 import tempfile
 import threading
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -141,7 +142,7 @@ def save(postings: Postings, file: Path) -> None:
     names = list(postings.terms)
     sizes = [len(postings.terms[t][0]) for t in names]
     empty = (np.zeros(0, np.int32), np.zeros(0, np.float32))
-    arrays = {
+    arrays: dict[str, Any] = {
         "meta": np.array([FORMAT, postings.generation], dtype=np.int64),
         "tokenize": np.array(TOKENIZE),
         "ids": postings.ids, "guilds": postings.guilds, "lengths": postings.lengths,

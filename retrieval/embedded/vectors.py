@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import math
+import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -143,6 +143,8 @@ class _FlatView:
         questions over 8,595 passages the best 100 re-scored were the exact best 100 with a
         margin of 16 already (docs/performance.md).
         """
+        if self._scan is None:
+            raise RuntimeError("nearest() before scan_ready()")
         _, found = self._scan.search(_scan_query(query), min(k + RESCORE_MARGIN, len(self.ids)))
         rows = found[0][found[0] >= 0]
         exact = self.vectors[rows] @ query

@@ -16,8 +16,8 @@ import faiss
 from retrieval.chunk import PARAGRAPH_SEPARATOR
 from retrieval.encoder import Encoder
 from retrieval.library import Library
-from retrieval.records import Answer, Hit
 from retrieval.rank import rrf
+from retrieval.records import Answer, Hit
 from retrieval.search import SearchOptions
 from retrieval.terms import fts_query
 

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from retrieval.errors import BadInputError
-from retrieval.records import Answer
 from retrieval.rank import confidence
-from retrieval.search import SearchOptions, Searcher
+from retrieval.records import Answer
+from retrieval.search import Mode, Searcher, SearchOptions
 
 MODES = ("hybrid", "dense", "keyword")
 
@@ -140,7 +140,7 @@ def split_questions(questions: list[dict], at: str | None) -> list[tuple[str, li
     return [(f"ids before {at}", before), (f"ids from {at}", after)]
 
 
-def evaluate(searcher: Searcher, questions: list[dict], mode: str, base: SearchOptions,
+def evaluate(searcher: Searcher, questions: list[dict], mode: Mode, base: SearchOptions,
              progress: Callable[[int], None] | None = None) -> EvalResult:
     """Run every question in one search mode and score the answers."""
     result = EvalResult(mode=mode, threshold=base.min_score)

@@ -12,7 +12,7 @@ import logging
 import struct
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import psycopg
@@ -31,7 +31,7 @@ class Row(tuple):
 
     _names: dict[str, int]
 
-    def __getitem__(self, key: Any) -> Any:  # type: ignore[override]
+    def __getitem__(self, key: Any) -> Any:
         if isinstance(key, str):
             return tuple.__getitem__(self, self._names[key])
         return tuple.__getitem__(self, key)
@@ -143,12 +143,12 @@ class Database:
     def fetchall(self, sql: str, params: Sequence[Any] = (), *, binary: bool = False) -> list[Row]:
         """Rows of one statement (``%s`` placeholders); ``binary``: results in binary (vectors)."""
         with self.pool.connection() as conn:
-            return conn.execute(sql, params, binary=binary).fetchall()
+            return cast(list[Row], conn.execute(sql, params, binary=binary).fetchall())  # the pool's row_factory
 
     def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
         """The first row of one statement, or None."""
         with self.pool.connection() as conn:
-            return conn.execute(sql, params).fetchone()
+            return cast(Row | None, conn.execute(sql, params).fetchone())
 
     def value(self, sql: str, params: Sequence[Any] = ()) -> Any:
         """The first column of the one row a statement always returns (a count, a setting)."""

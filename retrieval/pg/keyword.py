@@ -19,7 +19,7 @@ import psycopg
 from retrieval.pg.db import Database, first_value
 from retrieval.pg.filters import filter_sql, scope_list
 from retrieval.records import Filters
-from retrieval.scoring.bm25 import B, K1, MATCH_BUDGET, KeywordQuery, choose_words, idf_of
+from retrieval.scoring.bm25 import K1, MATCH_BUDGET, B, KeywordQuery, choose_words, idf_of
 from retrieval.scoring.fts5_terms import WordTerms, tokenise_rows
 from retrieval.terms import content_words
 
@@ -72,8 +72,8 @@ class PgKeywordIndex:
         if counts:
             conn.execute("UPDATE term_stats s SET df = s.df - c.n FROM unnest(%s::text[], %s::bigint[]) AS c(term, n)"
                          " WHERE s.term = c.term", ([t for t, _ in counts], [n for _, n in counts]))
-        conn.execute("UPDATE library_stats SET passages = passages - %s,"
-                     " tokens = tokens - (SELECT coalesce(sum(tokens), 0) FROM passages WHERE id = ANY(%s)) WHERE id = 1",
+        conn.execute("UPDATE library_stats SET passages = passages - %s, tokens = tokens"
+                     " - (SELECT coalesce(sum(tokens), 0) FROM passages WHERE id = ANY(%s)) WHERE id = 1",
                      (len(ids), ids))
         conn.execute("DELETE FROM terms WHERE passage_id = ANY(%s)", (ids,))
 

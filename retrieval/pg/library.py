@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Iterator
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -22,19 +22,26 @@ from config.settings import Settings
 from retrieval.embed import make_encoder
 from retrieval.encoder import Encoder
 from retrieval.errors import ModelMismatchError, StoreError
-from retrieval.records import Article, ArticleCopy, Document
+from retrieval.library import DoctorReport, SyncReport
+from retrieval.pg import maintenance
 from retrieval.pg.db import Database
 from retrieval.pg.listener import GenerationListener
 from retrieval.pg.migrations import apply_migrations
 from retrieval.pg.store import PgStore
 from retrieval.pg.vectors import PgVectors
-from retrieval.library import DoctorReport, SyncReport
-from retrieval.pg import maintenance
-from retrieval.records import Filters, Gathered
+from retrieval.records import Article, ArticleCopy, Document, Filters, Gathered
 from retrieval.rows import COPY_COLUMNS, article_copies
 from retrieval.sentence_vectors import SentenceVectors, embed_passages, unpack_many
-from retrieval.writing import (EMBED_BATCH_PASSAGES, article_in_scope, content_hash, describe_library, identity_of,
-                               passage_text_for_embedding, plan_documents, prepare_documents)
+from retrieval.writing import (
+    EMBED_BATCH_PASSAGES,
+    article_in_scope,
+    content_hash,
+    describe_library,
+    identity_of,
+    passage_text_for_embedding,
+    plan_documents,
+    prepare_documents,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -225,8 +232,8 @@ class PgLibrary:
         with self.db.connection() as conn, conn.transaction():
             conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             last = 0
-            while rows := conn.execute(
-                    f"SELECT {COPY_COLUMNS} FROM articles WHERE id > %s ORDER BY id LIMIT %s", (last, batch)).fetchall():
+            sql = f"SELECT {COPY_COLUMNS} FROM articles WHERE id > %s ORDER BY id LIMIT %s"
+            while rows := conn.execute(sql, (last, batch)).fetchall():
                 chunks = self.store.chunks_of([r[0] for r in rows], conn)
                 pids = [pid for items in chunks.values() for pid, _ in items]
                 vectors = dict(conn.execute("SELECT id, embedding FROM passages WHERE id = ANY(%s)", (pids,),
@@ -261,8 +268,9 @@ class PgLibrary:
         """The stored vectors of the given passages, stacked (never busy: nothing is locked)."""
         return self.vectors.gather(ids)
 
-    def dense_search(self, query: np.ndarray, k: int, also: Gathered | list[int], scopes: Iterable[int | None] | None = None,
-                     filters: Filters | None = None) -> tuple[list[tuple[int, float]], dict[int, float]]:
+    def dense_search(self, query: np.ndarray, k: int, also: Gathered | list[int],
+                     scopes: Iterable[int | None] | None = None, filters: Filters | None = None
+                     ) -> tuple[list[tuple[int, float]], dict[int, float]]:
         """The ``k`` passages in scope nearest to the query (searched in the database), and the
         cosine of each passage of ``also``."""
         hits = self.vectors.search(query, k, None if scopes is None else list(scopes), filters or Filters())

@@ -37,14 +37,15 @@ def doctor(library: PgLibrary) -> DoctorReport:
 def _check_keyword_rows(library, report: DoctorReport) -> None:
     """Every passage with words has its keyword rows."""
     lacking = [r[0] for r in library.db.fetchall(
-        "SELECT p.id FROM passages p WHERE p.tokens > 0 AND NOT EXISTS (SELECT 1 FROM terms t WHERE t.passage_id = p.id)")]
+        "SELECT p.id FROM passages p WHERE p.tokens > 0"
+        " AND NOT EXISTS (SELECT 1 FROM terms t WHERE t.passage_id = p.id)")]
     if not lacking:
         return
     report.problems.append(f"keyword index: {len(lacking)} passages without their keyword rows")
     rows = [(pid, 0, title, text) for pid, title, text in library.store.passages_for_embedding(lacking)]
     _, _, postings = tokenise_rows(rows)
-    facts = dict(((r[0], (r[1], r[2])) for r in library.db.fetchall(
-        "SELECT id, tokens, scope FROM passages WHERE id = ANY(%s)", (lacking,))))
+    facts = dict((r[0], (r[1], r[2])) for r in library.db.fetchall(
+        "SELECT id, tokens, scope FROM passages WHERE id = ANY(%s)", (lacking,)))
     with library.db.transaction() as conn:
         write_rows(conn, ((term, pid, weight, *facts[pid]) for term, (ids, weights) in postings.items()
                           for pid, weight in zip(ids.tolist(), weights.tolist())))

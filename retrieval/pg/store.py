@@ -17,13 +17,12 @@ import numpy as np
 import psycopg
 
 from retrieval.errors import StoreError
-from retrieval.records import Article, Chunk, Document
 from retrieval.pg.db import Connection, Database, Row, first_value
-from retrieval.pg.keyword import PgKeywordIndex
-from retrieval.sentence_vectors import SentenceVectors, pack, unpack_many
 from retrieval.pg.filters import filter_sql, scope_list
-from retrieval.records import Filters
+from retrieval.pg.keyword import PgKeywordIndex
+from retrieval.records import Article, Chunk, Document, Filters
 from retrieval.rows import ARTICLE_COLUMNS, counted_article
+from retrieval.sentence_vectors import SentenceVectors, pack, unpack_many
 from retrieval.writing import content_hash, identity_of
 
 logger = logging.getLogger(__name__)
@@ -237,7 +236,8 @@ class PgStore:
         """Each article's (passage id, chunk), in order (on ``conn`` when given: a snapshot)."""
         sql = ("SELECT article_id, id, text, para_start, para_end, char_start, char_end FROM passages"
                " WHERE article_id = ANY(%s) ORDER BY article_id, ord")
-        rows = conn.execute(sql, (list(article_ids),)).fetchall() if conn else self.db.fetchall(sql, (list(article_ids),))
+        params = (list(article_ids),)
+        rows = conn.execute(sql, params).fetchall() if conn else self.db.fetchall(sql, params)
         out: dict[int, list[tuple[int, Chunk]]] = {}
         for row in rows:
             out.setdefault(row[0], []).append((row[1], Chunk(row[2], row[3], row[4], row[5], row[6])))

@@ -11,8 +11,8 @@ from bot.client import NewsBot
 from bot.runner import settle_heap
 from bot.service import NewsService
 from config.settings import Settings
-from retrieval.ingest import ensure_seeded
 from retrieval.embedded.library import EmbeddedLibrary
+from retrieval.ingest import ensure_seeded
 from tests.conftest import SEEDS_DIR
 from tests.helpers import HashEncoder
 

@@ -1,7 +1,15 @@
 """Embed formatting, without Discord: limits, trimming, highlight and citations."""
 
-from bot.embeds import (DESCRIPTION_LIMIT, FIELD_VALUE_LIMIT, MESSAGE_LIMIT, NO_ANSWER_TEXT, TITLE_LIMIT,
-                        answer_embed, citation, trim)
+from bot.embeds import (
+    DESCRIPTION_LIMIT,
+    FIELD_VALUE_LIMIT,
+    MESSAGE_LIMIT,
+    NO_ANSWER_TEXT,
+    TITLE_LIMIT,
+    answer_embed,
+    citation,
+    trim,
+)
 from retrieval.format import newest_date
 from retrieval.records import Answer, Article, Hit
 

@@ -11,8 +11,8 @@ from bot.client import NewsBot
 from bot.runner import point_at_api
 from bot.service import NewsService
 from config.settings import DISCORD_API, Settings
-from retrieval.ingest import ensure_seeded
 from retrieval.embedded.library import EmbeddedLibrary
+from retrieval.ingest import ensure_seeded
 from tests.bot.fake_discord import GUILD_ID, HEARTBEAT_MS, FakeDiscord, StallMonitor
 from tests.conftest import SEEDS_DIR
 

@@ -6,11 +6,21 @@ import random
 import pytest
 
 from config.settings import Settings
-from retrieval.adapt import (CANDIDATE_KEY, IN_USE_KEY, batches, capped, held_out_set, library_model, library_pairs,
-                             model_for_reindex, next_model_dir, split_held_out)
+from retrieval.adapt import (
+    CANDIDATE_KEY,
+    IN_USE_KEY,
+    batches,
+    capped,
+    held_out_set,
+    library_model,
+    library_pairs,
+    model_for_reindex,
+    next_model_dir,
+    split_held_out,
+)
+from retrieval.embedded.library import EmbeddedLibrary
 from retrieval.embedded.store import read_meta_file
 from retrieval.errors import NewsbotError
-from retrieval.embedded.library import EmbeddedLibrary
 from tests.helpers import HashEncoder, doc
 
 

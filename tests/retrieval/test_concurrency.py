@@ -7,7 +7,7 @@ import threading
 
 from config.settings import PROJECT_ROOT
 from retrieval.embedded.library import EmbeddedLibrary
-from retrieval.search import SearchOptions, Searcher
+from retrieval.search import Searcher, SearchOptions
 from tests.helpers import HashEncoder, doc
 
 WRITER = textwrap.dedent("""

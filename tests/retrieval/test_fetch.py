@@ -5,8 +5,9 @@ import time
 
 import pytest
 
+from config.allow_list import AllowList
 from config.settings import Settings, SettingsError, load_settings
-from retrieval.fetch import AllowList, FetchError, Fetcher, FetchPolicy, GuardedResolver, RefusedAddress
+from retrieval.fetch import Fetcher, FetchError, FetchPolicy, GuardedResolver, RefusedAddress
 from tests.web_server import LocalSite, sample_story
 
 LOCAL = AllowList.parse("127.0.0.1")

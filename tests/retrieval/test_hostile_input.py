@@ -10,9 +10,9 @@ from retrieval.chunk import chunk_article, estimate_tokens
 from retrieval.errors import BadInputError
 from retrieval.ingest import ingest
 from retrieval.metadata import extract_plain
-from retrieval.records import Document
 from retrieval.parsers import ParseFailure, parse_bytes, parse_jsonl
-from retrieval.search import SearchOptions, Searcher, clean_question
+from retrieval.records import Document
+from retrieval.search import Searcher, SearchOptions, clean_question
 from tests.helpers import doc
 
 GOOD = "The harbour strike ended on Tuesday after nine days, the port authority said."
@@ -57,8 +57,8 @@ def test_pathological_files_fail_alone(tmp_path, library):
         "one-long-line.txt": (("word " * 200_000) + ".").encode(),
         "nested.html": ("<div>" * 5000 + "<p>Deep inside, the ferry timetable changed for winter.</p>"
                         + "</div>" * 5000).encode(),
-        "scripts.html": ("<html><body><script>alert(1)</script><p>Fishing boats stayed in port during the "
-                         "storm.</p><script>evil()</script></body></html>").encode(),
+        "scripts.html": (b"<html><body><script>alert(1)</script><p>Fishing boats stayed in port during the "
+                         b"storm.</p><script>evil()</script></body></html>"),
         "big.txt": b"x" * 3_000_000,
     }
     for name, data in files.items():

@@ -2,11 +2,12 @@
 
 import pytest
 
-from retrieval.fetch import AllowList, Fetched, Fetcher, FetchPolicy
+from config.allow_list import AllowList
+from retrieval.fetch import Fetched, Fetcher, FetchPolicy
 from retrieval.ingest import ingest_documents
-from retrieval.records import Document
 from retrieval.pages import document_from_page, fetch_documents, is_link
 from retrieval.parsers import ParseFailure
+from retrieval.records import Document
 from tests.web_server import LocalSite, article_html, sample_story
 
 

@@ -4,8 +4,8 @@ from pathlib import Path
 import pytest
 
 from retrieval.errors import BadInputError
-from retrieval.records import Document
 from retrieval.parsers import ParseFailure, decode, parse_bytes, parse_jsonl, read_path
+from retrieval.records import Document
 
 BODY = "The river flooded the town on Monday, forcing hundreds of families from their homes."
 

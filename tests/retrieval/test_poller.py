@@ -6,8 +6,9 @@ import time
 
 import pytest
 
+from config.allow_list import AllowList
 from retrieval.feed_store import FeedStore
-from retrieval.fetch import AllowList, Fetcher, FetchPolicy
+from retrieval.fetch import Fetcher, FetchPolicy
 from retrieval.poller import FeedPoller, next_poll_time
 from tests.web_server import LocalSite, sample_story
 

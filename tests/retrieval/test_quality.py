@@ -2,10 +2,10 @@
 
 import pytest
 
+from retrieval.embedded.library import EmbeddedLibrary
 from retrieval.evaluation.questions import evaluate, load_questions
 from retrieval.ingest import ingest
-from retrieval.embedded.library import EmbeddedLibrary
-from retrieval.search import SearchOptions, Searcher
+from retrieval.search import Searcher, SearchOptions
 from tests.conftest import need_eval_data
 
 

@@ -7,7 +7,7 @@ import pytest
 
 from retrieval.embedded.library import EmbeddedLibrary
 from retrieval.parsers import read_path
-from retrieval.search import SearchOptions, Searcher
+from retrieval.search import Searcher, SearchOptions
 from tests.conftest import need_eval_data
 
 

@@ -1,8 +1,8 @@
 import pytest
 
 from retrieval.errors import BadInputError
-from retrieval.search import SearchOptions, Searcher, clean_question
 from retrieval.records import Filters, make_filters
+from retrieval.search import Searcher, SearchOptions, clean_question
 from tests.helpers import doc
 
 ARTICLES = [

@@ -1,6 +1,6 @@
 """Search on the seed library with the real model: grouping and highlights as users see them."""
 
-from retrieval.search import SearchOptions, Searcher
+from retrieval.search import Searcher, SearchOptions
 
 
 def test_container_count_is_one_result_citing_both_publishers(seeded_library):

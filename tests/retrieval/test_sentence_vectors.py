@@ -1,8 +1,7 @@
 import numpy as np
 
 from retrieval.pooling import pool_spans
-from retrieval.sentence_vectors import (SentenceVectors, embed_passages, pack, sentence_spans, unpack,
-                                        unpack_many)
+from retrieval.sentence_vectors import SentenceVectors, embed_passages, pack, sentence_spans, unpack, unpack_many
 from tests.helpers import HashEncoder
 
 PASSAGE = "The river flooded the town. Rescue boats arrived at noon. Nobody was hurt."

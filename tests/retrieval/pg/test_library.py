@@ -1,12 +1,11 @@
-"""The PostgreSQL library against a real server: writes, search, scopes, generations."""
+"""What only the PostgreSQL library does: scoped HNSW search at scale, the graph walk's width, the date index
+(everything both backends do is in tests/retrieval/contract/)."""
 
 import pytest
 
 from config.settings import Settings
 from retrieval.backend import open_library
-from retrieval.errors import ArticleNotFoundError, ModelMismatchError
-from retrieval.pg.library import PgLibrary, connect
-from retrieval.search import SearchOptions, Searcher
+from retrieval.pg.library import PgLibrary
 from tests.helpers import HashEncoder, doc
 
 ARTICLES = [
@@ -34,43 +33,6 @@ def test_the_backend_is_chosen_by_the_database_url(pg_settings):
     library = open_library(pg_settings, HashEncoder())
     assert isinstance(library, PgLibrary) and "PostgreSQL" in library.describe()
     library.close()
-
-
-def test_add_search_and_remove(pglib):
-    assert pglib.add_documents(ARTICLES) == ["added"] * 3
-    assert pglib.add_documents(ARTICLES[:1]) == ["unchanged"]
-    assert pglib.store.count("articles") == 3 and pglib.vectors.count() == pglib.store.count("passages") == 3
-    searcher = Searcher(pglib)
-    answer = searcher.ask("Which village did rescue boats reach?", SearchOptions(min_score=0.0))
-    assert answer.hits[0].article.title == "Valley flood" and "Upton" in answer.hits[0].highlight
-    flood = next(a for a in pglib.articles() if a.url == "u-flood")
-    pglib.remove(flood.id)
-    again = searcher.ask("Which village did rescue boats reach?", SearchOptions(min_score=0.0, cutoff=0.0))
-    assert "u-flood" not in {h.article.url for h in again.hits}
-    with pytest.raises(ArticleNotFoundError):
-        pglib.remove(flood.id)
-
-
-def test_servers_see_the_global_library_and_their_own_only(pglib):
-    pglib.add_documents(ARTICLES)
-    pglib.add_documents([doc("The harbour parade in Upton was for this server only.", url="u-private")], guild_id=42)
-    searcher = Searcher(pglib)
-    options = SearchOptions(min_score=0.0, cutoff=0.0, k=10)
-    assert "u-private" not in {h.article.url for h in searcher.ask("harbour parade Upton", options).hits}
-    assert "u-private" in {h.article.url for h in searcher.ask("harbour parade Upton", options, [None, 42]).hits}
-    assert [a.url for a in pglib.articles([42])] == ["u-private"]
-
-
-def test_a_change_bumps_the_generation_and_the_cache_follows(pglib):
-    before = pglib.version()
-    pglib.add_documents(ARTICLES[:1])
-    assert pglib.version() > before
-
-
-def test_another_model_is_refused_until_reindex(pg_settings, pglib):
-    pglib.add_documents(ARTICLES[:1])
-    with pytest.raises(ModelMismatchError, match="reindex"):
-        PgLibrary(connect(pg_settings), HashEncoder(name="other-model"))
 
 
 def test_a_server_with_few_articles_still_finds_its_own_in_a_large_library(pglib, monkeypatch):

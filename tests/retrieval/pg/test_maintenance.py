@@ -16,10 +16,6 @@ def pglib(pg_url, tmp_path):
     library.close()
 
 
-def test_a_healthy_library_is_reported_healthy(pglib):
-    assert pglib.doctor().healthy
-
-
 def test_lost_keyword_rows_wrong_statistics_and_missing_vectors_are_rebuilt(pglib):
     before = pglib.store.keyword_search("ships unloaded grain", 50, [None])
     with pglib.db.transaction() as conn:

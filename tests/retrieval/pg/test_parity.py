@@ -5,10 +5,10 @@ import json
 import pytest
 
 from config.settings import Settings
-from retrieval.ingest import ingest
 from retrieval.embedded.library import EmbeddedLibrary
+from retrieval.ingest import ingest
 from retrieval.pg.library import PgLibrary
-from retrieval.search import SearchOptions, Searcher
+from retrieval.search import Searcher, SearchOptions
 from tests.conftest import SEEDS_DIR, need_eval_data
 from tests.helpers import HashEncoder
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from config.settings import Settings
 from retrieval.ingest import ingest_documents
 from retrieval.pg.library import PgLibrary
-from retrieval.search import SearchOptions, Searcher
+from retrieval.search import Searcher, SearchOptions
 from tests.helpers import HashEncoder, doc
 
 

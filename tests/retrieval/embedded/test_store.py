@@ -2,11 +2,10 @@ import sqlite3
 
 import pytest
 
+from retrieval.embedded.store import SqliteStore
 from retrieval.errors import StoreError
 from retrieval.records import Chunk
-from retrieval.embedded.store import SqliteStore
 from retrieval.rows import sentence_vectors_of
-from retrieval.writing import content_hash, identity_of
 from tests.helpers import doc
 
 
@@ -33,25 +32,6 @@ def test_round_trip_keeps_metadata_and_passages(tmp_path):
 def test_wal_mode(tmp_path):
     store = SqliteStore(tmp_path / "db.sqlite3")
     assert store._conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-
-
-def test_keyword_search_ranks_by_bm25_and_respects_scope(tmp_path):
-    store = SqliteStore(tmp_path / "db.sqlite3")
-    _, (river,) = add(store, doc("The river flooded the valley.", url="u1"))
-    _, (budget,) = add(store, doc("The council passed the budget.", url="u2"))
-    _, (private,) = add(store, doc("The river festival was cancelled.", url="u3"), guild_id=7)
-    assert [pid for pid, _ in store.keyword_search("Where did the river flood?", 10, [None])] == [river]
-    both = [pid for pid, _ in store.keyword_search("river", 10, [None, 7])]
-    assert set(both) == {river, private}
-    assert store.keyword_search("zebra", 10, [None]) == []
-
-
-def test_keyword_search_survives_fts_syntax_in_questions(tmp_path):
-    store = SqliteStore(tmp_path / "db.sqlite3")
-    add(store, doc("The river flooded the valley.", url="u1"))
-    for question in ('river" OR NEAR(', "AND OR NOT", "*", "'); DROP TABLE articles; --", ""):
-        store.keyword_search(question, 5, [None])
-    assert store.count("articles") == 1
 
 
 def test_delete_removes_passages_and_keyword_entries(tmp_path):
@@ -82,12 +62,6 @@ def test_writer_that_cannot_get_the_lock_fails_clearly(tmp_path):
         with store.transaction():
             pass
     other.execute("ROLLBACK")
-
-
-def test_identity_is_url_then_path_and_hash_ignores_spacing():
-    assert identity_of(doc("x", url="https://a", path="/p")) == "https://a"
-    assert identity_of(doc("x", path="/p")) == "/p"
-    assert content_hash(doc("A  b\nc")) == content_hash(doc("a b c"))
 
 
 def test_sentence_vectors_are_stored_with_the_passage_and_go_with_it(tmp_path):
@@ -129,26 +103,7 @@ def test_passage_rows_can_carry_their_sentence_vectors(tmp_path):
     assert np.allclose(carried[first[0]].vectors, vectors, atol=0.01)
 
 
-def test_dates_bodies_and_the_newest_date(tmp_path):
-    store = SqliteStore(tmp_path / "db.sqlite3")
-    assert store.newest_date() == ""
-    first, old = add(store, doc("Old news about the harbour.", url="a", date="2021-01-05"))
-    _, new = add(store, doc("New news about the harbour.", url="b", date="2024-06-01"))
-    _, undated = add(store, doc("Undated news about the harbour.", url="c"))
-    assert store.newest_date() == "2024-06-01"
-    assert store.passage_dates([*old, *new, *undated]) == {old[0]: "2021-01-05", new[0]: "2024-06-01"}
-    assert store.article_bodies([first, 999]) == {first: "Old news about the harbour."}
-
-
 def test_the_newest_date_is_read_from_an_index_not_a_scan(tmp_path):
     store = SqliteStore(tmp_path / "db.sqlite3")
     plan = store._conn.execute("EXPLAIN QUERY PLAN SELECT max(date) FROM articles WHERE date > ''").fetchall()
     assert "articles_date (date>?)" in " ".join(str(row[3]) for row in plan)
-
-
-def test_headline_words_weigh_twice_the_texts(tmp_path):
-    store = SqliteStore(tmp_path / "db.sqlite3")
-    _, (headline,) = add(store, doc("Workers gathered by the gates at dawn.", title="Harbour strike", url="u1"))
-    _, (body,) = add(store, doc("The harbour strike worried workers.", title="Weather", url="u2"))
-    found = dict(store.keyword_search("harbour strike", 10, [None]))
-    assert found[headline] > found[body]  # twice in the headline's weight against once in the text

@@ -1,27 +1,10 @@
 import numpy as np
-import pytest
 
-from retrieval.errors import ArticleNotFoundError, ModelMismatchError
 from retrieval.embedded.library import EmbeddedLibrary
 from tests.helpers import HashEncoder, doc
 
 RIVER = "The river flooded the valley on Monday and hundreds of families left their homes."
 BUDGET = "The council passed the city budget after a long debate about roads and schools."
-
-
-def test_add_then_duplicate_then_update(library):
-    first = doc(RIVER, title="Flood", url="https://x/flood")
-    assert library.add_documents([first]) == ["added"]
-    assert library.add_documents([doc(RIVER, title="Flood", url="https://x/flood")]) == ["unchanged"]
-    assert library.add_documents([doc(RIVER, title="Copy", url="https://other/copy")]) == ["unchanged"]
-    assert library.add_documents([doc(RIVER + " Water is receding.", title="Flood", url="https://x/flood")]) == ["updated"]
-    assert library.store.count("articles") == 1
-    assert "receding" in library.store.article_body(library.articles()[0].id)
-    assert library.vectors.count == library.store.count("passages")
-
-
-def test_identical_documents_in_one_batch_are_stored_once(library):
-    assert library.add_documents([doc(RIVER, path="/a.txt"), doc(RIVER, path="/b.txt")]) == ["added", "unchanged"]
 
 
 def test_add_and_remove_without_rebuild(library, encoder):
@@ -33,18 +16,6 @@ def test_add_and_remove_without_rebuild(library, encoder):
     assert library.vectors.count == library.store.count("passages") == 1
     library.add_documents([doc(BUDGET, url="u2")])
     assert encoder.encoded == calls + 1  # only the new passage
-
-
-def test_remove_unknown_or_other_scope_is_refused(library):
-    library.add_documents([doc(RIVER, url="u1")], guild_id=5)
-    article = library.articles([5])[0]
-    with pytest.raises(ArticleNotFoundError):
-        library.remove(article.id, guild_id=6)
-    with pytest.raises(ArticleNotFoundError):
-        library.remove(article.id)  # the global scope cannot remove a server's article
-    with pytest.raises(ArticleNotFoundError):
-        library.remove(999)
-    assert library.remove(article.id, guild_id=5).id == article.id
 
 
 def test_reopen_keeps_everything(tmp_path, encoder):
@@ -65,12 +36,6 @@ def test_sync_repairs_missing_and_orphan_vectors(tmp_path, encoder):
     lib.close()
     again = EmbeddedLibrary(tmp_path, encoder)  # opening runs the check
     assert sorted(again.vectors.ids().tolist()) == ids
-
-
-def test_library_built_with_another_model_names_reindex(tmp_path):
-    EmbeddedLibrary(tmp_path, HashEncoder(name="model-a")).add_documents([doc(RIVER, url="u1")])
-    with pytest.raises(ModelMismatchError, match="reindex"):
-        EmbeddedLibrary(tmp_path, HashEncoder(name="model-b"))
 
 
 def test_reindex_rebuilds_with_the_new_model(tmp_path):

@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from retrieval.errors import ModelMismatchError
 from retrieval.embedded.vectors import MANIFEST_FILE, VectorIndex, _scan_copy, _scan_query, plan_index, read_manifest
+from retrieval.errors import ModelMismatchError
 
 
 def unit(*values):

@@ -1,10 +1,10 @@
 import json
 import sqlite3
 
-from retrieval.ingest import ingest
 from retrieval.embedded.library import EmbeddedLibrary
 from retrieval.embedded.maintenance import backup, doctor
 from retrieval.export import export_jsonl
+from retrieval.ingest import ingest
 from tests.helpers import doc
 
 RIVER = "The river flooded the valley on Monday and hundreds of families left their homes."

@@ -4,7 +4,7 @@ import pytest
 
 from retrieval.errors import BadInputError
 from retrieval.evaluation.questions import evaluate, load_questions, results_table, split_questions
-from retrieval.search import SearchOptions, Searcher
+from retrieval.search import Searcher, SearchOptions
 from tests.helpers import doc
 
 

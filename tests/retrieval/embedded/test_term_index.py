@@ -1,11 +1,9 @@
 import pytest
 
 from retrieval.embedded.keyword import KeywordSearch
+from retrieval.embedded.store import SqliteStore, filter_sql
+from retrieval.records import Chunk, Filters
 from retrieval.scoring.bm25 import KeywordQuery
-from retrieval.records import Chunk
-from retrieval.embedded.store import SqliteStore
-from retrieval.embedded.store import filter_sql
-from retrieval.records import Filters
 from retrieval.scoring.fts5_terms import WordTerms
 from tests.helpers import doc
 

@@ -1,7 +1,7 @@
 from retrieval.embedded.keyword import KeywordSearch, others_exist
-from retrieval.scoring.bm25 import KeywordQuery
-from retrieval.records import Chunk
 from retrieval.embedded.store import SqliteStore
+from retrieval.records import Chunk
+from retrieval.scoring.bm25 import KeywordQuery
 from tests.helpers import doc
 
 

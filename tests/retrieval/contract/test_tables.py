@@ -1,22 +1,18 @@
-"""Settings, activity and feeds keep their portable SQL working on PostgreSQL."""
+"""Settings, activity and feeds: their portable SQL works on every store."""
 
 import time
 
 import pytest
 
-from config.settings import Settings
 from retrieval.activity import Activity
 from retrieval.errors import BadInputError
 from retrieval.feed_store import RETRY_ATTEMPTS, FeedStore
-from retrieval.pg.library import PgLibrary
-from tests.helpers import HashEncoder
 
 
 @pytest.fixture
-def store(pg_url, tmp_path):
-    library = PgLibrary.from_settings(Settings(data_dir=tmp_path, database_url=pg_url), HashEncoder())
-    yield library.store
-    library.close()
+def store(library):
+    """The library's store."""
+    return library.store
 
 
 def test_settings_channels_questions_feedback_and_stats(store):

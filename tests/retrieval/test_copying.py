@@ -6,14 +6,14 @@ import pytest
 from bot.cli import main
 from config.settings import Settings
 from retrieval.activity import Activity
-from retrieval.errors import NewsbotError
-from retrieval.feed_store import FeedStore
-from retrieval.embedded.library import EmbeddedLibrary
-from retrieval.export import export_jsonl
 from retrieval.backend import backup
 from retrieval.copying import copy_library
+from retrieval.embedded.library import EmbeddedLibrary
+from retrieval.errors import NewsbotError
+from retrieval.export import export_jsonl
+from retrieval.feed_store import FeedStore
 from retrieval.pg.library import PgLibrary
-from retrieval.search import SearchOptions, Searcher
+from retrieval.search import Searcher, SearchOptions
 from tests.helpers import HashEncoder, doc
 
 ARTICLES = [
