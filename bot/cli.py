@@ -157,9 +157,14 @@ async def _fetch_pages(settings: Settings, links: list[str]) -> list:
     """The documents (or failures) of web pages, fetched under the operator's limits."""
     from retrieval.fetch import Fetcher, FetchPolicy
     from retrieval.pages import fetch_documents
+    from retrieval.sandbox import sandbox_from_settings
 
-    async with Fetcher(FetchPolicy.from_settings(settings)) as fetcher:
-        return await fetch_documents(fetcher, links, max_bytes=settings.max_file_bytes)
+    sandbox = sandbox_from_settings(settings)
+    try:
+        async with Fetcher(FetchPolicy.from_settings(settings)) as fetcher:
+            return await fetch_documents(fetcher, links, max_bytes=settings.max_file_bytes, run=sandbox.run_async)
+    finally:
+        sandbox.close()
 
 
 def cmd_feeds(args: argparse.Namespace, settings: Settings) -> int:
@@ -191,12 +196,23 @@ def feed_line(feed) -> str:
 
 async def _feeds_online(args: argparse.Namespace, settings: Settings, library, feeds) -> int:
     """``feeds add`` (check, then follow) and ``feeds poll`` (every feed once)."""
+    from retrieval.sandbox import sandbox_from_settings
+
+    sandbox = sandbox_from_settings(settings)
+    try:
+        return await _poll_feeds(args, settings, library, feeds, sandbox)
+    finally:
+        sandbox.close()
+
+
+async def _poll_feeds(args: argparse.Namespace, settings: Settings, library, feeds, sandbox) -> int:
     from retrieval.fetch import Fetcher, FetchPolicy
     from retrieval.poller import FeedPoller
 
     async with Fetcher(FetchPolicy.from_settings(settings)) as fetcher:
         poller = FeedPoller(library, feeds, fetcher, interval=settings.feed_interval_minutes * 60,
-                            max_new=settings.feed_max_new, max_bytes=settings.max_file_bytes)
+                            max_new=settings.feed_max_new, max_bytes=settings.max_file_bytes,
+                            parse=sandbox.run_async)
         if args.action == "add":
             parsed = await poller.check(args.url)
             feed = feeds.add(args.url, None, parsed.title)

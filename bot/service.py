@@ -15,7 +15,6 @@ import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import PurePath
 from typing import TypeVar
 
 from config.settings import Settings
@@ -26,9 +25,10 @@ from retrieval.fetch import Fetcher, FetchPolicy
 from retrieval.ingest import IngestReport, ingest_documents
 from retrieval.library import Library
 from retrieval.pages import fetch_documents
-from retrieval.parsers import JSONL_SUFFIXES, decode, parse_bytes, parse_jsonl
+from retrieval.parsers import parse_upload
 from retrieval.poller import FeedPoller, PollReport
 from retrieval.records import Answer, Article, Document, Filters
+from retrieval.sandbox import sandbox_from_settings
 from retrieval.search import Searcher, SearchOptions, clean_question
 
 logger = logging.getLogger(__name__)
@@ -61,6 +61,8 @@ class NewsService:
         # feeds import on their own thread: a poll that embeds fifty articles never queues questions
         self._feed_executor = ThreadPoolExecutor(1, thread_name_prefix="newsbot-feeds")
         self.feeds = FeedStore(library.store)
+        # pages, feeds and uploads are parsed in worker processes under time and memory limits
+        self.sandbox = sandbox_from_settings(settings)
         self._fetcher: Fetcher | None = None
         self._poller: FeedPoller | None = None
         self._slots: asyncio.Semaphore | None = None
@@ -82,6 +84,7 @@ class NewsService:
         """Stop the worker threads."""
         self._executor.shutdown(wait=False, cancel_futures=True)
         self._feed_executor.shutdown(wait=False, cancel_futures=True)
+        self.sandbox.close()
 
     async def close_web(self) -> None:
         """Close the HTTP client, if one was opened."""
@@ -96,7 +99,7 @@ class NewsService:
             self._poller = FeedPoller(self.library, self.feeds, self._fetcher,
                                       interval=self.settings.feed_interval_minutes * 60,
                                       max_new=self.settings.feed_max_new, max_bytes=self.settings.max_file_bytes,
-                                      run=self.run_feed_work)
+                                      run=self.run_feed_work, parse=self.sandbox.run_async)
         return self._poller
 
     # --- asking ---------------------------------------------------------------------------
@@ -179,23 +182,17 @@ class NewsService:
     # --- library --------------------------------------------------------------------------
     async def add_file(self, name: str, data: bytes, guild_id: int | None, meta: Document) -> IngestReport:
         """Parse an uploaded file and add its articles to a server's library (None: the global one)."""
-        return await self.run(self._add_file, name, data, guild_id, meta)
-
-    def _add_file(self, name: str, data: bytes, guild_id: int | None, meta: Document) -> IngestReport:
-        suffix = PurePath(name).suffix.lower()
         label = f"discord:{guild_id or 'global'}/{name}"
-        if suffix in JSONL_SUFFIXES:
-            items = list(parse_jsonl(decode(data, max_bytes=self.settings.max_file_bytes), label))
-        else:
-            items = [parse_bytes(data, suffix, label, max_bytes=self.settings.max_file_bytes, meta=meta)]
-        return ingest_documents(self.library, items, guild_id=guild_id)
+        items = await self.sandbox.run_async(parse_upload, data, name, label, max_bytes=self.settings.max_file_bytes,
+                                             meta=meta)
+        return await self.run(ingest_documents, self.library, items, guild_id=guild_id)
 
     async def add_url(self, url: str, guild_id: int | None, meta: Document) -> IngestReport:
         """Fetch a page and add its article to a server's library (None: the global one; a failure
         is in the report)."""
         poller = await self.poller()
         items = await fetch_documents(poller.fetcher, [url], max_bytes=self.settings.max_file_bytes,
-                                      run=self.run_feed_work, meta=meta)
+                                      run=self.sandbox.run_async, meta=meta)
         return await self.run_feed_work(ingest_documents, self.library, items, None, guild_id)
 
     async def follow(self, url: str, guild_id: int, channel_id: int | None) -> tuple[Feed, int]:

@@ -68,6 +68,11 @@ class Settings(BaseSettings):
     feed_check_seconds: float = Field(
         default=60.0, ge=0.0, description="How often the bot looks for feeds due (0: never; cron runs `feeds poll`).")
     max_question_chars: int = Field(default=1_000, ge=10)
+    parse_seconds: float = Field(
+        default=20.0, gt=0.0, le=600.0, description="Seconds one page, feed or upload may take to parse.")
+    parse_memory_mb: int = Field(
+        default=768, ge=128, description="Memory (MB of address space) of a parser worker process.")
+    parse_workers: int = Field(default=2, ge=1, le=16, description="Parser worker processes.")
 
     discord_token: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("DISCORD_TOKEN", "NEWSBOT_DISCORD_TOKEN")

@@ -130,6 +130,26 @@ def parse_bytes(data: bytes, suffix: str, path: str, *, max_bytes: int,
     return checked(doc)
 
 
+def parse_upload(data: bytes, name: str, label: str, *, max_bytes: int,
+                 meta: Document | None = None) -> list[Document | ParseFailure]:
+    """An uploaded file's articles (or failures): JSONL by line, anything else as one article.
+
+    Args:
+        data: the file's bytes.
+        name: its file name (the suffix chooses the parser).
+        label: where it came from, recorded on each document.
+        max_bytes: the size limit.
+        meta: metadata given by the uploader; it wins over the file's.
+
+    Raises:
+        BadInputError: the file cannot be used at all.
+    """
+    suffix = Path(name).suffix.lower()
+    if suffix in JSONL_SUFFIXES:
+        return list(parse_jsonl(decode(data, max_bytes=max_bytes), label))
+    return [parse_bytes(data, suffix, label, max_bytes=max_bytes, meta=meta)]
+
+
 def parse_text(text: str, meta: Document | None = None) -> Document:
     """Parse plain text or Markdown, with optional YAML front matter."""
     front, body = split_front_matter(text)
@@ -156,20 +176,26 @@ def split_front_matter(text: str) -> tuple[Document | None, str]:
     return _document_from_mapping(data, text=""), text[match.end():]
 
 
-_MD_HEADING = re.compile(r"^#{1,6}\s+(.*?)\s*#*\s*$", re.MULTILINE)
-_MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
-_MD_EMPHASIS = re.compile(r"(\*\*|__|\*|_|`)(?=\S)(.+?)(?<=\S)\1")
+# Markdown is matched a line at a time with bounded repeats: nothing here can scan a long line
+# once per character of it (a hostile upload of "[" repeated took minutes with unbounded repeats)
+_MD_HEADING = re.compile(r"^#{1,6}[ \t]+([^\n]{0,500}?)[ \t#]{0,100}$", re.MULTILINE)
+_MD_LINK = re.compile(r"!?\[([^\[\]\n]{0,500})\]\([^()\n]{0,2000}\)")
+_MD_IMAGE = re.compile(r"!\[[^\[\]\n]{0,500}\]\([^()\n]{0,2000}\)")
+_MD_EMPHASIS = re.compile(r"(\*\*|__|\*|_|`)(?=\S)([^\n]{1,200}?)(?<=\S)\1")
+_MD_QUOTE = re.compile(r"^[ \t]*>[ \t]?", re.MULTILINE)
+_MD_ITEM = re.compile(r"^[ \t]*(?:[-*+]|\d{1,9}\.)[ \t]+", re.MULTILINE)
+_MD_RULE = re.compile(r"^[ \t]*(?:[-*_][ \t]*){3,}$", re.MULTILINE)
 
 
 def strip_markdown(text: str) -> str:
     """Turn Markdown into plain text: headings become lines, links their text, images nothing."""
-    text = re.sub(r"!\[[^\]]*\]\([^)]*\)", "", text)
+    text = _MD_IMAGE.sub("", text)
     text = _MD_LINK.sub(r"\1", text)
     text = _MD_HEADING.sub(r"\1", text)
     text = _MD_EMPHASIS.sub(r"\2", text)
-    text = re.sub(r"^\s*>\s?", "", text, flags=re.MULTILINE)
-    text = re.sub(r"^\s*(?:[-*+]|\d+\.)\s+", "", text, flags=re.MULTILINE)
-    return re.sub(r"^\s*([-*_]\s*){3,}$", "", text, flags=re.MULTILINE)
+    text = _MD_QUOTE.sub("", text)
+    text = _MD_ITEM.sub("", text)
+    return _MD_RULE.sub("", text)
 
 
 def _looks_like_markdown(text: str) -> bool:
@@ -265,15 +291,25 @@ def _merge(first: Document | None, second: Document | None) -> Document | None:
     return merged
 
 
+MAX_ARTICLE_CHARS = 200_000  # about 30,000 words: longer than any article; the rest of a page is cut
+_FIELD_CAPS = {"title": 500, "source": 200, "author": 300, "date": 40, "url": 2000, "path": 2000}
+
+
 def checked(doc: Document) -> Document:
     """The document, or a headline-only one when its page held nothing but furniture.
 
     A headline of :data:`_MIN_HEADLINE_WORDS` words or more is the publisher's own summary of
     the story (feeds and pages behind a video often give no more), so it is kept as the text.
 
+    Every field is cut to its cap (:data:`MAX_ARTICLE_CHARS` for the text) before anything stores
+    or embeds it: a hostile page cannot make an article of hundreds of megabytes.
+
     Raises:
         BadInputError: neither text nor a headline.
     """
+    doc.text = doc.text[:MAX_ARTICLE_CHARS]
+    for name, cap in _FIELD_CAPS.items():
+        setattr(doc, name, getattr(doc, name)[:cap])
     if len(doc.text.strip()) >= _MIN_TEXT_CHARS:
         return doc
     if len(doc.title.split()) >= _MIN_HEADLINE_WORDS:

@@ -69,7 +69,7 @@ class FeedPoller:
 
     def __init__(self, library: Library, feeds: FeedStore, fetcher: Fetcher, *, interval: float = 1800.0,
                  max_new: int = 50, max_bytes: int = 5_000_000, run: Run = asyncio.to_thread,
-                 concurrency: int = 4, deadline: float = 300.0) -> None:
+                 parse: Run = asyncio.to_thread, concurrency: int = 4, deadline: float = 300.0) -> None:
         """Poll into ``library`` through ``fetcher``.
 
         Args:
@@ -79,13 +79,15 @@ class FeedPoller:
             interval: seconds between two polls of a healthy feed.
             max_new: new entries taken from one poll (the newest; older new ones are skipped).
             max_bytes: the size limit for a page's text.
-            run: runs blocking work off the event loop.
+            run: runs blocking work off the event loop (the library, the feed table).
+            parse: runs the parsing of what was fetched (feeds, pages): pass
+                :meth:`retrieval.sandbox.Sandbox.run_async` for content from outside.
             concurrency: feeds polled at once.
             deadline: seconds one feed's poll may take before it is cut off as failed.
         """
         self.library, self.feeds, self.fetcher = library, feeds, fetcher
         self.interval, self.max_new, self.max_bytes = interval, max_new, max_bytes
-        self.run, self.deadline = run, deadline
+        self.run, self.parse, self.deadline = run, parse, deadline
         self._slots = asyncio.Semaphore(concurrency)
 
     async def check(self, url: str) -> ParsedFeed:
@@ -96,7 +98,7 @@ class FeedPoller:
             BadInputError: it is not a feed.
         """
         fetched = await self.fetcher.get(url, "feed")
-        return await self.run(parse_feed, fetched.body, fetched.final_url)
+        return await self.parse(parse_feed, fetched.body, fetched.final_url)
 
     async def poll_due(self) -> list[PollReport]:
         """Poll every feed whose time has come (and no other process has taken)."""
@@ -130,7 +132,7 @@ class FeedPoller:
             await self.run(self.feeds.polled, feed, next_poll=next_poll_time(time.time(), self.interval, 0))
             return report
         try:
-            parsed = await self.run(parse_feed, fetched.body, fetched.final_url)
+            parsed = await self.parse(parse_feed, fetched.body, fetched.final_url)
         except BadInputError as exc:
             return await self._failed(feed, str(exc).removeprefix(f"{fetched.final_url}: "))
         report.entries = len(parsed.entries)
@@ -172,7 +174,7 @@ class FeedPoller:
         if entry.link:
             async with limit:
                 try:
-                    doc = await fetch_document(self.fetcher, entry.link, max_bytes=self.max_bytes, run=self.run,
+                    doc = await fetch_document(self.fetcher, entry.link, max_bytes=self.max_bytes, run=self.parse,
                                                meta=meta)
                     doc.source = doc.source or source
                     return doc, "added", ""

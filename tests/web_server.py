@@ -84,6 +84,7 @@ class LocalSite:
     gone: set[str] = field(default_factory=set)  # slugs still in the feeds whose pages answer 404
     busy: set[str] = field(default_factory=set)  # slugs whose pages answer 503
     drip_seconds: float = 0.5
+    raw: dict[str, tuple[bytes, str]] = field(default_factory=dict)  # /raw/NAME -> (body, content type)
     base: str = ""
     _runner: web.AppRunner | None = None
 
@@ -101,7 +102,7 @@ class LocalSite:
                   "/redirect": self._redirect, "/loop": self._loop, "/bomb.html": self._bomb,
                   "/drip.html": self._drip, "/drip.xml": self._drip, "/status/{code}": self._status,
                   "/flaky.html": self._flaky, "/image.png": self._image, "/malformed.xml": self._malformed,
-                  "/plain.txt": self._plain}
+                  "/plain.txt": self._plain, "/raw/{name}": self._raw}
         for path, handler in routes.items():
             app.router.add_get(path, handler)
         app.middlewares.append(self._record)
@@ -188,6 +189,15 @@ class LocalSite:
     async def _malformed(self, request: web.Request) -> web.Response:
         return web.Response(text="<rss><channel><title>Broken<item><title>x</channel>",
                             content_type="application/rss+xml")
+
+    async def _raw(self, request: web.Request) -> web.Response:
+        body, content_type = self.raw[request.match_info["name"]]
+        return web.Response(body=body, headers={"Content-Type": content_type})
+
+    def add_raw(self, name: str, body: bytes, content_type: str = "application/rss+xml") -> str:
+        """Serve ``body`` as it is at ``/raw/NAME`` (hostile feeds and pages)."""
+        self.raw[name] = (body, content_type)
+        return f"{self.base}/raw/{name}"
 
     async def _plain(self, request: web.Request) -> web.Response:
         return web.Response(text="Harbour strike ends\n\nDock workers ended their nine-day strike on Tuesday after"
