@@ -75,7 +75,7 @@ def atom_text(text: str) -> bytes:
 
 
 def hostile_feeds(site: LocalSite, size: int) -> dict[str, str]:
-    laughs = "".join(f'<!ENTITY l{n} "{"&l%d;" % (n - 1) * 10}">' for n in range(1, 10))
+    laughs = "".join('<!ENTITY l{} "{}">'.format(n, f"&l{n - 1};" * 10) for n in range(1, 10))
     site.add_story(sample_story(1))
     return {
         "script flood": site.add_raw("script.xml", atom_text("<script" * (size // 7)), "application/atom+xml"),
@@ -125,7 +125,8 @@ async def arrangement(name: str, size: int, sandbox: Sandbox) -> str:
     started = time.perf_counter()
     async with Fetcher(FetchPolicy(allow=AllowList.parse("127.0.0.1"), max_bytes=20_000_000)) as fetcher:
         poller = FeedPoller(library, store, fetcher, run=on_feed_thread, parse=parse, deadline=600)
-        polled, latencies = await asyncio.gather(poller.poll_many(list(feeds.values())), ask_all(searcher, questions_pool))
+        polled, latencies = await asyncio.gather(poller.poll_many(list(feeds.values())),
+                                                 ask_all(searcher, questions_pool))
     took = time.perf_counter() - started
     monitor.task.cancel()
     outcome = "; ".join(f"{label}: {report.error or f'{len(report.added)} added, {len(report.failed)} failed'}"
@@ -146,7 +147,8 @@ async def main_async(size: int, arrangements: list[str]) -> None:
     sandbox = Sandbox(Limits(seconds=20.0, memory_bytes=768 << 20), workers=2)
     sandbox.run(len, "start the workers")
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores; entry size {size:,} characters; 50 questions")
-    print(f"{'parsing':<8} {'poll s':>7} {'stall ms':>9} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}  what each feed came to")
+    print(f"{'parsing':<8} {'poll s':>7} {'stall ms':>9} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}"
+          "  what each feed came to")
     for name in arrangements:
         print(await arrangement(name, size, sandbox), flush=True)
     sandbox.close()

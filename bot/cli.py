@@ -12,6 +12,7 @@ from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
 
+from config import secrets
 from config.settings import Settings, SettingsError, load_settings
 from retrieval.errors import NewsbotError
 
@@ -81,7 +82,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("directory", type=Path)
     p = sub.add_parser("migrate", parents=[common],
                        help="copy the embedded library (DATA_DIR) into PostgreSQL, without re-embedding")
-    p.add_argument("--to", required=True, metavar="POSTGRESQL_URL", help="the target database (empty)")
+    target = p.add_mutually_exclusive_group(required=True)
+    target.add_argument("--to", metavar="POSTGRESQL_URL",
+                        help="the target database (empty); visible to other users in `ps`: prefer --to-env/--to-file")
+    target.add_argument("--to-env", metavar="VARIABLE", help="read the target database's URL from this variable")
+    target.add_argument("--to-file", metavar="PATH", type=Path, help="read it from the first line of this file")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
     sub.add_parser("console", parents=[common], help="ask questions interactively")
@@ -97,15 +102,18 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     args = build_parser().parse_args(argv)
+    settings: Settings | None = None
     try:
         settings = load_settings(data_dir=getattr(args, "data_dir", None))
         logging.basicConfig(level=settings.log_level, stream=sys.stderr,
                             format="%(asctime)s %(levelname)s %(name)s: %(message)s")
         for noisy in ("sentence_transformers", "transformers", "faiss", "httpx", "urllib3"):
             logging.getLogger(noisy).setLevel(logging.WARNING)
+        secrets.install(settings.secrets())
         return COMMANDS[args.command](args, settings)
     except (NewsbotError, SettingsError) as exc:
-        print(f"newsbot: error: {exc}", file=sys.stderr)
+        hidden = (settings.secrets() if settings else []) + secrets.url_secrets(getattr(args, "to", None) or "")
+        print(f"newsbot: error: {secrets.redact(str(exc), hidden)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
@@ -425,6 +433,23 @@ def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def migration_target(args: argparse.Namespace) -> str:
+    """The target URL of ``migrate``: given, from an environment variable, or from a file's first line."""
+    if args.to_env:
+        if not (url := os.environ.get(args.to_env, "").strip()):
+            raise NewsbotError(f"the variable {args.to_env} is not set")
+        return url
+    if args.to_file:
+        try:
+            lines = args.to_file.read_text(encoding="utf-8").splitlines()
+        except OSError as exc:
+            raise NewsbotError(f"cannot read {args.to_file}: {exc.strerror or exc}") from None
+        if not lines or not lines[0].strip():
+            raise NewsbotError(f"{args.to_file} is empty")
+        return lines[0].strip()
+    return args.to
+
+
 def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
     """``newsbot migrate --to URL``: the embedded library of DATA_DIR into PostgreSQL."""
     from pydantic import SecretStr
@@ -433,6 +458,7 @@ def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
     from retrieval.backend import open_library
     from retrieval.copying import copy_library
 
+    args.to = migration_target(args)
     if not args.to.startswith(("postgresql://", "postgres://")):
         raise NewsbotError("--to must be a PostgreSQL URL (postgresql://…)")
     source = open_library(settings.model_copy(update={"database_url": None}))

@@ -10,6 +10,7 @@ import sys
 import discord
 
 from bot.client import NewsBot, ShardedNewsBot
+from bot.metrics import start_metrics
 from bot.service import NewsService
 from config.settings import Settings
 from retrieval.backend import open_library
@@ -51,13 +52,18 @@ async def serve(settings: Settings) -> None:
     library = open_library(settings)
     ensure_seeded(library, settings.seeds_dir, settings.max_file_bytes)
     token = settings.discord_token.get_secret_value().strip() if settings.discord_token else ""
+    metrics = None
     try:
         async with build_bot(settings, library) as bot:
+            if settings.metrics_port is not None:
+                metrics = await start_metrics(bot, settings.metrics_host, settings.metrics_port)
             # the model and the keyword postings loaded before the first question
             await asyncio.to_thread(bot.service.searcher.warm)
             settle_heap()
             await bot.start(token)
     finally:
+        if metrics is not None:
+            await metrics.stop()
         library.close()
 
 

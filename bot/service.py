@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
+from bot.metrics import Metrics
 from config.settings import Settings
 from retrieval.activity import Activity, GuildSettings
 from retrieval.errors import NewsbotError
@@ -63,6 +64,7 @@ class NewsService:
         self.feeds = FeedStore(library.store)
         # pages, feeds and uploads are parsed in worker processes under time and memory limits
         self.sandbox = sandbox_from_settings(settings)
+        self.metrics = Metrics(settings.shard_count)
         self._fetcher: Fetcher | None = None
         self._poller: FeedPoller | None = None
         self._slots: asyncio.Semaphore | None = None
@@ -144,12 +146,18 @@ class NewsService:
             BusyError: too many questions are waiting.
         """
         question = clean_question(question, self.settings.max_question_chars)
-        async with self._slot():
-            guild = await self.run(self.guild_settings, guild_id)
-            answer = await self.run(self.searcher.ask, question, self.options(guild, k, filters),
-                                    [None, guild_id])
-            qid = await self.run(self.activity.record_question, guild_id, question, answer.answered,
-                                 answer.confidence, len(answer.hits), filters)
+        started = time.perf_counter()
+        try:
+            async with self._slot():
+                guild = await self.run(self.guild_settings, guild_id)
+                answer = await self.run(self.searcher.ask, question, self.options(guild, k, filters),
+                                        [None, guild_id])
+                qid = await self.run(self.activity.record_question, guild_id, question, answer.answered,
+                                     answer.confidence, len(answer.hits), filters)
+        except Exception:
+            self.metrics.question(guild_id, None, time.perf_counter() - started)
+            raise
+        self.metrics.question(guild_id, answer.answered, time.perf_counter() - started)
         return answer, qid
 
     async def more(self, question_id: int, guild_id: int | None, extra: int = 3) -> Answer | None:
@@ -183,9 +191,15 @@ class NewsService:
     async def add_file(self, name: str, data: bytes, guild_id: int | None, meta: Document) -> IngestReport:
         """Parse an uploaded file and add its articles to a server's library (None: the global one)."""
         label = f"discord:{guild_id or 'global'}/{name}"
-        items = await self.sandbox.run_async(parse_upload, data, name, label, max_bytes=self.settings.max_file_bytes,
-                                             meta=meta)
-        return await self.run(ingest_documents, self.library, items, guild_id=guild_id)
+        try:
+            items = await self.sandbox.run_async(parse_upload, data, name, label,
+                                                 max_bytes=self.settings.max_file_bytes, meta=meta)
+        except NewsbotError:
+            self.metrics.ingest(guild_id, "upload", {"failed": 1})
+            raise
+        report = await self.run(ingest_documents, self.library, items, guild_id=guild_id)
+        self._count_ingest(guild_id, "upload", report)
+        return report
 
     async def add_url(self, url: str, guild_id: int | None, meta: Document) -> IngestReport:
         """Fetch a page and add its article to a server's library (None: the global one; a failure
@@ -193,7 +207,13 @@ class NewsService:
         poller = await self.poller()
         items = await fetch_documents(poller.fetcher, [url], max_bytes=self.settings.max_file_bytes,
                                       run=self.sandbox.run_async, meta=meta)
-        return await self.run_feed_work(ingest_documents, self.library, items, None, guild_id)
+        report = await self.run_feed_work(ingest_documents, self.library, items, None, guild_id)
+        self._count_ingest(guild_id, "link", report)
+        return report
+
+    def _count_ingest(self, guild_id: int | None, source: str, report: IngestReport) -> None:
+        self.metrics.ingest(guild_id, source, {"added": report.added, "updated": report.updated,
+                                               "unchanged": report.unchanged, "failed": report.failed})
 
     async def follow(self, url: str, guild_id: int, channel_id: int | None) -> tuple[Feed, int]:
         """Check that ``url`` is a feed, then follow it for a server; (the feed, its entries now).
@@ -208,7 +228,23 @@ class NewsService:
 
     async def poll_due(self) -> list[PollReport]:
         """Poll every feed whose time has come (all servers')."""
-        return await (await self.poller()).poll_due()
+        reports = await (await self.poller()).poll_due()
+        for report in reports:
+            guild_id = report.feed.guild_id
+            outcome = "failed" if report.error else "not_modified" if report.not_modified else "ok"
+            self.metrics.poll(guild_id, outcome)
+            self.metrics.ingest(guild_id, "feed", {"added": len(report.added), "unchanged": report.unchanged,
+                                                   "failed": len(report.failed)})
+        return reports
+
+    async def library_health(self) -> str | None:
+        """None when the library answers (its version, its article count), else the reason."""
+        try:
+            await self.run(self.library.version)
+            await self.run(self.library.store.count, "articles")
+        except NewsbotError as exc:
+            return f"the library: {exc}"
+        return None
 
     async def articles(self, guild_id: int, *, own_only: bool = False, title_like: str = "",
                        offset: int = 0, limit: int = 10) -> list[Article]:

@@ -15,6 +15,7 @@ from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_vali
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from config.allow_list import AllowList
+from config.secrets import url_secrets
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
@@ -73,6 +74,9 @@ class Settings(BaseSettings):
     parse_memory_mb: int = Field(
         default=768, ge=128, description="Memory (MB of address space) of a parser worker process.")
     parse_workers: int = Field(default=2, ge=1, le=16, description="Parser worker processes.")
+    metrics_port: int | None = Field(
+        default=None, ge=0, le=65535, description="Serve /metrics (Prometheus) and /healthz on this port (0: any).")
+    metrics_host: str = Field(default="127.0.0.1", description="The address the metrics port listens on.")
 
     discord_token: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("DISCORD_TOKEN", "NEWSBOT_DISCORD_TOKEN")
@@ -115,6 +119,13 @@ class Settings(BaseSettings):
         if self.shard_count is not None and any(i >= self.shard_count for i in self.shard_id_list):
             raise ValueError(f"NEWSBOT_SHARD_IDS must be below NEWSBOT_SHARD_COUNT ({self.shard_count})")
         return self
+
+    def secrets(self) -> list[str]:
+        """Every secret value of these settings, in the forms a message may hold it (for redaction)."""
+        found = url_secrets(self.database_url.get_secret_value()) if self.database_url else []
+        if self.discord_token:
+            found.append(self.discord_token.get_secret_value())
+        return found
 
     @property
     def shard_id_list(self) -> list[int]:

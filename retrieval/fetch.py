@@ -209,7 +209,8 @@ class Fetcher:
             raise FetchError(url, f"cannot resolve {target.host}: {exc}", transient=True) from None
         for address in addresses:
             if (why := self.policy.allow.why_refused(address)) is not None:
-                raise FetchError(url, f"refused: {target.host} — {why} (allow it with NEWSBOT_FETCH_ALLOW)")
+                what = "is" if _is_ip(target.host) else "resolves to"
+                raise FetchError(url, f"refused: {target.host} {what} {why} (allow it with NEWSBOT_FETCH_ALLOW)")
         return target
 
     def _redirect(self, url: str, current: URL, response: aiohttp.ClientResponse) -> URL:

@@ -129,8 +129,8 @@ class Store(Protocol):
                       limit: int = 1_000_000, title_like: str = "") -> list[Article]:
         """Articles of the given scopes (None: the global library), newest id first."""
 
-    def newest_date(self) -> str:
-        """The newest publication date in the library ("" when none is dated)."""
+    def newest_date(self, guild_ids: Iterable[int | None] = (None,)) -> str:
+        """The newest publication date in the given scopes ("" when none is dated), from an index."""
 
     def passage_ids(self) -> list[int]:
         """Every passage id of every scope."""

@@ -174,7 +174,7 @@ class Searcher:
         self._alone_lock = threading.Lock()
         self._terms: OrderedDict[int, frozenset[str]] = OrderedDict()
         self._terms_lock = threading.Lock()
-        self._newest: tuple[tuple, dt.date | None] | None = None
+        self._newest: dict[tuple, tuple[tuple, dt.date | None]] = {}  # scopes -> (version, day)
 
     def warm(self, keyword_postings: bool = True) -> None:
         """Load the embedding model now rather than on the first question.
@@ -213,7 +213,7 @@ class Searcher:
         version, found, gathered, early = side.result()
         dense, scores = self._dense(query, gathered, options, scopes)
         clock.lap("search")
-        ranked = self._recency(self._fuse(dense, scores, found, options), options, version)
+        ranked = self._recency(self._fuse(dense, scores, found, options), options, version, scopes)
         clock.lap("fuse")
         early = early.result()
         kept, rows = self._keep(ranked, scopes, options, early)
@@ -252,25 +252,30 @@ class Searcher:
                     self._terms.popitem(last=False)
         return known
 
-    def _recency(self, ranked: list[tuple[int, float]], options: SearchOptions, version: tuple
-                 ) -> list[tuple[int, float]]:
+    def _recency(self, ranked: list[tuple[int, float]], options: SearchOptions, version: tuple,
+                 scopes: list[int | None]) -> list[tuple[int, float]]:
         """The candidates with the recency prior added (see :func:`retrieval.rank.recency_prior`);
-        ages count from the library's newest article (or today, if that is in the future)."""
+        ages count from the newest article of the question's own scopes (or today, if that is in
+        the future): one server's upload never moves another server's ranking."""
         if options.recency_weight <= 0 or not ranked:
             return ranked
-        newest = self._newest_day(version)
+        newest = self._newest_day(version, scopes)
         if newest is None:
             return ranked
         dates = self.library.store.passage_dates([pid for pid, _ in ranked])
         ages = {pid: (newest - _day(date)).days for pid, date in dates.items()}
         return recency_prior(ranked, ages, options.recency_weight, options.recency_days)
 
-    def _newest_day(self, version: tuple) -> dt.date | None:
-        """The reference day for the recency prior, computed once per library version."""
-        if self._newest is None or self._newest[0] != version:
-            newest = self.library.store.newest_date()
-            self._newest = (version, min(_day(newest), dt.date.today()) if newest else None)
-        return self._newest[1]
+    def _newest_day(self, version: tuple, scopes: list[int | None]) -> dt.date | None:
+        """The reference day for the recency prior, computed once per library version and scopes."""
+        key = tuple(sorted({g or 0 for g in scopes}))
+        known = self._newest.get(key)
+        if known is None or known[0] != version:
+            newest = self.library.store.newest_date(scopes)
+            if len(self._newest) > 1024:
+                self._newest.clear()
+            known = self._newest[key] = (version, min(_day(newest), dt.date.today()) if newest else None)
+        return known[1]
 
     def _keep(self, ranked: list[tuple[int, float]], scopes: list[int | None], options: SearchOptions,
               early: _Early) -> tuple[list[tuple[int, float]], dict]:

@@ -17,9 +17,10 @@ class HashEncoder:
     ranking tests need.
     """
 
-    def __init__(self, dim: int = 256, name: str = "hash-test-model") -> None:
+    def __init__(self, dim: int = 256, name: str = "hash-test-model", salt: str = "") -> None:
         self.dim = dim
         self.name = name
+        self.salt = salt  # another salt: another model (same words, other vectors)
         self.calls = 0
         self.encoded = 0
 
@@ -38,7 +39,7 @@ class HashEncoder:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         for row, text in enumerate(texts):
             for word in re.findall(r"\w+", text.lower()):
-                digest = int(hashlib.md5(word.encode()).hexdigest(), 16)
+                digest = int(hashlib.md5((self.salt + word).encode()).hexdigest(), 16)
                 out[row, digest % self.dim] += 1.0 if (digest >> 64) % 2 else -1.0
             norm = np.linalg.norm(out[row])
             if norm:

@@ -47,6 +47,7 @@ CREATE TABLE IF NOT EXISTS articles (
 CREATE UNIQUE INDEX IF NOT EXISTS articles_identity ON articles (ifnull(guild_id, 0), identity);
 CREATE INDEX IF NOT EXISTS articles_hash ON articles (ifnull(guild_id, 0), content_hash);
 CREATE INDEX IF NOT EXISTS articles_date ON articles (date);
+CREATE INDEX IF NOT EXISTS articles_scope_date ON articles (ifnull(guild_id, 0), date);
 CREATE TABLE IF NOT EXISTS passages (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     article_id INTEGER NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
@@ -293,9 +294,13 @@ class SqliteStore:
             raise ValueError(table)
         return int(self._conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
 
-    def newest_date(self) -> str:
-        """The publication date of the newest dated article (ISO day), or "" when none is dated."""
-        return self._conn.execute("SELECT max(date) FROM articles WHERE date > ''").fetchone()[0] or ""
+    def newest_date(self, guild_ids: Iterable[int | None] = (None,)) -> str:
+        """The publication date of the newest dated article of the given scopes (ISO day), or "".
+
+        One index seek per scope (``articles_scope_date``), whatever the library's size."""
+        days = [self._conn.execute("SELECT max(date) FROM articles WHERE ifnull(guild_id, 0) = ? AND date > ''",
+                                   (scope,)).fetchone()[0] for scope in sorted({g or 0 for g in guild_ids})]
+        return max((d for d in days if d), default="")
 
     def passage_dates(self, ids: list[int]) -> dict[int, str]:
         """The publication date of each passage's article, for the passages whose article has one."""

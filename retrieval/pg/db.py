@@ -21,6 +21,7 @@ from psycopg.pq import Format
 from psycopg.types import TypeInfo
 from psycopg_pool import ConnectionPool
 
+from config.secrets import redact, url_secrets
 from retrieval.errors import StoreError
 
 logger = logging.getLogger(__name__)
@@ -121,10 +122,8 @@ class Database:
                                    configure=self._configure, name="newsbot")
         try:
             self.pool.open(wait=True, timeout=15)
-        except psycopg.Error as exc:
-            raise StoreError(f"cannot connect to the database: {exc}") from None
-        except Exception as exc:  # the pool's own timeout
-            raise StoreError(f"cannot connect to the database: {exc}") from None
+        except Exception as exc:  # psycopg's errors and the pool's own timeout
+            raise connection_error(exc, url) from None
 
     @staticmethod
     def _configure(conn: psycopg.Connection) -> None:
@@ -160,6 +159,12 @@ class Database:
         """A connection inside one transaction, committed on success and rolled back on error."""
         with self.pool.connection() as conn, conn.transaction():
             yield conn
+
+
+def connection_error(exc: Exception, url: str) -> StoreError:
+    """A readable error for a failed connection, with the URL's password (in any form) redacted: libpq
+    may repeat a badly encoded password in its message."""
+    return StoreError(f"cannot connect to the database: {redact(str(exc), url_secrets(url))}")
 
 
 def first_value(cursor: Any) -> Any:

@@ -27,7 +27,7 @@ from retrieval.pg import maintenance
 from retrieval.pg.db import Database
 from retrieval.pg.listener import GenerationListener
 from retrieval.pg.migrations import apply_migrations
-from retrieval.pg.store import PgStore
+from retrieval.pg.store import MODEL_KEY, PgStore
 from retrieval.pg.vectors import PgVectors
 from retrieval.records import Article, ArticleCopy, Document, Filters, Gathered
 from retrieval.rows import COPY_COLUMNS, article_copies
@@ -45,7 +45,6 @@ from retrieval.writing import (
 
 logger = logging.getLogger(__name__)
 
-MODEL_KEY = "model"  # meta: the model the stored vectors were made with
 ADD_LOCK = 0x6E62  # advisory lock class of the writers of one scope
 
 
@@ -78,7 +77,8 @@ class PgLibrary:
         if built_with and built_with != encoder.name:
             raise ModelMismatchError(f"the library's vectors were made with {built_with!r}, not {encoder.name!r};"
                                      " run `newsbot reindex` to rebuild them")
-        self._listener = GenerationListener(db.url, self.store.generation())
+        self._listener = GenerationListener(db.url, self.store.generation(), built_with)
+        self._stale_reported = False
         self.store.on_change = self._listener.heard
         if repair:
             self.sync()
@@ -117,10 +117,28 @@ class PgLibrary:
 
     # --- versions and consistency ---------------------------------------------------------
     def version(self) -> tuple:
-        """The library generation heard (read from the database while the listener reconnects)."""
+        """The library generation heard (read from the database while the listener reconnects).
+
+        Raises:
+            ModelMismatchError: the library's vectors are now (being) made with another model: this
+                process would compare its questions with vectors of another model, so it answers none.
+        """
         if self._listener.listening:
-            return (self._listener.generation,)
-        return (self.store.generation(),)
+            generation, model = self._listener.generation, self._listener.model
+        else:
+            generation, model = self.store.generation(), self.store.get_meta(MODEL_KEY)
+        self._check_model(model)
+        return (generation,)
+
+    def _check_model(self, model: str) -> None:
+        if not model or model == self.encoder.name:
+            return
+        message = (f"the library was reindexed with {model!r} while this process runs {self.encoder.name!r};"
+                   " restart newsbot with the library's model")
+        if not self._stale_reported:
+            logger.error("%s (no question is answered until then)", message)
+            self._stale_reported = True
+        raise ModelMismatchError(message)
 
     def refresh(self) -> None:
         """Nothing to pick up: every question reads the database."""
@@ -143,12 +161,16 @@ class PgLibrary:
         return report
 
     def reindex(self) -> int:
-        """Rebuild every vector with this library's model; return the passage count."""
+        """Rebuild every vector with this library's model; return the passage count.
+
+        The model is claimed first (every other process hears it and stops answering, and none
+        may write vectors of its own model any more), then every vector is dropped and made again.
+        """
+        self.store.set_meta(MODEL_KEY, self.encoder.name)
         self.vectors.ensure_index(self.encoder.dim)
         with self.store.transaction() as conn:
             conn.raw.execute("UPDATE passages SET embedding = NULL")
         self.sync()
-        self.store.set_meta(MODEL_KEY, self.encoder.name)
         return self.vectors.count()
 
     def _embed_existing(self, ids: list[int]) -> None:
@@ -159,15 +181,23 @@ class PgLibrary:
         vectors, sentences = embed_passages(self.encoder, [passage_text_for_embedding(t, x) for _, t, x in rows],
                                             [x for _, _, x in rows])
         with self.store.transaction() as conn:
+            self._claim_model(conn)
             with conn.raw.cursor() as cursor:
                 cursor.executemany("UPDATE passages SET embedding = %s WHERE id = %s",
                                    [(vector, pid) for (pid, _, _), vector in zip(rows, vectors)])
             self.store.put_sentence_vectors(conn, zip([pid for pid, _, _ in rows], sentences))
-        self._remember_model()
 
-    def _remember_model(self) -> None:
-        if not self.store.get_meta(MODEL_KEY):
-            self.store.set_meta(MODEL_KEY, self.encoder.name)
+    def _claim_model(self, conn) -> None:
+        """Inside a write: the library's model is this process's (claimed if unset, and locked until the
+        write commits), so no process ever writes vectors of another model.
+
+        Raises:
+            ModelMismatchError: the library is now another model's (a reindex claimed it).
+        """
+        model = self.store.claim_model(conn, self.encoder.name)
+        if model != self.encoder.name:
+            raise ModelMismatchError(f"the library's vectors are now made with {model!r}, not {self.encoder.name!r};"
+                                     " nothing was written (restart newsbot with the library's model)")
 
     # --- writing --------------------------------------------------------------------------
     def add_documents(self, docs: list[Document], guild_id: int | None = None, save: bool = True) -> list[str]:
@@ -186,6 +216,7 @@ class PgLibrary:
             # writers of one scope take turns (the embedding above ran in parallel): each then sees
             # what the others committed, and two processes adding the same article store it once
             conn.raw.execute("SELECT pg_advisory_xact_lock(%s, %s)", (ADD_LOCK, (guild_id or 0) % 2**31))
+            self._claim_model(conn)
             for item in prepared:
                 current = conn.raw.execute("SELECT id, content_hash FROM articles WHERE scope = %s AND identity = %s",
                                            (guild_id or 0, identity_of(item.doc))).fetchone()
@@ -194,7 +225,6 @@ class PgLibrary:
                 for old in {i for i in (item.old, current[0] if current else None) if i is not None}:
                     self.store.delete_article(conn, old)
                 self.store.insert_article(conn, item.doc, item.chunks, guild_id, item.sentences, item.vectors)
-        self._remember_model()
         return statuses
 
     def remove(self, article_id: int, guild_id: int | None = None) -> Article:
@@ -219,12 +249,12 @@ class PgLibrary:
             if index:
                 self.vectors.create_index()
         with self.store.transaction() as conn:
+            self._claim_model(conn)
             for copy in copies:
                 _, ids = self.store.insert_article(conn, copy.doc, copy.chunks, copy.guild_id, None, copy.vectors,
                                                    article_id=copy.id)
                 self.store.put_sentence_vectors(conn, [(pid, s) for pid, s in zip(ids, copy.sentences) if s])
         self.store.reset_sequences()
-        self._remember_model()
 
     def copies(self, batch: int = 100) -> Iterator[list[ArticleCopy]]:
         """Every article of every scope with its passages, vectors and sentence vectors, by id, all
@@ -272,10 +302,16 @@ class PgLibrary:
                      scopes: Iterable[int | None] | None = None, filters: Filters | None = None
                      ) -> tuple[list[tuple[int, float]], dict[int, float]]:
         """The ``k`` passages in scope nearest to the query (searched in the database), and the
-        cosine of each passage of ``also``."""
-        hits = self.vectors.search(query, k, None if scopes is None else list(scopes), filters or Filters())
+        cosine of each passage of ``also`` (gathered first: the model read after the search covers
+        every vector read for this question).
+
+        Raises:
+            ModelMismatchError: a reindex to another model began (see :meth:`version`).
+        """
         if not isinstance(also, Gathered):
             also = self.vectors.gather(also)
+        hits = self.vectors.search(query, k, None if scopes is None else list(scopes), filters or Filters(),
+                                   model=self._check_model)
         return hits, also.scores(query)
 
     # --- maintenance ----------------------------------------------------------------------

@@ -8,7 +8,7 @@ import logging
 import psycopg
 
 from retrieval.errors import StoreError
-from retrieval.pg.db import Database
+from retrieval.pg.db import Database, connection_error
 
 logger = logging.getLogger(__name__)
 
@@ -132,7 +132,25 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     (1, "articles, passages, vectors, keywords, activity, feeds", INITIAL),
     (2, "articles by date (the newest article, read after each change, without a scan)",
      "CREATE INDEX articles_date ON articles (date)"),
+    (3, "articles by scope and date (the newest article of a question's own scopes)",
+     "CREATE INDEX articles_scope_date ON articles (scope, date)"),
 ]
+
+
+PGVECTOR_NEEDED = (0, 8, 0)  # iterative index scans (hnsw.iterative_scan): a server's own passages found at scale
+
+
+def check_pgvector(version: str) -> None:
+    """Refuse, in one line, a pgvector too old for the scoped search (0.6 and 0.7 lack iterative scans).
+
+    Raises:
+        StoreError: the version is older than :data:`PGVECTOR_NEEDED`.
+    """
+    parts = tuple(int(p) if p.isdigit() else 0 for p in version.split(".")[:3])
+    if parts < PGVECTOR_NEEDED:
+        needed = ".".join(map(str, PGVECTOR_NEEDED))
+        raise StoreError(f"pgvector {needed} or newer is needed (this database has {version}): run"
+                         " `ALTER EXTENSION vector UPDATE` after upgrading the server's pgvector package")
 
 
 def apply_migrations(url: str) -> list[int]:
@@ -143,13 +161,13 @@ def apply_migrations(url: str) -> list[int]:
     processes starting together apply each exactly once and never see half a schema.
 
     Raises:
-        StoreError: the database cannot be reached.
+        StoreError: the database cannot be reached, or its pgvector is too old (:func:`check_pgvector`).
     """
     applied = []
     try:
         conn = psycopg.connect(url)
     except psycopg.Error as exc:
-        raise StoreError(f"cannot connect to the database: {exc}") from None
+        raise connection_error(exc, url) from None
     with conn, conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (LOCK_KEY,))
         conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY,"
@@ -162,6 +180,8 @@ def apply_migrations(url: str) -> list[int]:
             conn.execute(sql)
             conn.execute("INSERT INTO schema_migrations (version, name) VALUES (%s, %s)", (version, name))
             applied.append(version)
+        row = conn.execute("SELECT extversion FROM pg_extension WHERE extname = 'vector'").fetchone()
+        check_pgvector(row[0] if row else "0")
     return applied
 
 

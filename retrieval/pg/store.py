@@ -28,6 +28,9 @@ from retrieval.writing import content_hash, identity_of
 logger = logging.getLogger(__name__)
 
 CHANNEL = "newsbot_library"
+MODEL_CHANNEL = "newsbot_model"  # NOTIFY payload: the model the vectors are (being) made with
+GENERATION_LOCK = 0x6E67  # advisory lock: generations are taken in commit order
+MODEL_KEY = "model"  # meta: the model the stored vectors were made with
 GENERATION_SQL = "SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM library_generation"
 
 
@@ -90,6 +93,9 @@ class PgStore:
             with self.db.transaction() as conn:
                 yield Connection(conn)
                 if library_change:
+                    # held until commit: a writer takes the next generation only once the one before
+                    # it committed, so generations heard always follow commit order
+                    conn.execute("SELECT pg_advisory_xact_lock(%s)", (GENERATION_LOCK,))
                     generation = first_value(conn.execute("SELECT nextval('library_generation')"))
                     conn.execute("SELECT pg_notify(%s, %s)", (CHANNEL, str(generation)))
         except psycopg.OperationalError as exc:
@@ -111,10 +117,23 @@ class PgStore:
         return row[0] if row else default
 
     def set_meta(self, key: str, value: str) -> None:
-        """Write a value to the meta table."""
+        """Write a value to the meta table (a change of the model is announced to every process)."""
         with self.transaction(library_change=False) as conn:
             conn.raw.execute("INSERT INTO meta VALUES (%s, %s) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                              (key, value))
+            if key == MODEL_KEY:
+                conn.raw.execute("SELECT pg_notify(%s, %s)", (MODEL_CHANNEL, value))
+
+    @staticmethod
+    def claim_model(conn: Connection, model: str) -> str:
+        """Inside a write transaction: the library's model, set to ``model`` if unset (announced), and
+        locked against a change until the transaction ends."""
+        value = first_value(conn.raw.execute(
+            "INSERT INTO meta VALUES (%s, %s) ON CONFLICT (key) DO UPDATE SET value ="
+            " CASE WHEN meta.value = '' THEN excluded.value ELSE meta.value END RETURNING value", (MODEL_KEY, model)))
+        if value == model:
+            conn.raw.execute("SELECT pg_notify(%s, %s)", (MODEL_CHANNEL, value))
+        return str(value)
 
     def generation(self) -> int:
         """A counter every committed library change increases (seen by every process)."""
@@ -217,9 +236,13 @@ class PgStore:
             raise ValueError(table)
         return int(self.db.value("SELECT count(*) FROM articles"))
 
-    def newest_date(self) -> str:
-        """The publication date of the newest dated article (ISO day), or ""."""
-        return self.db.value("SELECT max(date) FROM articles WHERE date > ''") or ""
+    def newest_date(self, guild_ids: Iterable[int | None] = (None,)) -> str:
+        """The publication date of the newest dated article of the given scopes (ISO day), or "".
+
+        One index seek per scope (``articles_scope_date``), whatever the library's size."""
+        return self.db.value("SELECT max(newest) FROM unnest(%s::bigint[]) AS s(scope), LATERAL"
+                             " (SELECT max(date) AS newest FROM articles WHERE scope = s.scope AND date > '') AS n",
+                             (scope_list(guild_ids),)) or ""
 
     def passage_dates(self, ids: list[int]) -> dict[int, str]:
         """The publication date of each passage's article, for the passages whose article has one."""

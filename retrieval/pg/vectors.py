@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 
 import numpy as np
 
@@ -64,8 +65,12 @@ class PgVectors:
                          f" vector_cosine_ops) WITH (m = {HNSW_M}, ef_construction = {HNSW_EF_CONSTRUCTION})")
 
     def search(self, query: np.ndarray, k: int, guild_ids: list[int | None] | None = None,
-               filters: Filters = Filters()) -> list[tuple[int, float]]:
-        """The ``k`` passages in scope nearest to the query: (passage id, cosine), best first."""
+               filters: Filters = Filters(), model: Callable[[str], None] | None = None) -> list[tuple[int, float]]:
+        """The ``k`` passages in scope nearest to the query: (passage id, cosine), best first.
+
+        ``model`` is shown the library's model as read after the search: a reindex claims the model
+        before it writes any vector, so a search that saw a vector of another model always shows it.
+        """
         scopes = scope_list(guild_ids if guild_ids is not None else [None])
         if filters.active:
             where, params = filter_sql(filters, guild_ids or [None])
@@ -83,6 +88,9 @@ class PgVectors:
                 " ORDER BY p.embedding <=> %s LIMIT %s", (query, *params, query, k)).fetchall())
             for scope in (s for s in scopes if s):
                 found.update(self._exact_in_scope(conn, query, k, scope, joined, where, params))
+            if model is not None:
+                row = conn.execute("SELECT value FROM meta WHERE key = 'model'").fetchone()
+                model(row[0] if row else "")
         best = sorted(found.items(), key=lambda item: -item[1])[:k]
         return [(int(pid), float(score)) for pid, score in best]
 

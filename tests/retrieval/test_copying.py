@@ -83,7 +83,8 @@ def test_the_migrate_command_copies_the_data_dir(tmp_path, pg_url, capsys, monke
     data = tmp_path / "data"
     assert main(["--data-dir", str(data), "list"]) == 0  # seeds the library (real model)
     capsys.readouterr()
-    assert main(["--data-dir", str(data), "migrate", "--to", pg_url, "--no-progress"]) == 0
+    monkeypatch.setenv("TARGET_DB", pg_url)  # the URL stays out of the command line (ps, shell history)
+    assert main(["--data-dir", str(data), "migrate", "--to-env", "TARGET_DB", "--no-progress"]) == 0
     assert "copied 2 articles" in capsys.readouterr().out
     monkeypatch.setenv("NEWSBOT_DATABASE_URL", pg_url)
     assert main(["--data-dir", str(tmp_path / "elsewhere"), "ask", "Where did the North Korean containers go?",
@@ -91,3 +92,22 @@ def test_the_migrate_command_copies_the_data_dir(tmp_path, pg_url, capsys, monke
     assert "Tikhoretsk" in capsys.readouterr().out
     assert main(["--data-dir", str(tmp_path / "elsewhere"), "doctor"]) == 0
     assert "healthy" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("how", ["--to", "--to-env", "--to-file"])
+def test_a_migrate_target_that_fails_names_no_password(tmp_path, capsys, monkeypatch, how):
+    url = "postgresql://newsbot:s3cr%zzet-pw@127.0.0.1:1/db"  # badly encoded: libpq repeats it back
+    (tmp_path / "target").write_text(url + "\n")
+    monkeypatch.setenv("TARGET_DB", url)
+    value = {"--to": url, "--to-env": "TARGET_DB", "--to-file": str(tmp_path / "target")}[how]
+    assert main(["--data-dir", str(tmp_path / "data"), "migrate", how, value, "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("newsbot: error: cannot connect to the database") and "s3cr" not in err
+
+
+def test_a_migrate_target_from_a_missing_variable_or_an_empty_file_is_said(tmp_path, capsys):
+    (tmp_path / "empty").write_text("")
+    assert main(["--data-dir", str(tmp_path / "data"), "migrate", "--to-env", "NO_SUCH_VARIABLE_X"]) == 2
+    assert "NO_SUCH_VARIABLE_X is not set" in capsys.readouterr().err
+    assert main(["--data-dir", str(tmp_path / "data"), "migrate", "--to-file", str(tmp_path / "empty")]) == 2
+    assert "is empty" in capsys.readouterr().err

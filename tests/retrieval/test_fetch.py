@@ -46,8 +46,9 @@ async def test_loopback_is_refused_unless_allowed_and_nothing_is_requested(site)
 
 async def test_names_are_checked_after_dns_resolution(site):
     port = site.base.rsplit(":", 1)[1]
-    with pytest.raises(FetchError, match="localhost — 127.0.0.1 is a loopback"):
+    with pytest.raises(FetchError, match="localhost resolves to a loopback address") as refused:
         await fetch(f"http://localhost:{port}/news/story-1", allow=AllowList())
+    assert "127.0.0.1" not in str(refused.value)  # a refusal never tells what a name resolves to
     page = await fetch(f"http://localhost:{port}/news/story-1")  # resolves to the allowed 127.0.0.1
     assert page.status == 200
 
@@ -133,6 +134,19 @@ def test_allow_list_entries_and_bad_ones():
     assert AllowList().why_refused("93.184.216.34") is None
     with pytest.raises(ValueError, match="neither a host name"):
         AllowList.parse("http://bad/")
+
+
+@pytest.mark.parametrize(("address", "why"), [
+    ("fec0::1", "site-local"), ("64:ff9b::7f00:1", "loopback"), ("2002:a00:1::1", "private"),
+    ("2001:0:4136:e378:8000:63bf:80ff:fffe", "loopback"), ("::ffff:10.0.0.1", "private"), ("100.64.0.1", "not a public")])
+def test_every_non_global_address_is_refused_ipv6_and_embedded_ipv4_included(address, why):
+    assert why in AllowList().why_refused(address)
+    assert AllowList.parse(address).why_refused(address) is None  # unless allowed
+
+
+def test_global_addresses_may_be_fetched():
+    for address in ("93.184.216.34", "2606:4700::1111", "64:ff9b::5db8:d822"):
+        assert AllowList().why_refused(address) is None
 
 
 def test_the_setting_is_checked_at_start_up(monkeypatch):

@@ -231,3 +231,17 @@ def test_cutoff_hides_results_far_below_the_best_and_zero_shows_them(searcher):
     cut = searcher.ask(question, SearchOptions(min_score=0.0, cutoff=0.9, k=5))
     assert len(cut.hits) < len(full.hits) and cut.hits[0].passage_id == full.hits[0].passage_id
     assert all(h.score >= 0.9 * cut.hits[0].score for h in cut.hits)
+
+
+def test_one_server_s_newer_upload_never_moves_another_scope_s_ranking(library):
+    library.add_documents([doc("The harbour strike ended after nine days.", title="Strike ends", url="a",
+                               date="2024-01-02"),
+                           doc("The harbour strike began over pay.", title="Strike begins", url="b", date="2023-03-04")])
+    searcher = Searcher(library)
+    options = SearchOptions(min_score=0.0, cutoff=0.0, mode="dense")  # BM25's statistics are the whole library's
+    before = [(h.article.url, round(h.score, 6)) for h in searcher.ask("harbour strike", options).hits]
+    library.add_documents([doc("A harbour festival was held.", url="c", date="2031-05-06")], guild_id=5)
+    after = [(h.article.url, round(h.score, 6)) for h in searcher.ask("harbour strike", options).hits]
+    assert after == before
+    in_server = searcher.ask("harbour strike", options, [None, 5])
+    assert {h.article.url for h in in_server.hits} >= {"a", "b"}

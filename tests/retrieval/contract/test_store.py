@@ -63,6 +63,9 @@ def test_dates_bodies_and_the_newest_date(library):
                            doc("Undated news about the harbour.", url="c")])
     old, new, undated = ids_of(library, "a"), ids_of(library, "b"), ids_of(library, "c")
     assert library.store.newest_date() == "2024-06-01"
+    library.add_documents([doc("Later news of one server.", url="d", date="2025-02-03")], guild_id=8)
+    assert library.store.newest_date() == library.store.newest_date([None, 9]) == "2024-06-01"
+    assert library.store.newest_date([None, 8]) == "2025-02-03" and library.store.newest_date([9]) == ""
     assert library.store.passage_dates([*old, *new, *undated]) == {old[0]: "2021-01-05", new[0]: "2024-06-01"}
     first = next(a.id for a in library.articles() if a.url == "a")
     assert library.store.article_bodies([first, 999_999]) == {first: "Old news about the harbour."}

@@ -105,5 +105,6 @@ def test_passage_rows_can_carry_their_sentence_vectors(tmp_path):
 
 def test_the_newest_date_is_read_from_an_index_not_a_scan(tmp_path):
     store = SqliteStore(tmp_path / "db.sqlite3")
-    plan = store._conn.execute("EXPLAIN QUERY PLAN SELECT max(date) FROM articles WHERE date > ''").fetchall()
-    assert "articles_date (date>?)" in " ".join(str(row[3]) for row in plan)
+    plan = store._conn.execute("EXPLAIN QUERY PLAN SELECT max(date) FROM articles"
+                               " WHERE ifnull(guild_id, 0) = ? AND date > ''", (0,)).fetchall()
+    assert "articles_scope_date (<expr>=? AND date>?)" in " ".join(str(row[3]) for row in plan)

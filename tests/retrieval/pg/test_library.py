@@ -72,8 +72,25 @@ def test_the_newest_date_comes_from_its_own_index(pglib):
                          doc("New news about the harbour.", url="b", date="2024-06-01"),
                          doc("Undated news about the harbour.", url="c")])
     assert pglib.store.newest_date() == "2024-06-01"
-    assert schema_version(pglib.db) == 2
+    assert schema_version(pglib.db) == 3
     with pglib.db.connection() as conn, conn.transaction():
         conn.execute("SET LOCAL enable_seqscan = off")
-        plan = conn.execute("EXPLAIN SELECT max(date) FROM articles WHERE date > ''").fetchall()
-    assert "articles_date" in str(plan)
+        plan = conn.execute("EXPLAIN SELECT max(date) FROM articles WHERE scope = 0 AND date > ''").fetchall()
+    assert "articles_scope_date" in str(plan)
+
+
+def test_a_writer_takes_its_generation_only_after_the_one_before_committed(pglib):
+    import threading
+    import time
+
+    from retrieval.pg.store import GENERATION_LOCK
+
+    writer = threading.Thread(target=pglib.add_documents, args=([doc("The ferry sails at noon.", url="u1")],))
+    with pglib.db.transaction() as earlier:  # another writer, between its generation and its commit
+        earlier.execute("SELECT pg_advisory_xact_lock(%s)", (GENERATION_LOCK,))
+        taken = earlier.execute("SELECT nextval('library_generation')").fetchone()[0]
+        writer.start()
+        time.sleep(0.5)
+        assert writer.is_alive()  # waits: it cannot take a generation before the earlier one commits
+    writer.join(10)
+    assert not writer.is_alive() and pglib.store.generation() == taken + 1

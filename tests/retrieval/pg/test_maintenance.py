@@ -3,7 +3,9 @@
 import pytest
 
 from config.settings import Settings
+from retrieval.errors import StoreError
 from retrieval.pg.library import PgLibrary
+from retrieval.pg.migrations import check_pgvector
 from tests.helpers import HashEncoder, doc
 
 
@@ -29,3 +31,17 @@ def test_lost_keyword_rows_wrong_statistics_and_missing_vectors_are_rebuilt(pgli
     assert pglib.doctor().healthy
     assert pglib.store.keyword_search("ships unloaded grain", 50, [None]) == before
     assert pglib.vectors.count() == 20
+
+
+@pytest.mark.parametrize("version", ["0.6.2", "0.7.4", "0"])
+def test_a_pgvector_without_iterative_scans_is_refused_in_one_line(version):
+    with pytest.raises(StoreError, match=f"pgvector 0.8.0 or newer is needed \\(this database has {version}\\)"):
+        check_pgvector(version)
+
+
+def test_the_test_server_s_pgvector_is_accepted(pg_url):
+    from retrieval.pg.migrations import apply_migrations
+
+    apply_migrations(pg_url)
+    check_pgvector("0.8.5")
+    check_pgvector("1.0.0")

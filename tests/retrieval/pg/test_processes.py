@@ -6,11 +6,13 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
 
 from config.settings import PROJECT_ROOT, Settings
+from retrieval.errors import ModelMismatchError
 from retrieval.pg.library import PgLibrary
 from tests.helpers import HashEncoder, doc
 
@@ -87,3 +89,56 @@ def test_an_ingest_killed_mid_way_leaves_the_library_consistent(library, pg_url)
     again = worker("ingest", pg_url, "400")
     assert again.wait(120) == 0
     assert library.store.count("articles") == 400 and library.doctor().healthy
+
+
+def test_a_process_never_answers_from_the_vectors_of_two_models_while_another_reindexes(pg_url, tmp_path):
+    settings = Settings(data_dir=tmp_path, database_url=pg_url)
+    first = PgLibrary.from_settings(settings, HashEncoder(name="model-a", salt="model-a"))
+    first.add_documents([doc(f"Report {n}: the harbour crane number {n} lifted {n * 7} containers today.",
+                             title=f"Crane {n}", url=f"u{n}") for n in range(300)])
+    first.close()
+    serving = worker("ask", pg_url, "model-a")
+    try:
+        assert serving.stdout.readline().strip() == "ready"
+        question = "crane number 42 lifted containers"
+        expected = ask_dense(serving, question)
+        assert "u42" in expected
+        PgLibrary.prepare_reindex(settings)
+        reindexing = PgLibrary.from_settings(settings, HashEncoder(name="model-b", salt="model-b"))
+        done = threading.Event()
+        thread = threading.Thread(target=lambda: (reindexing.reindex(), done.set()))
+        thread.start()
+        answers = []
+        while not done.is_set():
+            answers.append(ask_dense(serving, question))
+        thread.join()
+        answers.append(ask_dense(serving, question))
+        refused = [i for i, a in enumerate(answers) if isinstance(a, dict)]
+        assert refused and refused == list(range(refused[0], len(answers)))  # once refused, always refused
+        assert all(a == expected for a in answers[:refused[0]])  # before: the old model's answer, unmixed
+        assert "reindexed with 'model-b'" in answers[-1]["error"]
+        print(f"{refused[0]} answers before the reindex was heard, {len(refused)} refused")
+        reindexing.close()
+    finally:
+        serving.stdin.close()
+        serving.wait(10)
+
+
+def test_a_process_of_the_old_model_cannot_write_once_the_library_is_another_model_s(pg_url, tmp_path):
+    settings = Settings(data_dir=tmp_path, database_url=pg_url)
+    old = PgLibrary.from_settings(settings, HashEncoder(name="model-a"))
+    old.add_documents([doc("The ferry sails at noon.", url="u1")])
+    PgLibrary.prepare_reindex(settings)
+    new = PgLibrary.from_settings(settings, HashEncoder(name="model-b", salt="b"))
+    new.reindex()
+    with pytest.raises(ModelMismatchError, match="nothing was written"):
+        old.add_documents([doc("The ferry is late today.", url="u2")])
+    assert [a.url for a in new.articles()] == ["u1"]
+    for library in (old, new):
+        library.close()
+
+
+def ask_dense(process: subprocess.Popen, question: str):
+    process.stdin.write(json.dumps({"question": question, "guild": 0, "mode": "dense"}) + "\n")
+    process.stdin.flush()
+    return json.loads(process.stdout.readline())

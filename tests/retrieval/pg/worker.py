@@ -1,6 +1,7 @@
 """A second process on the same PostgreSQL library, for the cross-process tests (fake model).
 
-    python -m tests.retrieval.pg.worker ask URL      # JSON lines in: {"question", "guild"}; out: the urls found
+    python -m tests.retrieval.pg.worker ask URL [MODEL]  # JSON lines in: {"question", "guild"}; out: the urls found
+                                                     # (or {"error": …} when the process refuses to answer)
     python -m tests.retrieval.pg.worker ingest URL N  # adds N generated articles in batches of 16
 """
 
@@ -9,6 +10,7 @@ import sys
 from pathlib import Path
 
 from config.settings import Settings
+from retrieval.errors import ModelMismatchError
 from retrieval.ingest import ingest_documents
 from retrieval.pg.library import PgLibrary
 from retrieval.search import Searcher, SearchOptions
@@ -23,7 +25,9 @@ def story(number: int):
 
 def main() -> None:
     action, url = sys.argv[1], sys.argv[2]
-    library = PgLibrary.from_settings(Settings(data_dir=Path("/nonexistent"), database_url=url), HashEncoder())
+    model = sys.argv[3] if action == "ask" and len(sys.argv) > 3 else ""
+    encoder = HashEncoder(name=model, salt=model) if model else HashEncoder()
+    library = PgLibrary.from_settings(Settings(data_dir=Path("/nonexistent"), database_url=url), encoder)
     if action == "ingest":
         for start in range(0, int(sys.argv[3]), 16):
             ingest_documents(library, [story(n) for n in range(start, start + 16)])
@@ -33,7 +37,12 @@ def main() -> None:
     print("ready", flush=True)
     for line in sys.stdin:
         item = json.loads(line)
-        answer = searcher.ask(item["question"], SearchOptions(min_score=0.0, cutoff=0.0, k=10), [None, item["guild"]])
+        try:
+            answer = searcher.ask(item["question"], SearchOptions(min_score=0.0, cutoff=0.0, k=10, mode=item.get(
+                "mode", "hybrid")), [None, item["guild"]])
+        except ModelMismatchError as exc:
+            print(json.dumps({"error": str(exc)}), flush=True)
+            continue
         print(json.dumps(sorted({h.article.url for h in answer.hits})), flush=True)
 
 
