@@ -30,7 +30,9 @@ _FURNITURE_LINE = re.compile(
     re.IGNORECASE,
 )
 _BREADCRUMB = re.compile(r"^(?:Home|HOME)(?:\s*[›>»/|]|(?=[A-Z]))")
-_SENTENCE_END = re.compile(r"""[.!?…]["'”’)\]]*$|[.!?…]["'”’)\]]*\s*\(.*\)$""")
+# a trailing parenthetical of at most 300 characters: unbounded, "a. (" repeated made the search quadratic
+_SENTENCE_END = re.compile(r"""[.!?…]["'”’)\]]*$|[.!?…]["'”’)\]]*\s*\(.{0,300}\)$""")
+_MAX_HEADING_CHARS = 120  # a teaser heading is short; longer lines are never tested (nor scanned)
 _MAX_LABEL_WORDS = 14
 
 
@@ -94,7 +96,8 @@ def is_furniture(line: str) -> bool:
 
 def is_teaser_heading(line: str) -> bool:
     """True for a heading that starts a list of links to other articles."""
-    return bool(_TEASER_HEADINGS.match(line.strip()))
+    stripped = line.strip()
+    return len(stripped) <= _MAX_HEADING_CHARS and bool(_TEASER_HEADINGS.match(stripped))
 
 
 def is_label(line: str) -> bool:

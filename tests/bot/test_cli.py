@@ -142,3 +142,28 @@ def test_ingest_by_link_and_followed_feeds(run, monkeypatch):
     monkeypatch.delenv("NEWSBOT_FETCH_ALLOW")
     code, out, _ = run("ingest", "http://127.0.0.1:9/news/x")
     assert code == 1 and "127.0.0.1 is a loopback address" in out
+
+
+def test_hostile_feeds_are_added_and_polled_in_seconds_with_a_reason_each(run, monkeypatch):
+    import html
+    import time
+
+    from tests.web_server import sample_story, site_in_thread
+
+    monkeypatch.setenv("NEWSBOT_FETCH_ALLOW", "127.0.0.1")
+    monkeypatch.setenv("NEWSBOT_PARSE_SECONDS", "5")
+    flood = ("<?xml version='1.0'?><feed xmlns='http://www.w3.org/2005/Atom'><title>Flood</title><entry>"
+             f"<title>Entry</title><id>e1</id><content type='text'>{html.escape('<script' * 50_000)}</content>"
+             "</entry></feed>").encode()
+    bomb = (b"<?xml version='1.0'?><!DOCTYPE rss [<!ENTITY a 'ha'><!ENTITY b '&a;&a;&a;&a;&a;&a;&a;&a;'>]>"
+            b"<rss version='2.0'><channel><title>Bomb</title><item><title>x</title><description>&b;</description>"
+            b"</item></channel></rss>")
+    with site_in_thread(sample_story(1)) as site:
+        started = time.monotonic()
+        code, out, _ = run("feeds", "add", site.add_raw("flood.xml", flood, "application/atom+xml"))
+        assert code == 0 and "following 1: Flood (1 entries now" in out
+        code, out, err = run("feeds", "add", site.add_raw("bomb.xml", bomb))
+        assert code == 2 and "declares XML entities" in err
+        code, out, _ = run("feeds", "poll")
+        assert code == 0 and "Flood: 1 entries, 1 new: added 1" in out
+        assert time.monotonic() - started < 30

@@ -51,6 +51,9 @@ CASES = {
     "upload: [ repeated": (parse_upload, ("Ferry\n\n" + "[" * 1_000_000 + TEXT).encode(), "a.md", "a.md"),
     "upload: [a]( repeated": (parse_upload, ("Ferry\n\n" + "[a](" * 250_000 + TEXT).encode(), "a.md", "a.md"),
     "upload: _a repeated": (parse_upload, ("Ferry\n\n" + "_a " * 300_000).encode(), "a.md", "a.md"),
+    "upload: a teaser heading padded with spaces": (parse_upload, ("Ferry\n\nmore from " + " " * 200_000 + "!\n\n"
+                                                                   + TEXT).encode(), "a.txt", "a.txt"),
+    "upload: a. ( repeated": (parse_upload, ("Ferry\n\n" + "a. (" * 100_000 + "\n\n" + TEXT).encode(), "a.txt", "a.txt"),
     "upload: invalid UTF-8": (parse_upload, b"\xff\xfe\xfa" * 100_000 + TEXT.encode(), "a.txt", "a.txt"),
     "upload: UTF-16 without a mark": (parse_upload, TEXT.encode("utf-16-le"), "a.txt", "a.txt"),
     "upload: HTML with a NUL flood": (parse_upload, b"<p>" + b"\x00" * 2_000_000 + b"</p>", "a.html", "a.html"),
