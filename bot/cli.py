@@ -50,6 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--source", action="append", default=[], help="only this publisher (repeatable)")
     p.add_argument("--since", help="only articles published on or after this date")
     p.add_argument("--until", help="only articles published on or before this date")
+    p.add_argument("--as-of", help="the asking time (default today): no article published after it is used,"
+                                   " and ages count from it")
 
     sub.add_parser("list", parents=[common], help="list the articles")
     p = sub.add_parser("remove", parents=[common], help="remove an article by id")
@@ -73,6 +75,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--split-at", metavar="ID", default=None,
                    help="also score the questions whose id sorts before ID and the rest apart "
                         "(e.g. tune on early weeks, report on later ones)")
+    p.add_argument("--without-gold", action="store_true",
+                   help="also ask each question with its gold articles excluded: the share refused and the share"
+                        " confidently wrong (answered, the correct answer in no passage shown)")
     p.add_argument("--json", action="store_true")
 
     sub.add_parser("doctor", parents=[common], help="check the library and repair what can be rebuilt")
@@ -246,7 +251,7 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     if not 1 <= k <= 10:
         raise BadInputError("--k must be between 1 and 10")
     options = SearchOptions.from_settings(settings, k=k, mode=args.mode,
-                                          filters=make_filters(args.source, args.since, args.until))
+                                          filters=make_filters(args.source, args.since, args.until, args.as_of))
     questions = sys.stdin if args.question == "-" else [args.question]
     status = 0
     with library_session(settings) as (library, searcher):
@@ -258,7 +263,8 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
             if args.question == "-" and not raw.strip():
                 continue
             try:
-                answer = searcher.ask(clean_question(raw, settings.max_question_chars), options)
+                question, asked = question_line(raw, options) if args.question == "-" else (raw, options)
+                answer = searcher.ask(clean_question(question, settings.max_question_chars), asked)
             except BadInputError as exc:
                 status = 2
                 _emit_error(raw, exc, args.json)
@@ -268,6 +274,32 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
             else:
                 print(answer_text(answer, color=sys.stdout.isatty()))
     return status
+
+
+def question_line(line: str, options):
+    """A stdin line of ``ask -``: the question, or a JSON object ``{"question": …, "as_of": "YYYY-MM-DD"}``,
+    with the options it is asked with.
+
+    Raises:
+        BadInputError: a JSON line without a "question" string, or with a date that cannot be read.
+    """
+    import dataclasses
+
+    from retrieval.errors import BadInputError
+    from retrieval.records import make_filters
+
+    if not line.lstrip().startswith("{"):
+        return line, options
+    try:
+        item = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise BadInputError(f"invalid JSON: {exc.msg}") from None
+    if not isinstance(item, dict) or not isinstance(item.get("question"), str):
+        raise BadInputError('a JSON line needs a "question" string')
+    if not item.get("as_of"):
+        return item["question"], options
+    as_of = make_filters((), None, None, str(item["as_of"])).as_of
+    return item["question"], dataclasses.replace(options, filters=dataclasses.replace(options.filters, as_of=as_of))
 
 
 def _emit_error(question: str, exc: Exception, as_json: bool) -> None:
@@ -362,7 +394,8 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
         for mode, engine in runs:
             with tqdm(total=len(questions), desc=mode, file=sys.stderr, disable=len(questions) < 50) as bar:
                 for name, part in parts:
-                    tables[name].append(evaluate(engine, part, mode, base, bar.update))
+                    gold_out = args.without_gold and engine is searcher  # baselines give no "no answer"
+                    tables[name].append(evaluate(engine, part, mode, base, bar.update, without_gold=gold_out))
     results = [_merged(rows) for rows in zip(*tables.values())]
     if len(parts) > 1:
         tables = {"all questions": results, **tables}

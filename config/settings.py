@@ -55,8 +55,8 @@ class Settings(BaseSettings):
     max_per_article: int = Field(default=2, ge=1, le=10)
     min_score: float = Field(default=0.50, ge=0.0, le=1.0, description="No-answer threshold (docs/quality.md).")
     recency_weight: float = Field(
-        default=0.2, ge=0.0, le=1.0, description="Bonus for the newest reporting (0: off; docs/quality.md).")
-    recency_days: float = Field(default=180.0, gt=0.0, description="Days over which the recency bonus fades.")
+        default=0.5, ge=0.0, le=1.0, description="Bonus for the newest reporting (0: off; docs/quality.md).")
+    recency_days: float = Field(default=30.0, gt=0.0, description="Days over which the recency bonus fades.")
     relative_cutoff: float = Field(
         default=0.70, ge=0.0, le=1.0, description="Show only results scoring this share of the best one.")
     max_file_bytes: int = Field(default=20_000_000, ge=1_000)

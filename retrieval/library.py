@@ -129,8 +129,9 @@ class Store(Protocol):
                       limit: int = 1_000_000, title_like: str = "") -> list[Article]:
         """Articles of the given scopes (None: the global library), newest id first."""
 
-    def newest_date(self, guild_ids: Iterable[int | None] = (None,)) -> str:
-        """The newest publication date in the given scopes ("" when none is dated), from an index."""
+    def newest_date(self, guild_ids: Iterable[int | None] = (None,), until: str = "") -> str:
+        """The newest publication date in the given scopes, at most ``until`` when given ("" when none
+        is dated), from an index."""
 
     def passage_ids(self) -> list[int]:
         """Every passage id of every scope."""

@@ -102,26 +102,30 @@ class Filters:
     sources: tuple[str, ...] = ()  # publisher names, case-insensitive
     since: str = ""  # ISO day, inclusive
     until: str = ""  # ISO day, inclusive
+    as_of: str = ""  # the asking time (ISO day): articles dated after it are not used; undated ones are
+    exclude: tuple[str, ...] = ()  # article links (url, else path) never used (evaluation: the gold left out)
 
     @property
     def active(self) -> bool:
         """True when any limit is set."""
-        return bool(self.sources or self.since or self.until)
+        return bool(self.sources or self.since or self.until or self.as_of or self.exclude)
 
 
-def make_filters(sources: Iterable[str], since: str | None, until: str | None) -> Filters:
-    """Filters from what a person typed (publisher names, dates in any common format).
+def make_filters(sources: Iterable[str], since: str | None, until: str | None, as_of: str | None = None) -> Filters:
+    """Filters from what a person typed (publisher names, dates in any common format; ``as_of``: the
+    asking time).
 
     Raises:
         BadInputError: a date that cannot be read.
     """
-    days = {}
-    for name, value in (("since", since), ("until", until)):
+    days: dict[str, str] = {}
+    for name, value in (("since", since), ("until", until), ("as_of", as_of)):
         if value:
             days[name] = parse_date(value)
             if not days[name]:
                 raise BadInputError(f"cannot read the date {value!r} (try 2024-09-20)")
-    return Filters(sources=tuple(s.strip() for s in sources if s and s.strip()), **days)
+    return Filters(sources=tuple(s.strip() for s in sources if s and s.strip()), since=days.get("since", ""),
+                   until=days.get("until", ""), as_of=days.get("as_of", ""))
 
 
 @dataclass(frozen=True, slots=True)

@@ -63,8 +63,8 @@ class SearchOptions:
     min_score: float = 0.50
     mode: Mode = "hybrid"
     dense_weight: float = 0.6
-    recency_weight: float = 0.2
-    recency_days: float = 180.0
+    recency_weight: float = 0.5
+    recency_days: float = 30.0
     cutoff: float = 0.70  # show only results scoring at least this share of the best (0: all k)
     highlight: bool = True
     group: bool = True
@@ -174,7 +174,7 @@ class Searcher:
         self._alone_lock = threading.Lock()
         self._terms: OrderedDict[int, frozenset[str]] = OrderedDict()
         self._terms_lock = threading.Lock()
-        self._newest: dict[tuple, tuple[tuple, dt.date | None]] = {}  # scopes -> (version, day)
+        self._newest: dict[tuple, tuple[tuple, dt.date | None]] = {}  # (scopes, until) -> (version, day)
 
     def warm(self, keyword_postings: bool = True) -> None:
         """Load the embedding model now rather than on the first question.
@@ -202,6 +202,7 @@ class Searcher:
         options = options or SearchOptions()
         scopes = list(guild_ids)
         clock = _Clock()
+        options = self._as_asked(options, scopes)
         key = (question, options.key(), tuple(scopes))
         if key in self.cache and (cached := self.cache.get(key, self._version())) is not None:
             cached.took_ms = clock.total()
@@ -252,29 +253,44 @@ class Searcher:
                     self._terms.popitem(last=False)
         return known
 
+    def _as_asked(self, options: SearchOptions, scopes: list[int | None]) -> SearchOptions:
+        """The options for a question asked at ``options.filters.as_of``: the asking-time filter is
+        dropped when no article of the scopes is dated after it (the unfiltered, faster path answers
+        the same)."""
+        as_of = options.filters.as_of
+        if not as_of:
+            return options
+        newest = self._newest_day(self._version(), scopes, "")
+        if newest is not None and newest.isoformat() > as_of:
+            return options
+        return dataclasses.replace(options, filters=dataclasses.replace(options.filters, as_of=""))
+
     def _recency(self, ranked: list[tuple[int, float]], options: SearchOptions, version: tuple,
                  scopes: list[int | None]) -> list[tuple[int, float]]:
-        """The candidates with the recency prior added (see :func:`retrieval.rank.recency_prior`);
-        ages count from the newest article of the question's own scopes (or today, if that is in
-        the future): one server's upload never moves another server's ranking."""
+        """The candidates with the recency prior added (see :func:`retrieval.rank.recency_prior`).
+
+        Ages count from the newest article of the question's own scopes published by the time it
+        was asked (``filters.as_of``, else today): the library as the asker could have read it.
+        One server's upload never moves another server's ranking, and an archive asked about
+        today does not decay."""
         if options.recency_weight <= 0 or not ranked:
             return ranked
-        newest = self._newest_day(version, scopes)
+        newest = self._newest_day(version, scopes, options.filters.as_of or dt.date.today().isoformat())
         if newest is None:
             return ranked
         dates = self.library.store.passage_dates([pid for pid, _ in ranked])
         ages = {pid: (newest - _day(date)).days for pid, date in dates.items()}
         return recency_prior(ranked, ages, options.recency_weight, options.recency_days)
 
-    def _newest_day(self, version: tuple, scopes: list[int | None]) -> dt.date | None:
-        """The reference day for the recency prior, computed once per library version and scopes."""
-        key = tuple(sorted({g or 0 for g in scopes}))
+    def _newest_day(self, version: tuple, scopes: list[int | None], until: str) -> dt.date | None:
+        """The newest article's day of the scopes, at most ``until`` (""; none), once per library version."""
+        key = (tuple(sorted({g or 0 for g in scopes})), until)
         known = self._newest.get(key)
         if known is None or known[0] != version:
-            newest = self.library.store.newest_date(scopes)
+            newest = self.library.store.newest_date(scopes, until)
             if len(self._newest) > 1024:
                 self._newest.clear()
-            known = self._newest[key] = (version, min(_day(newest), dt.date.today()) if newest else None)
+            known = self._newest[key] = (version, _day(newest) if newest else None)
         return known[1]
 
     def _keep(self, ranked: list[tuple[int, float]], scopes: list[int | None], options: SearchOptions,

@@ -11,7 +11,7 @@ from discord.ext import commands
 
 from bot.client import NO_MENTIONS, NewsBot, error_message
 from bot.embeds import answer_embed, trim
-from retrieval.records import Answer, make_filters
+from retrieval.records import Answer, Filters, make_filters
 
 logger = logging.getLogger(__name__)
 
@@ -89,7 +89,8 @@ class Ask(commands.Cog):
                   results: app_commands.Range[int, 1, 10] | None = None, source: str | None = None,
                   since: str | None = None, until: str | None = None) -> None:
         """Answer with cited passages."""
-        filters = make_filters([source] if source else [], since, until)
+        # asked when the member asked: the interaction's own time (UTC day)
+        filters = make_filters([source] if source else [], since, until, interaction.created_at.date().isoformat())
         self.bot.service.check_cooldown(interaction.user.id)
         await interaction.response.defer(thinking=True)
         answer, qid = await self.bot.service.ask(question, interaction.guild_id, results, filters)
@@ -109,7 +110,8 @@ class Ask(commands.Cog):
         question = re.sub(rf"<@!?{self.bot.user.id}>", "", message.content).strip()
         try:
             service.check_cooldown(message.author.id)
-            answer, qid = await service.ask(question, message.guild.id)
+            answer, qid = await service.ask(question, message.guild.id,
+                                            filters=Filters(as_of=message.created_at.date().isoformat()))
         except Exception as exc:  # the reply explains; unexpected errors are logged
             text = error_message(exc)
             if text is None:

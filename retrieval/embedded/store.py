@@ -87,6 +87,13 @@ def filter_sql(filters: Filters, scopes: Iterable[int | None]) -> tuple[str, lis
     if filters.until:
         clauses.append("a.date != '' AND a.date <= ?")
         params.append(filters.until)
+    if filters.as_of:
+        clauses.append("(a.date = '' OR a.date <= ?)")
+        params.append(filters.as_of)
+    if filters.exclude:
+        marks = ",".join("?" * len(filters.exclude))
+        clauses.append(f"(CASE WHEN a.url != '' THEN a.url ELSE a.path END) NOT IN ({marks})")
+        params.extend(filters.exclude)
     return " AND ".join(clauses), params
 
 
@@ -294,12 +301,15 @@ class SqliteStore:
             raise ValueError(table)
         return int(self._conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
 
-    def newest_date(self, guild_ids: Iterable[int | None] = (None,)) -> str:
-        """The publication date of the newest dated article of the given scopes (ISO day), or "".
+    def newest_date(self, guild_ids: Iterable[int | None] = (None,), until: str = "") -> str:
+        """The publication date of the newest dated article of the given scopes (ISO day), at most
+        ``until`` when given, or "".
 
         One index seek per scope (``articles_scope_date``), whatever the library's size."""
-        days = [self._conn.execute("SELECT max(date) FROM articles WHERE ifnull(guild_id, 0) = ? AND date > ''",
-                                   (scope,)).fetchone()[0] for scope in sorted({g or 0 for g in guild_ids})]
+        last = until or "9999-12-31"
+        days = [self._conn.execute("SELECT max(date) FROM articles WHERE ifnull(guild_id, 0) = ? AND date > ''"
+                                   " AND date <= ?", (scope, last)).fetchone()[0]
+                for scope in sorted({g or 0 for g in guild_ids})]
         return max((d for d in days if d), default="")
 
     def passage_dates(self, ids: list[int]) -> dict[int, str]:

@@ -84,10 +84,11 @@ class NaiveBaseline:
                 "SELECT rowid, bm25(p) FROM p WHERE p MATCH ? ORDER BY bm25(p) LIMIT 100", (query,))]
         ranked = {"naive-dense": dense, "naive-bm25": keyword}.get(options.mode) or rrf([dense, keyword])
         hits, seen = [], set()
+        as_of = options.filters.as_of
         for pid, score in ranked:
             article = self.articles[self.owner[pid]]
-            if article.id in seen:
-                continue
+            if article.id in seen or (as_of and article.date and article.date > as_of):
+                continue  # the baselines are given the asking time too: no article from after it
             seen.add(article.id)
             hits.append(Hit(passage_id=pid, text="", highlight="", score=score, paragraph="", article=article))
             if len(hits) >= options.k:

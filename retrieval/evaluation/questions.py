@@ -39,6 +39,9 @@ class EvalResult:
     threshold: float = 0.0
     answerable: list[tuple[float, bool]] = field(default_factory=list)  # (confidence, gold in top 3)
     unanswerable: list[float] = field(default_factory=list)  # confidence with the gold removed
+    without_gold: int = 0  # questions asked again with their gold articles excluded (--without-gold)
+    without_gold_refused: int = 0  # ... that got "not in the library"
+    confidently_wrong: int = 0  # ... answered, the correct answer in no passage shown
 
     def answered_quality(self, threshold: float | None = None) -> tuple[float, float, float]:
         """Precision and recall of ``answered`` on the answerability set, and the share of
@@ -72,6 +75,12 @@ class EvalResult:
                     else mine + theirs)
         return total
 
+    def without_gold_shares(self) -> tuple[float, float]:
+        """With the gold articles excluded: the share refused and the share confidently wrong."""
+        if not self.without_gold:
+            return 0.0, 0.0
+        return self.without_gold_refused / self.without_gold, self.confidently_wrong / self.without_gold
+
     def hit_at(self, k: int) -> float:
         """Share of gold-url questions with a gold article in the top ``k``."""
         return self.hits[k] / self.ranked if self.ranked else 0.0
@@ -96,6 +105,8 @@ class EvalResult:
                 "expect_none": [self.none_passed, self.none_total], "ranked": self.ranked,
                 "hit@1": round(self.hit_at(1), 4), "hit@3": round(self.hit_at(3), 4),
                 "hit@5": round(self.hit_at(5), 4), "mrr@10": round(self.mrr, 4),
+                "without_gold_refused": round(self.without_gold_shares()[0], 4),
+                "confidently_wrong": round(self.without_gold_shares()[1], 4),
                 "failures": self.failures}
 
 
@@ -141,8 +152,13 @@ def split_questions(questions: list[dict], at: str | None) -> list[tuple[str, li
 
 
 def evaluate(searcher: Searcher, questions: list[dict], mode: Mode, base: SearchOptions,
-             progress: Callable[[int], None] | None = None) -> EvalResult:
-    """Run every question in one search mode and score the answers."""
+             progress: Callable[[int], None] | None = None, *, without_gold: bool = False) -> EvalResult:
+    """Run every question in one search mode and score the answers.
+
+    ``without_gold``: each question with gold articles is also asked with them excluded (a filter:
+    the library as it would be without them), the reply shown as the product shows it; counted are
+    the refusals and the confidently wrong answers (answered, but the question's ``answer`` text is
+    in no passage shown)."""
     result = EvalResult(mode=mode, threshold=base.min_score)
     answer_opts = dataclasses.replace(base, k=3, mode=mode, highlight=False)
     # 20 passages, at most 2 per article: at least 10 articles, in the order the product ranks them
@@ -150,14 +166,23 @@ def evaluate(searcher: Searcher, questions: list[dict], mode: Mode, base: Search
     for item in questions:
         result.questions += 1
         if item.get("gold_urls"):
-            answer = searcher.ask(item["question"], rank_opts)
+            answer = searcher.ask(item["question"], asked_at(rank_opts, item))
             _score_ranking(result, answer, item["gold_urls"])
             _score_answerability(result, searcher, item["question"], answer, set(item["gold_urls"]), base.k)
+            if without_gold:
+                _score_without_gold(result, searcher, item, dataclasses.replace(base, mode=mode, highlight=False))
         else:
-            _score_answer(result, item, searcher.ask(item["question"], answer_opts))
+            _score_answer(result, item, searcher.ask(item["question"], asked_at(answer_opts, item)))
         if progress:
             progress(1)
     return result
+
+
+def asked_at(options: SearchOptions, item: dict) -> SearchOptions:
+    """The options of a question asked when its ``asked`` field says (an ISO day), if it says."""
+    if not item.get("asked"):
+        return options
+    return dataclasses.replace(options, filters=dataclasses.replace(options.filters, as_of=str(item["asked"])[:10]))
 
 
 def _score_ranking(result: EvalResult, answer: Answer, gold: list[str]) -> None:
@@ -185,6 +210,18 @@ def _score_answerability(result: EvalResult, searcher: Searcher, question: str, 
     result.unanswerable.append(sure([h for h in answer.hits if h.article.link not in gold]))
 
 
+def _score_without_gold(result: EvalResult, searcher: Searcher, item: dict, options: SearchOptions) -> None:
+    filters = dataclasses.replace(options.filters, exclude=tuple(item["gold_urls"]))
+    answer = searcher.ask(item["question"], asked_at(dataclasses.replace(options, filters=filters), item))
+    result.without_gold += 1
+    if not answer.answered:
+        result.without_gold_refused += 1
+        return
+    expected = str(item.get("answer") or "").lower()
+    if not expected or not any(expected in hit.text.lower() for hit in answer.hits):
+        result.confidently_wrong += 1
+
+
 def _score_answer(result: EvalResult, item: dict, answer: Answer) -> None:
     label = item.get("id") or item["question"]
     if item.get("expect_none"):
@@ -208,8 +245,10 @@ def _score_answer(result: EvalResult, item: dict, answer: Answer) -> None:
 
 def results_table(results: list[EvalResult]) -> str:
     """A plain-text table of results, one row per mode."""
+    gold_out = any(r.without_gold for r in results)
     header = (f"{'mode':<11} {'questions':>9} {'expect':>9} {'no-answer':>9} {'hit@1':>6} {'hit@3':>6} "
-              f"{'hit@5':>6} {'MRR@10':>7} {'answered':>8} {'ans.prec':>8} {'ans.rec':>7}")
+              f"{'hit@5':>6} {'MRR@10':>7} {'answered':>8} {'ans.prec':>8} {'ans.rec':>7}"
+              + (f" {'w/o gold: refused':>17} {'conf. wrong':>11}" if gold_out else ""))
     lines = [header, "-" * len(header)]
     for r in results:
         precision, recall, _ = r.answered_quality()
@@ -220,5 +259,7 @@ def results_table(results: list[EvalResult]) -> str:
             f"{r.mode:<11} {r.questions:>9} {f'{r.expect_passed}/{r.expect_total}':>9} "
             f"{f'{r.none_passed}/{r.none_total}':>9} {r.hit_at(1):>6.3f} {r.hit_at(3):>6.3f} "
             f"{r.hit_at(5):>6.3f} {r.mrr:>7.3f} {quality}"
+            + (f" {r.without_gold_shares()[0]:>17.3f} {r.without_gold_shares()[1]:>11.3f}"
+               if gold_out and r.without_gold else f" {'n/a':>17} {'n/a':>11}" if gold_out else "")
         )
     return "\n".join(lines)

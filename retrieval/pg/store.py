@@ -236,13 +236,14 @@ class PgStore:
             raise ValueError(table)
         return int(self.db.value("SELECT count(*) FROM articles"))
 
-    def newest_date(self, guild_ids: Iterable[int | None] = (None,)) -> str:
-        """The publication date of the newest dated article of the given scopes (ISO day), or "".
+    def newest_date(self, guild_ids: Iterable[int | None] = (None,), until: str = "") -> str:
+        """The publication date of the newest dated article of the given scopes (ISO day), at most
+        ``until`` when given, or "".
 
         One index seek per scope (``articles_scope_date``), whatever the library's size."""
         return self.db.value("SELECT max(newest) FROM unnest(%s::bigint[]) AS s(scope), LATERAL"
-                             " (SELECT max(date) AS newest FROM articles WHERE scope = s.scope AND date > '') AS n",
-                             (scope_list(guild_ids),)) or ""
+                             " (SELECT max(date) AS newest FROM articles WHERE scope = s.scope AND date > ''"
+                             " AND date <= %s) AS n", (scope_list(guild_ids), until or "9999-12-31")) or ""
 
     def passage_dates(self, ids: list[int]) -> dict[int, str]:
         """The publication date of each passage's article, for the passages whose article has one."""

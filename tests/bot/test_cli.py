@@ -167,3 +167,22 @@ def test_hostile_feeds_are_added_and_polled_in_seconds_with_a_reason_each(run, m
         code, out, _ = run("feeds", "poll")
         assert code == 0 and "Flood: 1 entries, 1 new: added 1" in out
         assert time.monotonic() - started < 30
+
+
+def test_ask_as_of_a_day_before_the_seeds_uses_only_undated_articles(run):
+    code, out, _ = run("ask", "Where did the North Korean containers go?", "--json", "--as-of", "2024-09-19")
+    cited = [a for r in json.loads(out)["results"] for a in (r["article"], *r["also_reported_by"])]
+    assert code == 0 and cited and all(a["date"] in ("", "2024-09-19") or a["date"] < "2024-09-20" for a in cited)
+    code, _, err = run("ask", "containers", "--as-of", "not a day")
+    assert code == 2 and "cannot read the date" in err
+
+
+def test_ask_json_lines_may_carry_their_own_asking_time(run):
+    lines = ('{"question": "Where did the North Korean containers go?", "as_of": "2024-09-19"}\n'
+             "Where did the North Korean containers go?\n"
+             '{"question": "Where did they go?", "as_of": "tomorrowish"}\n')
+    code, out, _ = run("ask", "-", "--json", stdin=lines)
+    first, second, third = (json.loads(line) for line in out.splitlines())
+    assert all(r["article"]["date"] != "2024-09-20" for r in first["results"])
+    assert any(r["article"]["date"] == "2024-09-20" for r in second["results"])
+    assert "cannot read the date" in third["error"] and code == 2

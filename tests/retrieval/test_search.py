@@ -1,3 +1,5 @@
+import dataclasses
+
 import pytest
 
 from retrieval.errors import BadInputError
@@ -245,3 +247,26 @@ def test_one_server_s_newer_upload_never_moves_another_scope_s_ranking(library):
     assert after == before
     in_server = searcher.ask("harbour strike", options, [None, 5])
     assert {h.article.url for h in in_server.hits} >= {"a", "b"}
+
+
+def test_an_article_published_after_the_asking_time_is_not_used_and_undated_ones_are(library):
+    library.add_documents([doc("The harbour strike ended after talks.", url="late", date="2022-07-01"),
+                           doc("The harbour strike began over pay.", url="early", date="2022-06-01"),
+                           doc("The harbour strike is a long story.", url="undated")])
+    searcher = Searcher(library)
+    asked = SearchOptions(min_score=0.0, cutoff=0.0, filters=make_filters((), None, None, "2022-06-10"))
+    assert {h.article.url for h in searcher.ask("harbour strike", asked).hits} == {"early", "undated"}
+    today = SearchOptions(min_score=0.0, cutoff=0.0)
+    assert {h.article.url for h in searcher.ask("harbour strike", today).hits} == {"early", "late", "undated"}
+
+
+def test_ages_count_from_the_newest_article_the_asker_could_read(library):
+    library.add_documents([doc("The harbour strike began over pay.", url="early", date="2022-06-01"),
+                           doc("The harbour strike continues for a week.", url="later", date="2022-07-20")])
+    searcher = Searcher(library)
+    options = SearchOptions(min_score=0.0, cutoff=0.0, mode="dense", recency_weight=0.5, recency_days=30)
+    asked_early = dataclasses.replace(options, filters=make_filters((), None, None, "2022-06-02"))
+    early = searcher.ask("harbour strike pay", asked_early).hits[0]
+    plain = searcher.ask("harbour strike pay", dataclasses.replace(options, recency_weight=0.0)).hits
+    assert early.article.url == "early" and early.score == pytest.approx(
+        next(h.score for h in plain if h.article.url == "early"), abs=1e-6)  # newest then: age 0, no penalty

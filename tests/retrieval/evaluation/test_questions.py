@@ -53,3 +53,30 @@ def test_split_by_id_scores_each_part_and_the_merge_adds_up(searcher):
     with pytest.raises(BadInputError, match="one side"):
         split_questions(questions, "2023")
     assert split_questions(questions, None) == [("all questions", questions)]
+
+
+def test_a_question_is_asked_at_its_asked_day(library):
+    library.add_documents([doc("The harbour strike ended after talks.", title="Strike ends", url="late",
+                               date="2022-07-01"),
+                           doc("The harbour strike began over pay.", title="Strike begins", url="early",
+                               date="2022-06-01")])
+    searcher = Searcher(library)
+    item = {"id": "a", "question": "harbour strike", "gold_urls": ["early"], "asked": "2022-06-10"}
+    assert evaluate(searcher, [item], "hybrid", SearchOptions(min_score=0.0)).hit_at(1) == 1.0
+    del item["asked"]  # asked today: the later article is newer and may be used
+    assert evaluate(searcher, [item], "hybrid", SearchOptions(min_score=0.0)).hit_at(1) == 0.0
+
+
+def test_without_gold_counts_refusals_and_confident_wrong_answers(library):
+    library.add_documents([doc("The ferry to Skarvik sails at noon every weekday.", title="Ferry times", url="gold"),
+                           doc("The ferry company bought a new ship this spring.", title="New ship", url="other")])
+    searcher = Searcher(library)
+    questions = [{"id": "a", "question": "When does the ferry to Skarvik sail?", "gold_urls": ["gold"],
+                  "answer": "noon"},
+                 {"id": "b", "question": "Which ferry ship was bought?", "gold_urls": ["gold"], "answer": "new ship"}]
+    answering = evaluate(searcher, questions, "hybrid", SearchOptions(min_score=0.0), without_gold=True)
+    # without the gold, "noon" is in no passage shown (wrong); "new ship" is, in the other article (right)
+    assert (answering.without_gold, answering.without_gold_refused, answering.confidently_wrong) == (2, 0, 1)
+    assert answering.without_gold_shares() == (0.0, 0.5) and "conf. wrong" in results_table([answering])
+    refusing = evaluate(searcher, questions, "hybrid", SearchOptions(min_score=0.99), without_gold=True)
+    assert refusing.without_gold_shares() == (1.0, 0.0)
