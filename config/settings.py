@@ -53,10 +53,11 @@ class Settings(BaseSettings):
     max_passage_tokens: int = Field(default=200, ge=32, le=512)
     results: int = Field(default=5, ge=1, le=10, description="Results per answer by default.")
     max_per_article: int = Field(default=2, ge=1, le=10)
-    min_score: float = Field(default=0.50, ge=0.0, le=1.0, description="No-answer threshold (docs/quality.md).")
+    min_score: float = Field(
+        default=0.49, ge=0.0, le=1.0, description="Answer from this probability of the answer shown (docs/quality.md).")
     recency_weight: float = Field(
-        default=0.5, ge=0.0, le=1.0, description="Bonus for the newest reporting (0: off; docs/quality.md).")
-    recency_days: float = Field(default=30.0, gt=0.0, description="Days over which the recency bonus fades.")
+        default=0.2, ge=0.0, le=1.0, description="Bonus for the newest reporting (0: off; docs/quality.md).")
+    recency_days: float = Field(default=14.0, gt=0.0, description="Days over which the recency bonus fades.")
     relative_cutoff: float = Field(
         default=0.70, ge=0.0, le=1.0, description="Show only results scoring this share of the best one.")
     max_file_bytes: int = Field(default=20_000_000, ge=1_000)

@@ -103,12 +103,13 @@ class Filters:
     since: str = ""  # ISO day, inclusive
     until: str = ""  # ISO day, inclusive
     as_of: str = ""  # the asking time (ISO day): articles dated after it are not used; undated ones are
+    after: str = ""  # the start of a window the question's words set (ISO day): earlier articles not used; undated are
     exclude: tuple[str, ...] = ()  # article links (url, else path) never used (evaluation: the gold left out)
 
     @property
     def active(self) -> bool:
         """True when any limit is set."""
-        return bool(self.sources or self.since or self.until or self.as_of or self.exclude)
+        return bool(self.sources or self.since or self.until or self.as_of or self.after or self.exclude)
 
 
 def make_filters(sources: Iterable[str], since: str | None, until: str | None, as_of: str | None = None) -> Filters:

@@ -22,11 +22,13 @@ from typing import Any, Literal
 import numpy as np
 
 from config.settings import Settings
+from retrieval.answerability import AnswerModel, signals
 from retrieval.errors import BadInputError
 from retrieval.group import group_same_story
 from retrieval.highlight import highlights, sentence_overlaps
 from retrieval.library import Library
-from retrieval.rank import cap_per_group, confidence, convex, is_answered, recency_prior, relative_cut
+from retrieval.question_time import time_window
+from retrieval.rank import cap_per_group, convex, is_answered, recency_prior, relative_cut
 from retrieval.records import Answer, Filters, Gathered, Hit
 from retrieval.rows import article_from_row, sentence_vectors_of
 from retrieval.terms import content_terms, terms_of
@@ -60,12 +62,13 @@ class SearchOptions:
 
     k: int = 5
     max_per_article: int = 2
-    min_score: float = 0.50
+    min_score: float = 0.49
     mode: Mode = "hybrid"
     dense_weight: float = 0.6
-    recency_weight: float = 0.5
-    recency_days: float = 30.0
+    recency_weight: float = 0.2
+    recency_days: float = 14.0
     cutoff: float = 0.70  # show only results scoring at least this share of the best (0: all k)
+    read_time: bool = True  # words about time in the question set a window (retrieval/question_time.py)
     highlight: bool = True
     group: bool = True
     filters: Filters = field(default_factory=Filters)
@@ -165,9 +168,11 @@ class AnswerCache:
 class Searcher:
     """Runs questions against a library."""
 
-    def __init__(self, library: Library, cache_size: int = 256) -> None:
-        """Search ``library``, keeping the latest ``cache_size`` answers."""
+    def __init__(self, library: Library, cache_size: int = 256, answer_model: AnswerModel | None = None) -> None:
+        """Search ``library``, keeping the latest ``cache_size`` answers; ``answer_model`` decides
+        answer or no answer (default: the one shipped, retrieval/answer_model.json)."""
         self.library = library
+        self.answer_model = answer_model or AnswerModel.load()
         self.cache = AnswerCache(cache_size)
         self._side = ThreadPoolExecutor(2, thread_name_prefix="newsbot-keyword")
         self._alone: OrderedDict[str, np.ndarray] = OrderedDict()
@@ -202,6 +207,12 @@ class Searcher:
         options = options or SearchOptions()
         scopes = list(guild_ids)
         clock = _Clock()
+        windowed = self._in_window(question, options)
+        if windowed is not options:
+            answer = self.ask(question, windowed, scopes)
+            if answer.answered:
+                return answer
+            return self.ask(question, dataclasses.replace(options, read_time=False), scopes)  # nothing in it
         options = self._as_asked(options, scopes)
         key = (question, options.key(), tuple(scopes))
         if key in self.cache and (cached := self.cache.get(key, self._version())) is not None:
@@ -220,7 +231,7 @@ class Searcher:
         kept, rows = self._keep(ranked, scopes, options, early)
         clock.lap("rank")
         hits = self._hits(question, query, kept, rows, scores, options, early, gathered)[:options.k]
-        sure = confidence([h.dense for h in hits], self.coverage(question, hits))
+        sure = self.certainty(question, hits)
         answered = bool(hits) and (query is None or is_answered(sure, options.min_score))
         hits = hits[:relative_cut([h.score for h in hits], options.cutoff)]
         clock.lap("highlight")
@@ -228,6 +239,11 @@ class Searcher:
                         took_ms=clock.total(), confidence=sure, timings=clock.laps)
         self.cache.put(key, version, answer)
         return answer
+
+    def certainty(self, question: str, hits: list[Hit]) -> float:
+        """The probability that the answer is among ``hits`` (ranked, before the cut-off), from the
+        calibrated answer model (:mod:`retrieval.answerability`)."""
+        return self.answer_model.probability(signals(hits, self.coverage(question, hits)))
 
     def coverage(self, question: str, hits: list[Hit]) -> list[float]:
         """For each hit, the share of the question's content words found in its article (headline
@@ -252,6 +268,20 @@ class Searcher:
                 while len(self._terms) > ARTICLE_TERMS_CACHE:
                     self._terms.popitem(last=False)
         return known
+
+    @staticmethod
+    def _in_window(question: str, options: SearchOptions) -> SearchOptions:
+        """The options with the window the question's words about time set (none when explicit
+        dates are given, or already applied)."""
+        filters = options.filters
+        if not options.read_time or filters.since or filters.until:
+            return options
+        asked = _day(filters.as_of) if filters.as_of else dt.date.today()
+        window = time_window(question, asked)
+        if window is None:
+            return options
+        narrowed = dataclasses.replace(filters, after=window.since.isoformat(), as_of=window.until.isoformat())
+        return dataclasses.replace(options, filters=narrowed, read_time=False)
 
     def _as_asked(self, options: SearchOptions, scopes: list[int | None]) -> SearchOptions:
         """The options for a question asked at ``options.filters.as_of``: the asking-time filter is

@@ -90,6 +90,9 @@ def filter_sql(filters: Filters, scopes: Iterable[int | None]) -> tuple[str, lis
     if filters.as_of:
         clauses.append("(a.date = '' OR a.date <= ?)")
         params.append(filters.as_of)
+    if filters.after:
+        clauses.append("(a.date = '' OR a.date >= ?)")
+        params.append(filters.after)
     if filters.exclude:
         marks = ",".join("?" * len(filters.exclude))
         clauses.append(f"(CASE WHEN a.url != '' THEN a.url ELSE a.path END) NOT IN ({marks})")

@@ -67,6 +67,11 @@ class NaiveBaseline:
         self.size = len(texts)
 
     @staticmethod
+    def certainty(question: str, hits: list[Hit]) -> float:
+        """The naive recipe has no confidence."""
+        return 0.0
+
+    @staticmethod
     def coverage(question: str, hits: list[Hit]) -> list[float]:
         """The naive recipe has no confidence: no coverage either."""
         return [0.0] * len(hits)

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from retrieval.errors import BadInputError
-from retrieval.rank import confidence
 from retrieval.records import Answer
 from retrieval.search import Mode, Searcher, SearchOptions
 
@@ -202,8 +201,7 @@ def _score_answerability(result: EvalResult, searcher: Searcher, question: str, 
     """The confidence of the answer as the product computes it, with and without the gold articles."""
 
     def sure(hits: list) -> float:
-        top = hits[:k]
-        return confidence([h.dense for h in top], searcher.coverage(question, top))
+        return searcher.certainty(question, hits[:k])
 
     correct = any(h.article.link in gold for h in answer.hits[:3])
     result.answerable.append((sure(answer.hits), correct))

@@ -29,6 +29,9 @@ def filter_sql(filters: Filters, guild_ids: Iterable[int | None]) -> tuple[str, 
     if filters.as_of:
         clauses.append("(a.date = '' OR a.date <= %s)")
         params.append(filters.as_of)
+    if filters.after:
+        clauses.append("(a.date = '' OR a.date >= %s)")
+        params.append(filters.after)
     if filters.exclude:
         clauses.append("NOT ((CASE WHEN a.url <> '' THEN a.url ELSE a.path END) = ANY(%s))")
         params.append(list(filters.exclude))

@@ -23,6 +23,7 @@ logger = logging.getLogger(__name__)
 
 EF_SEARCH = 200  # candidates kept while walking the graph (recall@10 0.997 at 100,000 passages)
 EF_SEARCH_LARGE = 400  # from LARGE_LIBRARY passages on (at 1M: recall@10 0.95, against 0.87 with 200)
+EF_SEARCH_MAX = 1000  # the most pgvector accepts
 LARGE_LIBRARY = 200_000
 SIZE_CHECK_SECONDS = 60.0  # how long the library's passage count is trusted for that choice
 EXACT_SCOPE = 50_000  # a server with at most this many passages is also searched exactly
@@ -100,7 +101,8 @@ class PgVectors:
         if self._size is None or now - self._size[0] > SIZE_CHECK_SECONDS:
             row = conn.execute("SELECT passages FROM library_stats WHERE id = 1").fetchone()
             self._size = (now, int(row[0]) if row else 0)
-        return max(EF_SEARCH_LARGE if self._size[1] >= LARGE_LIBRARY else EF_SEARCH, k)
+        wanted = max(EF_SEARCH_LARGE if self._size[1] >= LARGE_LIBRARY else EF_SEARCH, k)
+        return min(wanted, EF_SEARCH_MAX)  # pgvector allows 1,000; iterative scans go on past it
 
     @staticmethod
     def _exact_in_scope(conn, query: np.ndarray, k: int, scope: int, joined: str, where: str,

@@ -20,7 +20,7 @@ from tests.helpers import HashEncoder
 @pytest.fixture
 def bot_settings(tmp_path) -> Settings:
     return Settings(data_dir=tmp_path / "botdata", seeds_dir=SEEDS_DIR, cooldown_seconds=60,
-                    cooldown_questions=3, min_score=0.2, owner_ids=[1], fetch_allow="127.0.0.1",
+                    cooldown_questions=3, min_score=0.05, owner_ids=[1], fetch_allow="127.0.0.1",
                     feed_check_seconds=0)
 
 

@@ -58,7 +58,7 @@ class FakeDiscord:
     """The fake server; ``await start()``, point the bot at ``api_base``, then drive it."""
 
     def __init__(self) -> None:
-        self.ids = itertools.count(910_000_000_000_000_000)
+        self.ids = itertools.count(snowflake_now())  # ids made now: an interaction is asked today
         self.sequence = itertools.count(1)
         self.requests: list[tuple[str, str, Any]] = []
         self.followups: list[dict[str, Any]] = []
@@ -246,3 +246,10 @@ class FakeDiscord:
         """The longest time between two heartbeats, in seconds."""
         gaps = [b - a for a, b in zip(self.heartbeats, self.heartbeats[1:])]
         return max(gaps, default=0.0)
+
+
+def snowflake_now() -> int:
+    """A Discord id for this moment (milliseconds since Discord's epoch, shifted by 22 bits)."""
+    import time
+
+    return (int(time.time() * 1000) - 1_420_070_400_000) << 22

@@ -270,3 +270,16 @@ def test_ages_count_from_the_newest_article_the_asker_could_read(library):
     plain = searcher.ask("harbour strike pay", dataclasses.replace(options, recency_weight=0.0)).hits
     assert early.article.url == "early" and early.score == pytest.approx(
         next(h.score for h in plain if h.article.url == "early"), abs=1e-6)  # newest then: age 0, no penalty
+
+
+def test_this_week_keeps_the_week_s_reporting_and_falls_back_when_it_has_none(library):
+    library.add_documents([doc("The harbour strike began over pay and cranes stood still.", url="old", date="2022-05-01"),
+                           doc("Harbour strike talks resumed on Monday.", url="new", date="2022-06-13")])
+    searcher = Searcher(library)
+    asked = SearchOptions(min_score=0.0, cutoff=0.0, recency_weight=0.0, filters=Filters(as_of="2022-06-16"))
+    this_week = searcher.ask("What happened in the harbour strike this week?", asked)
+    assert [h.article.url for h in this_week.hits] == ["new"]
+    everything = searcher.ask("What happened in the harbour strike?", asked)
+    assert {h.article.url for h in everything.hits} == {"old", "new"}
+    later = dataclasses.replace(asked, filters=Filters(as_of="2022-07-30"))  # nothing that week: asked again
+    assert searcher.ask("What happened in the harbour strike this week?", later).hits

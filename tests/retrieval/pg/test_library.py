@@ -61,6 +61,7 @@ def test_the_graph_walk_keeps_more_candidates_in_a_large_library(pglib, monkeypa
     with pglib.db.connection() as conn:
         assert pgv.PgVectors(pglib.db).ef_search(conn, 10) == pgv.EF_SEARCH
         assert pgv.PgVectors(pglib.db).ef_search(conn, 1000) == 1000  # never fewer than asked for
+        assert pgv.PgVectors(pglib.db).ef_search(conn, 2000) == pgv.EF_SEARCH_MAX  # nor more than pgvector takes
         monkeypatch.setattr(pgv, "LARGE_LIBRARY", 2)
         assert pgv.PgVectors(pglib.db).ef_search(conn, 10) == pgv.EF_SEARCH_LARGE
 

@@ -1,0 +1,31 @@
+import datetime as dt
+
+import pytest
+
+from retrieval.question_time import time_window
+
+ASKED = dt.date(2022, 6, 16)  # a Thursday
+
+
+@pytest.mark.parametrize(("question", "since", "until"), [
+    ("What did the senators agree on this week?", "2022-06-09", "2022-06-16"),
+    ("Who resigned yesterday?", "2022-06-14", "2022-06-16"),
+    ("What happened today in Kyiv?", "2022-06-15", "2022-06-16"),
+    ("What did the court decide last week?", "2022-06-02", "2022-06-16"),
+    ("Which company went public this month?", "2022-05-16", "2022-06-16"),
+    ("Who won on Tuesday?", "2022-06-14", "2022-06-16"),
+    ("What did the Fed do in March?", "2022-03-01", "2022-04-07"),
+    ("What did the Fed do in August?", "2021-08-01", "2021-09-07"),  # the latest August before the asking day
+    ("Which team has won since May?", "2022-05-01", "2022-06-16"),
+    ("Who won the election in 2020?", "2020-01-01", "2021-01-07"),
+    ("How many records fell this year?", "2022-01-01", "2022-06-16"),
+])
+def test_words_about_time_set_a_window_counted_from_the_asking_day(question, since, until):
+    window = time_window(question, ASKED)
+    assert window is not None and (window.since.isoformat(), window.until.isoformat()) == (since, until)
+
+
+@pytest.mark.parametrize("question", ["Who may win the March for Science?", "What is the capital of Peru?",
+                                      "What happens in 2030?", "Which weekday is best?"])
+def test_questions_without_a_time_or_about_the_future_set_none(question):
+    assert time_window(question, ASKED) is None
