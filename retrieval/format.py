@@ -31,11 +31,12 @@ def newest_date(hits: list[Hit]) -> str:
 def answer_json(answer: Answer) -> dict:
     """An answer as the JSON contract of ``newsbot ask --json``.
 
-    ``{"question", "answered", "results": [{"text", "highlight", "score", "paragraph",
+    ``{"question", "answered", "confidence", "results": [{"text", "highlight", "score", "paragraph",
     "article": {"id", "title", "source", "author", "date", "url"}, "also_reported_by": [...]}],
-    "newest_date", "took_ms"}``
+    "newest_date", "took_ms"}``; ``confidence`` is the probability that the answer is among the
+    results (:mod:`retrieval.answerability`), given whether or not the question was answered.
     """
-    return {"question": answer.question, "answered": answer.answered,
+    return {"question": answer.question, "answered": answer.answered, "confidence": round(answer.confidence, 3),
             "results": [hit_json(h) for h in answer.hits], "newest_date": newest_date(answer.hits),
             "took_ms": round(answer.took_ms, 1)}
 

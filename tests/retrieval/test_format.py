@@ -13,7 +13,7 @@ def make_hit(**article):
 
 def test_json_contract_keys_and_types():
     data = answer_json(Answer(question="q?", answered=True, hits=[make_hit()], took_ms=12.345))
-    assert set(data) == {"question", "answered", "results", "newest_date", "took_ms"}
+    assert set(data) == {"question", "answered", "confidence", "results", "newest_date", "took_ms"}
     assert data["newest_date"] == "2024-01-02"
     result = data["results"][0]
     assert set(result) >= {"text", "highlight", "score", "paragraph", "article"}
