@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from config import secrets
-from config.settings import Settings, SettingsError, load_settings
+from config.settings import Settings, SettingsError, load_settings, unknown_variables
 from retrieval.errors import NewsbotError
 
 logger = logging.getLogger(__name__)
@@ -115,6 +115,8 @@ def main(argv: list[str] | None = None) -> int:
         for noisy in ("sentence_transformers", "transformers", "faiss", "httpx", "urllib3"):
             logging.getLogger(noisy).setLevel(logging.WARNING)
         secrets.install(settings.secrets())
+        for warning in unknown_variables(dict(os.environ)):
+            print(f"newsbot: warning: {warning}", file=sys.stderr)
         return COMMANDS[args.command](args, settings)
     except (NewsbotError, SettingsError) as exc:
         hidden = (settings.secrets() if settings else []) + secrets.url_secrets(getattr(args, "to", None) or "")
@@ -122,6 +124,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `newsbot list | head -1`: the reader has gone; nothing more to say
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # Python's own flush at exit would fail again
+        return 0
 
 
 @contextmanager
@@ -131,8 +137,11 @@ def library_session(settings: Settings, *, seed: bool = True, repair: bool = Tru
     from retrieval.ingest import ensure_seeded
     from retrieval.search import Searcher
 
+    new = settings.database_url is None and not (settings.data_dir / "library.sqlite3").exists()
     library = open_library(settings, repair=repair)
     try:
+        if new:  # a mistyped --data-dir must not pass unnoticed
+            print(f"newsbot: created a new library in {settings.data_dir}", file=sys.stderr)
         if seed:
             ensure_seeded(library, settings.seeds_dir, settings.max_file_bytes)
         yield library, Searcher(library)
@@ -260,8 +269,6 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
         if args.mode != "keyword":
             searcher.warm(keyword_postings=args.question == "-")
         for raw in questions:
-            if args.question == "-" and not raw.strip():
-                continue
             try:
                 question, asked = question_line(raw, options) if args.question == "-" else (raw, options)
                 answer = searcher.ask(clean_question(question, settings.max_question_chars), asked)
@@ -273,7 +280,22 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
                 print(json.dumps(answer_json(answer), ensure_ascii=False), flush=True)
             else:
                 print(answer_text(answer, color=sys.stdout.isatty()))
+        limited = options.filters.sources or options.filters.since or options.filters.until
+        if status == 0 and args.question != "-" and not answer.answered and limited:
+            print(f"newsbot: {filters_note(library, options.filters)}", file=sys.stderr)
     return status
+
+
+def filters_note(library, filters) -> str:
+    """Why a filtered question found nothing: the filters in force, and whether any article passes them."""
+    in_force = ", ".join(part for part in (
+        f"source {'/'.join(filters.sources)}" if filters.sources else "",
+        f"since {filters.since}" if filters.since else "", f"until {filters.until}" if filters.until else "") if part)
+    if filters.since and filters.until and filters.since > filters.until:
+        return f"no article can match: --since {filters.since} is after --until {filters.until}"
+    if not library.store.any_article([None], filters):
+        return f"no article matches the filters in force ({in_force})"
+    return f"nothing in the articles matching the filters ({in_force}) answers it"
 
 
 def question_line(line: str, options):

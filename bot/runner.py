@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import os
 import sys
 
 import discord
@@ -12,7 +13,7 @@ import discord
 from bot.client import NewsBot, ShardedNewsBot
 from bot.metrics import start_metrics
 from bot.service import NewsService
-from config.settings import Settings
+from config.settings import Settings, unknown_variables
 from retrieval.backend import open_library
 from retrieval.ingest import ensure_seeded
 
@@ -49,6 +50,8 @@ def settle_heap() -> None:
 
 async def serve(settings: Settings) -> None:
     """Open the library and run the bot until it is stopped."""
+    for warning in unknown_variables(dict(os.environ)):
+        logger.warning("%s", warning)
     library = open_library(settings)
     ensure_seeded(library, settings.seeds_dir, settings.max_file_bytes)
     token = settings.discord_token.get_secret_value().strip() if settings.discord_token else ""

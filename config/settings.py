@@ -147,6 +147,21 @@ class Settings(BaseSettings):
         return value.rstrip("/")
 
 
+def unknown_variables(environ: dict[str, str]) -> list[str]:
+    """A warning for each ``NEWSBOT_*`` variable that is no setting (a typo is otherwise ignored),
+    naming the closest setting."""
+    import difflib
+
+    known = {f"NEWSBOT_{name.upper()}" for name in Settings.model_fields}
+    known |= {"NEWSBOT_DISCORD_TOKEN", "NEWSBOT_BACKEND", "NEWSBOT_ENGINE"}
+    warnings = []
+    for name in sorted(n for n in environ if n.upper().startswith("NEWSBOT_") and n.upper() not in known):
+        close = difflib.get_close_matches(name.upper(), sorted(known), n=1)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        warnings.append(f"{name} is not a newsbot setting and is ignored{hint}")
+    return warnings
+
+
 def load_settings(**overrides: Any) -> Settings:
     """Build the settings once, turning validation errors into one readable message.
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from config.settings import Settings
 from retrieval.copying import copy_library
 from retrieval.encoder import Encoder
+from retrieval.errors import BadInputError
 from retrieval.library import Library
 
 
@@ -67,7 +68,16 @@ def backup(library: Library, directory: Path) -> Path:
 
     Returns:
         The folder written.
+
+    Raises:
+        BadInputError: ``directory`` is a file, the library's own folder, or holds a library already.
     """
+    if directory.exists() and not directory.is_dir():
+        raise BadInputError(f"{directory} is a file: a backup is a folder")
+    if library.data_dir is not None and directory.resolve() == library.data_dir.resolve():
+        raise BadInputError(f"{directory} is the library's own folder: back up into another one")
+    if directory.is_dir() and any(directory.iterdir()):
+        raise BadInputError(f"{directory} is not empty: back up into a new or empty folder")
     if (written := library.file_backup(directory)) is not None:
         return written
     target = open_embedded(directory, library.encoder)

@@ -136,6 +136,9 @@ class Store(Protocol):
     def passage_ids(self) -> list[int]:
         """Every passage id of every scope."""
 
+    def any_article(self, guild_ids: Iterable[int | None], filters: Filters) -> bool:
+        """True when some article of the scopes passes the filters."""
+
     def passage_dates(self, ids: list[int]) -> dict[int, str]:
         """The publication date of each passage's article."""
 

@@ -244,7 +244,10 @@ def _html_blocks(html: str) -> tuple[str, str]:
 
 
 def parse_jsonl(text: str, path: str) -> Iterator[Document | ParseFailure]:
-    """Parse JSON Lines, one article per line; a bad line is reported by its number."""
+    """Parse JSON Lines, one article per line; a bad line is reported by its number.
+
+    An article's ``path`` is the line's own ``path`` field (what ``newsbot export`` writes: where it
+    first came from), else ``FILE#Lnumber``."""
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
@@ -257,7 +260,7 @@ def parse_jsonl(text: str, path: str) -> Iterator[Document | ParseFailure]:
             if not doc.text.strip():
                 raise BadInputError('line has no "text"')
             doc = extract_plain(doc.text, defaults=doc)
-            doc.path = where
+            doc.path = _as_text(data.get("path")) or where  # an exported library keeps its articles' paths
             yield checked(doc)
         except json.JSONDecodeError as exc:
             yield ParseFailure(where, f"invalid JSON: {exc.msg} at column {exc.colno}")

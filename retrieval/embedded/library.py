@@ -9,7 +9,9 @@ the two never leaves the library inconsistent for long.
 from __future__ import annotations
 
 import logging
+import os
 import threading
+import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -22,6 +24,7 @@ from retrieval.embedded import maintenance
 from retrieval.embedded.store import DB_FILE, SqliteStore, read_meta_file
 from retrieval.embedded.vectors import EXACT_LIMIT, INDEX_FILE, MANIFEST_FILE, VectorIndex, read_manifest
 from retrieval.encoder import Encoder
+from retrieval.errors import StoreError
 from retrieval.library import DoctorReport, SyncReport
 from retrieval.records import Article, ArticleCopy, Document, Filters, Gathered
 from retrieval.rows import COPY_COLUMNS, article_copies
@@ -66,14 +69,31 @@ class EmbeddedLibrary:
         self.encoder = encoder
         self.max_passage_tokens = max_passage_tokens
         self.store = SqliteStore(data_dir / DB_FILE)
-        manifest = read_manifest(data_dir)
         self.exact_limit = exact_limit
-        self.vectors = VectorIndex.open(data_dir, encoder.name, int(manifest["dim"]) if manifest else None,
-                                        exact_limit)
+        self.unreadable_index = ""  # why the vector index could not be read (opened for the doctor only)
+        try:
+            manifest = read_manifest(data_dir)
+            self.vectors = VectorIndex.open(data_dir, encoder.name, int(manifest["dim"]) if manifest else None,
+                                            exact_limit)
+        except StoreError as exc:
+            if repair:
+                raise
+            self.unreadable_index = str(exc).split("; run")[0]
+            self.vectors = self._set_aside_index(data_dir, encoder, exact_limit)
         self.lock = threading.RLock()
         self._writing = threading.RLock()
         if repair:
             self.sync()
+
+    @staticmethod
+    def _set_aside_index(data_dir: Path, encoder: Encoder, exact_limit: int) -> VectorIndex:
+        """Move an unreadable index and its manifest aside (kept for inspection) and start an empty one;
+        the doctor's thorough sync then embeds every passage again from SQLite."""
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        for name in (INDEX_FILE, MANIFEST_FILE):
+            if (data_dir / name).exists():
+                os.replace(data_dir / name, data_dir / f"{name}.unreadable-{stamp}")
+        return VectorIndex(data_dir, encoder.name, encoder.dim, exact_limit)
 
     @classmethod
     def from_settings(cls, settings: Settings, encoder: Encoder | None = None, *,
@@ -214,7 +234,9 @@ class EmbeddedLibrary:
             for item in prepared:
                 if item.old is not None:
                     old_ids.extend(self.store.delete_article(conn, item.old))
-                new_ids.extend(self.store.insert_article(conn, item.doc, item.chunks, guild_id, item.sentences)[1])
+                # an updated article keeps its id (links to it, and `remove ID`, stay valid)
+                new_ids.extend(self.store.insert_article(conn, item.doc, item.chunks, guild_id, item.sentences,
+                                                         article_id=item.old)[1])
         self.vectors.remove(old_ids)
         if prepared:
             self.vectors.add(new_ids, np.concatenate([item.vectors for item in prepared]))
@@ -337,5 +359,8 @@ def _digest(ids: np.ndarray) -> tuple[int, int, int]:
 
 
 def _known_dim(data_dir: Path) -> int | None:
-    manifest = read_manifest(data_dir)
+    try:
+        manifest = read_manifest(data_dir)
+    except StoreError:  # unreadable: the doctor sets it aside
+        return None
     return int(manifest["dim"]) if manifest else None

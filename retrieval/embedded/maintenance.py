@@ -36,6 +36,8 @@ def doctor(library: EmbeddedLibrary) -> DoctorReport:
         if integrity != "ok":
             report.problems.append(f"database integrity check failed: {integrity}")
         _check_keywords(library, report)
+        if library.unreadable_index:
+            report.problems.append(f"{library.unreadable_index} (set aside; rebuilt from the database)")
         manifest = read_manifest(library.data_dir)
         stale_manifest = manifest is not None and manifest.get("count") != library.vectors.count
         if manifest is not None and stale_manifest:

@@ -331,6 +331,11 @@ class SqliteStore:
         count, total, top = self._conn.execute("SELECT count(*), sum(id), max(id) FROM passages").fetchone()
         return int(count), int(total or 0), int(top or 0)
 
+    def any_article(self, guild_ids: Iterable[int | None], filters: Filters) -> bool:
+        """True when some article of the scopes passes the filters."""
+        where, params = filter_sql(filters, guild_ids)
+        return self._conn.execute(f"SELECT 1 FROM articles a WHERE {where} LIMIT 1", params).fetchone() is not None
+
     def passage_ids(self) -> list[int]:
         """Every passage id in the store."""
         return [r[0] for r in self._conn.execute("SELECT id FROM passages ORDER BY id")]

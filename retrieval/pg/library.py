@@ -222,9 +222,12 @@ class PgLibrary:
                                            (guild_id or 0, identity_of(item.doc))).fetchone()
                 if current is not None and current[1] == content_hash(item.doc):
                     continue  # another process stored this very version meanwhile
-                for old in {i for i in (item.old, current[0] if current else None) if i is not None}:
+                replaced = sorted({i for i in (item.old, current[0] if current else None) if i is not None})
+                for old in replaced:
                     self.store.delete_article(conn, old)
-                self.store.insert_article(conn, item.doc, item.chunks, guild_id, item.sentences, item.vectors)
+                # an updated article keeps its id (links to it, and `remove ID`, stay valid)
+                self.store.insert_article(conn, item.doc, item.chunks, guild_id, item.sentences, item.vectors,
+                                          article_id=replaced[0] if replaced else None)
         return statuses
 
     def remove(self, article_id: int, guild_id: int | None = None) -> Article:

@@ -252,6 +252,11 @@ class PgStore:
             " WHERE p.id = ANY(%s) AND a.date <> ''", (list(ids),)))
 
     # --- passages -------------------------------------------------------------------------
+    def any_article(self, guild_ids: Iterable[int | None], filters: Filters) -> bool:
+        """True when some article of the scopes passes the filters."""
+        where, params = filter_sql(filters, guild_ids)
+        return self.db.fetchone(f"SELECT 1 FROM articles a WHERE {where} LIMIT 1", params) is not None
+
     def passage_ids(self) -> list[int]:
         """Every passage id in the store."""
         return [r[0] for r in self.db.fetchall("SELECT id FROM passages ORDER BY id")]

@@ -56,6 +56,8 @@ def test_filters_keep_sources_and_dates_on_both_sides(library):
     assert kept(Filters(until="2022-01-01", sources=("Daily", "Herald"))) == {"a"}
     assert kept(Filters(as_of="2022-01-01")) == {"a", "c"}  # asked then: nothing from after, undated kept
     assert kept(Filters(exclude=("a", "b"))) == {"c"}
+    assert library.store.any_article([None], Filters(sources=("herald",)))
+    assert not library.store.any_article([None], Filters(sources=("reuters",)))
 
 
 def test_dates_bodies_and_the_newest_date(library):
