@@ -35,6 +35,7 @@ from retrieval.search import Searcher, SearchOptions, clean_question
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 WORKER_THREADS = 2
+MAX_RESULTS = 30  # results a question can page through
 
 
 class BusyError(NewsbotError):
@@ -160,17 +161,20 @@ class NewsService:
         self.metrics.question(guild_id, answer.answered, time.perf_counter() - started)
         return answer, qid
 
-    async def more(self, question_id: int, guild_id: int | None, extra: int = 3) -> Answer | None:
-        """The next results of a logged question (None when it is unknown or another server's)."""
+    async def more(self, question_id: int, guild_id: int | None, offset: int | None = None,
+                   extra: int = 5) -> Answer | None:
+        """The results of a logged question after the first ``offset`` (default: those shown), ``extra``
+        more (None when it is unknown or another server's)."""
         async with self._slot():
             logged = await self.run(self.activity.question, question_id)
             if logged is None or logged.guild_id != guild_id:
                 return None
             guild = await self.run(self.guild_settings, guild_id)
-            options = dataclasses.replace(self.options(guild, min(logged.shown + extra, 30), logged.filters),
+            start = logged.shown if offset is None else offset
+            options = dataclasses.replace(self.options(guild, min(start + extra, MAX_RESULTS), logged.filters),
                                           cutoff=0.0)  # the rest, however far below the best
             answer = await self.run(self.searcher.ask, logged.question, options, [None, guild_id])
-        answer.hits = answer.hits[logged.shown:]
+        answer.hits = answer.hits[start:]
         return answer
 
     @contextlib.asynccontextmanager

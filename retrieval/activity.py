@@ -139,6 +139,11 @@ class Activity:
                 (guild_id, question, int(answered), confidence, shown, stored, time.time())).fetchone()[0]
         return int(question_id)
 
+    def set_shown(self, question_id: int, shown: int) -> None:
+        """Record how many results were rendered for a logged question (what the member saw)."""
+        with self.store.transaction(library_change=False) as conn:
+            conn.execute("UPDATE questions SET shown = ? WHERE id = ?", (shown, question_id))
+
     def question(self, question_id: int) -> LoggedQuestion | None:
         """A logged question, or None."""
         row = self.store.connection.execute(

@@ -11,6 +11,7 @@ from discord.ext import commands
 
 from bot.client import NO_MENTIONS, NewsBot, error_message
 from bot.embeds import answer_embed, trim
+from bot.service import MAX_RESULTS
 from retrieval.records import Answer, Filters, make_filters
 
 logger = logging.getLogger(__name__)
@@ -39,39 +40,50 @@ class FeedbackButton(discord.ui.DynamicItem[discord.ui.Button], template=r"nb:fb
                                                 allowed_mentions=NO_MENTIONS)
 
 
-class MoreButton(discord.ui.DynamicItem[discord.ui.Button], template=r"nb:more:(?P<qid>\d+)"):
-    """Shows the next passages for the same question, privately to whoever clicks."""
+class MoreButton(discord.ui.DynamicItem[discord.ui.Button],
+                 template=r"nb:more:(?P<qid>\d+)(?::(?P<offset>\d+))?"):
+    """Shows the next page of passages for the same question, privately to whoever clicks; the page
+    starts after the results already rendered (the offset lives in the button, so each page's button
+    leads to the next)."""
 
-    def __init__(self, question_id: int) -> None:
+    def __init__(self, question_id: int, offset: int | None = None) -> None:
+        suffix = "" if offset is None else f":{offset}"
         super().__init__(discord.ui.Button(label="More results", style=discord.ButtonStyle.primary,
-                                           custom_id=f"nb:more:{question_id}"))
-        self.question_id = question_id
+                                           custom_id=f"nb:more:{question_id}{suffix}"))
+        self.question_id, self.offset = question_id, offset
 
     @classmethod
     async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button,
                              match: re.Match[str], /) -> MoreButton:
-        return cls(int(match["qid"]))
+        return cls(int(match["qid"]), int(match["offset"]) if match["offset"] else None)
 
     async def callback(self, interaction: discord.Interaction) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
-        answer = await interaction.client.service.more(self.question_id, interaction.guild_id)
+        service = interaction.client.service
+        offset = self.offset
+        if offset is None:  # a button from before offsets: the results logged as shown
+            logged = await service.run(service.activity.question, self.question_id)
+            offset = logged.shown if logged else 0
+        answer = await service.more(self.question_id, interaction.guild_id, offset)
         if answer is None or not answer.hits:
             await interaction.followup.send("There are no more results for this question.", ephemeral=True,
                                             allowed_mentions=NO_MENTIONS)
             return
-        logged = await interaction.client.service.run(interaction.client.service.activity.question,
-                                                      self.question_id)
-        await interaction.followup.send(embed=answer_embed(answer, start=logged.shown + 1), ephemeral=True,
-                                        allowed_mentions=NO_MENTIONS)
+        embed = answer_embed(answer, start=offset + 1)
+        view = discord.ui.View(timeout=None)
+        if offset + len(embed.fields) < MAX_RESULTS:
+            view.add_item(MoreButton(self.question_id, offset + len(embed.fields)))
+        await interaction.followup.send(embed=embed, view=view, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
 
-def answer_view(answer: Answer, question_id: int) -> discord.ui.View:
-    """The buttons under an answer (feedback only when something was answered)."""
+def answer_view(answer: Answer, question_id: int, shown: int) -> discord.ui.View:
+    """The buttons under an answer (feedback only when something was answered); "More results"
+    starts after the ``shown`` results rendered."""
     view = discord.ui.View(timeout=None)
     if answer.answered:
         view.add_item(FeedbackButton(question_id, True))
         view.add_item(FeedbackButton(question_id, False))
-        view.add_item(MoreButton(question_id))
+        view.add_item(MoreButton(question_id, shown))
     return view
 
 
@@ -94,7 +106,9 @@ class Ask(commands.Cog):
         self.bot.service.check_cooldown(interaction.user.id)
         await interaction.response.defer(thinking=True)
         answer, qid = await self.bot.service.ask(question, interaction.guild_id, results, filters)
-        await interaction.followup.send(embed=answer_embed(answer), view=answer_view(answer, qid),
+        embed = answer_embed(answer)
+        await self.bot.service.run(self.bot.service.activity.set_shown, qid, len(embed.fields))  # as rendered
+        await interaction.followup.send(embed=embed, view=answer_view(answer, qid, len(embed.fields)),
                                         allowed_mentions=NO_MENTIONS)
 
     @commands.Cog.listener()
@@ -133,7 +147,9 @@ class Ask(commands.Cog):
     async def _reply(self, message: discord.Message, answer: Answer, qid: int) -> None:
         guild = await self.bot.service.run(self.bot.service.guild_settings, message.guild.id)
         style = guild.reply_style or self.bot.settings.reply_style
-        embed, view = answer_embed(answer), answer_view(answer, qid)
+        embed = answer_embed(answer)
+        await self.bot.service.run(self.bot.service.activity.set_shown, qid, len(embed.fields))  # as rendered
+        view = answer_view(answer, qid, len(embed.fields))
         if style == "thread" and isinstance(message.channel, discord.TextChannel):
             thread = await message.create_thread(name=trim(answer.question, 100))
             await thread.send(embed=embed, view=view, allowed_mentions=NO_MENTIONS)

@@ -252,3 +252,24 @@ async def test_unreadable_attachment_is_an_ephemeral_error(env, guild, channel, 
     assert result.ephemeral and "couldn't download" in reply(result).content
     assert env.bot.service.library.articles([guild.id]) == []
     assert_error(env, BadInputError)
+
+
+async def test_more_results_pages_six_to_ten_then_eleven_to_fifteen(env, channel, member):
+    from tests.helpers import doc
+
+    nouns = ("apple bridge candle dolphin engine forest guitar hammer island jacket kettle ladder mirror needle"
+             " orchard pillow quarry ribbon saddle tunnel umbrella violin wagon yacht zipper anchor basket cactus"
+             " desert feather glacier helmet igloo jungle kayak lantern meadow nectar oyster parrot quartz rocket"
+             " sunset tiger unicorn valley walnut xylophone yogurt zebra acorn boulder canyon dragon ember falcon"
+             " garnet harbor iris jasmine koala lemon mango nutmeg olive pepper quince radish spinach tomato").split()
+    env.bot.service.library.add_documents([  # twenty articles, each about containers in words of its own
+        doc(f"Containers {' '.join(nouns[n * 3:n * 3 + 3])}.", title=f"Containers {nouns[n * 3]}",
+            url=f"u-containers-{n}") for n in range(20)])
+    first = reply(await member.slash(channel, "ask", question="containers", results=5))
+    assert [f.name.split(".")[0] for f in first.embeds[0].fields] == ["1", "2", "3", "4", "5"]
+    second = reply(await member.click(first.message, label="More results"))
+    assert [f.name.split(".")[0] for f in second.embeds[0].fields] == ["6", "7", "8", "9", "10"]
+    third = reply(await member.click(second.message, label="More results"))
+    assert [f.name.split(".")[0] for f in third.embeds[0].fields] == ["11", "12", "13", "14", "15"]
+    seen = [f.value for page in (first, second, third) for f in page.embeds[0].fields]
+    assert len(seen) == len(set(seen)) == 15  # nothing skipped, nothing repeated
