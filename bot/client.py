@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import secrets
 
 import discord
 import yarl
@@ -74,14 +75,27 @@ class NewsBotMixin:
 
     async def on_app_command_error(self, interaction: discord.Interaction,
                                    error: app_commands.AppCommandError) -> None:
-        """The one handler for app-command errors: a clear, ephemeral message."""
-        original = getattr(error, "original", error)
-        message = error_message(original)
+        """Errors of app commands go to :meth:`report_error`."""
+        await self.report_error(interaction, getattr(error, "original", error))
+
+    async def report_error(self, interaction: discord.Interaction, error: BaseException) -> None:
+        """The one error path of commands and buttons: a clear message, always private.
+
+        After a public defer the "thinking…" placeholder is removed first, so an error is never
+        posted to the channel. An unexpected error (the database, a bug) becomes one generic
+        sentence with an id an admin can quote; the details go to the log under that id. The
+        handler itself never fails silently: if even the reply fails, that is logged too.
+        """
+        message = error_message(error)
         if message is None:
-            logger.error("command %s failed", getattr(interaction.command, "qualified_name", "?"),
-                         exc_info=(type(original), original, original.__traceback__))
-            message = "Something went wrong on my side; the error has been logged."
-        await send_ephemeral(interaction, message)
+            error_id = secrets.token_hex(4)
+            logger.error("error %s in %s", error_id, describe(interaction),
+                         exc_info=(type(error), error, error.__traceback__))
+            message = f"Something went wrong on my side (error `{error_id}`; an admin can find it in the log)."
+        try:
+            await send_private(interaction, message)
+        except Exception:  # the interaction expired or Discord is down: at least the log knows
+            logger.exception("could not tell the user about an error in %s", describe(interaction))
 
 
 
@@ -128,3 +142,33 @@ async def send_ephemeral(interaction: discord.Interaction, message: str) -> None
         await interaction.followup.send(message, ephemeral=True, allowed_mentions=NO_MENTIONS)
     else:
         await interaction.response.send_message(message, ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+
+async def send_private(interaction: discord.Interaction, message: str) -> None:
+    """Reply privately; after a public defer, the public "thinking…" placeholder is removed.
+
+    Discord makes the first message after a defer the placeholder itself, public whatever it asks,
+    and refuses messages once the placeholder is deleted. So the placeholder is first turned into
+    a neutral line, the message is sent privately, and only then the placeholder is deleted.
+    """
+    public = False
+    if interaction.response.is_done():
+        try:
+            public = not (await interaction.original_response()).flags.ephemeral
+        except Exception:  # noqa: BLE001 — no placeholder to remove
+            public = False
+    if not public:
+        await send_ephemeral(interaction, message)
+        return
+    await interaction.edit_original_response(content="…", embed=None, view=None)
+    await interaction.followup.send(message, ephemeral=True, allowed_mentions=NO_MENTIONS)
+    try:
+        await interaction.delete_original_response()
+    except Exception:  # noqa: BLE001 — the private message is sent; a stray "…" is logged, not fatal
+        logger.warning("could not remove the placeholder of %s", describe(interaction))
+
+
+def describe(interaction: discord.Interaction) -> str:
+    """The command or button an interaction came from, for the log."""
+    command = getattr(interaction.command, "qualified_name", None)
+    return f"/{command}" if command else f"component {(interaction.data or {}).get('custom_id', '?')}"

@@ -34,10 +34,13 @@ class FeedbackButton(discord.ui.DynamicItem[discord.ui.Button], template=r"nb:fb
         return cls(int(match["qid"]), match["vote"] == "up")
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        service = interaction.client.service
-        await service.run(service.activity.record_feedback, self.question_id, interaction.user.id, self.helpful)
-        await interaction.response.send_message("Thanks for the feedback!", ephemeral=True,
-                                                allowed_mentions=NO_MENTIONS)
+        try:
+            service = interaction.client.service
+            await service.run(service.activity.record_feedback, self.question_id, interaction.user.id, self.helpful)
+            await interaction.response.send_message("Thanks for the feedback!", ephemeral=True,
+                                                    allowed_mentions=NO_MENTIONS)
+        except Exception as exc:  # the one error path, as for commands
+            await interaction.client.report_error(interaction, exc)
 
 
 class MoreButton(discord.ui.DynamicItem[discord.ui.Button],
@@ -58,6 +61,12 @@ class MoreButton(discord.ui.DynamicItem[discord.ui.Button],
         return cls(int(match["qid"]), int(match["offset"]) if match["offset"] else None)
 
     async def callback(self, interaction: discord.Interaction) -> None:
+        try:
+            await self._more(interaction)
+        except Exception as exc:  # the one error path, as for commands ("thinking…" never stays)
+            await interaction.client.report_error(interaction, exc)
+
+    async def _more(self, interaction: discord.Interaction) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         service = interaction.client.service
         offset = self.offset

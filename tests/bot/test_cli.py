@@ -36,9 +36,9 @@ def test_ask_cites_the_depot_and_json_contract(run):
 
     code, out, _ = run("ask", "-", "--json", "--k", "2",
                        stdin="How did the equipment travel from North Korea to Russia?\n\nHow do I bake banana bread?\n")
-    lines = [json.loads(line) for line in out.splitlines()]
-    assert [line["answered"] for line in lines] == [True, False]
-    assert len(lines[0]["results"]) <= 2 and lines[1]["results"] == []
+    lines = [json.loads(line) for line in out.splitlines()]  # one output line per input line, the blank one too
+    assert [line.get("answered") for line in lines] == [True, None, False] and "error" in lines[1]
+    assert len(lines[0]["results"]) <= 2 and lines[2]["results"] == []
 
     code, out, _ = run("ask", "Where did the North Korean containers go?")
     assert code == 0 and "Tikhoretsk" in out and "paragraph" in out
@@ -60,6 +60,7 @@ def test_eval_on_seed_questions_passes(run):
 
 
 def test_bad_arguments_are_one_line_errors(run, tmp_path):
+    assert run("list")[0] == 0  # the library made (and said so) first
     code, _, err = run("ask", "   ")
     assert code == 2 and err.strip() == "newsbot: error: the question is empty"
     code, _, err = run("ask", "hello", "--k", "11")

@@ -273,3 +273,30 @@ async def test_more_results_pages_six_to_ten_then_eleven_to_fifteen(env, channel
     assert [f.name.split(".")[0] for f in third.embeds[0].fields] == ["11", "12", "13", "14", "15"]
     seen = [f.value for page in (first, second, third) for f in page.embeds[0].fields]
     assert len(seen) == len(set(seen)) == 15  # nothing skipped, nothing repeated
+
+
+async def test_an_error_after_a_public_defer_is_private_and_names_an_id_for_the_log(env, channel, member, monkeypatch,
+                                                                                     caplog):
+    async def broken(*args, **kwargs):
+        raise RuntimeError("server closed the connection: db.internal:5432")
+
+    monkeypatch.setattr(env.bot.service, "ask", broken)
+    result = await member.slash(channel, "ask", question=TIKHORETSK_Q)
+    message = reply(result)
+    assert message.ephemeral and "error `" in message.content and "db.internal" not in message.content
+    error_id = message.content.split("`")[1]
+    assert any(error_id in record.getMessage() for record in caplog.records)  # the admin can find it
+    assert not channel.history()  # the public "thinking…" placeholder is gone: nothing was posted
+    assert_error(env, RuntimeError)
+
+
+async def test_a_button_s_error_is_reported_privately_and_never_leaves_thinking(env, channel, member, monkeypatch):
+    message = reply(await member.slash(channel, "ask", question=TIKHORETSK_Q))
+
+    async def broken(*args, **kwargs):
+        raise RuntimeError("the library is gone")
+
+    monkeypatch.setattr(env.bot.service, "more", broken)
+    clicked = await member.click(message.message, label="More results")
+    shown = reply(clicked)
+    assert shown.ephemeral and "Something went wrong on my side (error `" in shown.content
