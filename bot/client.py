@@ -73,6 +73,14 @@ class NewsBotMixin:
         await self.service.close_web()
         self.service.close()
 
+    async def on_command_error(self, context: commands.Context, error: commands.CommandError) -> None:
+        """Mentions are questions, not commands: an unknown "command" is a question the Ask cog
+        answers, and a member trying the owner's ``sync`` gets that one answer too (no traceback,
+        no second reply). Anything else is logged once."""
+        if isinstance(error, (commands.CommandNotFound, commands.CheckFailure, commands.UserInputError)):
+            return
+        logger.error("mention command %s failed", context.command, exc_info=(type(error), error, error.__traceback__))
+
     async def on_app_command_error(self, interaction: discord.Interaction,
                                    error: app_commands.AppCommandError) -> None:
         """Errors of app commands go to :meth:`report_error`."""

@@ -131,6 +131,13 @@ class Ask(commands.Cog):
         if not enabled:
             return
         question = re.sub(rf"<@!?{self.bot.user.id}>", "", message.content).strip()
+        if question.split(" ", 1)[0].lower() == "sync":
+            return  # the owner's sync command: it answers (the owner, or a member that it is owner-only)
+        if not question:  # a bare mention: how to ask, not "the question is empty"
+            await message.reply("Ask me a question about the news after the mention, e.g. `@newsbot what happened"
+                                " in the harbour strike?`, or use `/ask`.", mention_author=False,
+                                allowed_mentions=NO_MENTIONS)
+            return
         try:
             service.check_cooldown(message.author.id)
             answer, qid = await service.ask(question, message.guild.id,

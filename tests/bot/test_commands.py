@@ -300,3 +300,16 @@ async def test_a_button_s_error_is_reported_privately_and_never_leaves_thinking(
     clicked = await member.click(message.message, label="More results")
     shown = reply(clicked)
     assert shown.ephemeral and "Something went wrong on my side (error `" in shown.content
+
+
+async def test_a_mention_is_a_question_with_no_traceback_and_a_bare_one_gets_a_hint(env, guild, channel, admin, member,
+                                                                                    caplog):
+    await admin.slash(channel, "settings channel", channel=channel, enabled=True)
+    bot_id = env.bot.user.id
+    before = len(channel.history())
+    await member.send(channel, f"<@{bot_id}> sync")  # the owner's command word, from a member: one reply
+    assert len(channel.history()) == before + 2 and "Only the bot's owner" in channel.last_message.content
+    assert_error(env, commands.NotOwner)
+    await member.send(channel, f"<@{bot_id}>")
+    assert "Ask me a question" in channel.last_message.content
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]  # no CommandNotFound traceback per mention
