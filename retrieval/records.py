@@ -111,6 +111,15 @@ class Filters:
         """True when any limit is set."""
         return bool(self.sources or self.since or self.until or self.as_of or self.after or self.exclude)
 
+    def date_limits(self) -> list[tuple[str, str, bool]]:
+        """The limits on publication days: (">=" or "<=", ISO day, whether undated articles pass).
+
+        ``since``/``until`` are the asker's explicit dates (undated articles cannot be known to
+        match); the asking time and the question's window leave undated articles in."""
+        limits = [(">=", self.since, False), ("<=", self.until, False), ("<=", self.as_of, True),
+                  (">=", self.after, True)]
+        return [limit for limit in limits if limit[1]]
+
 
 def make_filters(sources: Iterable[str], since: str | None, until: str | None, as_of: str | None = None) -> Filters:
     """Filters from what a person typed (publisher names, dates in any common format; ``as_of``: the

@@ -81,18 +81,9 @@ def filter_sql(filters: Filters, scopes: Iterable[int | None]) -> tuple[str, lis
     if filters.sources:
         clauses.append(f"lower(a.source) IN ({','.join('?' * len(filters.sources))})")
         params.extend(s.lower() for s in filters.sources)
-    if filters.since:
-        clauses.append("a.date != '' AND a.date >= ?")
-        params.append(filters.since)
-    if filters.until:
-        clauses.append("a.date != '' AND a.date <= ?")
-        params.append(filters.until)
-    if filters.as_of:
-        clauses.append("(a.date = '' OR a.date <= ?)")
-        params.append(filters.as_of)
-    if filters.after:
-        clauses.append("(a.date = '' OR a.date >= ?)")
-        params.append(filters.after)
+    for operator, day, undated in filters.date_limits():
+        clauses.append(f"(a.date = '' OR a.date {operator} ?)" if undated else f"a.date != '' AND a.date {operator} ?")
+        params.append(day)
     if filters.exclude:
         marks = ",".join("?" * len(filters.exclude))
         clauses.append(f"(CASE WHEN a.url != '' THEN a.url ELSE a.path END) NOT IN ({marks})")

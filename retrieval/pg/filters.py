@@ -20,18 +20,10 @@ def filter_sql(filters: Filters, guild_ids: Iterable[int | None]) -> tuple[str, 
     if filters.sources:
         clauses.append("lower(a.source) = ANY(%s)")
         params.append([s.lower() for s in filters.sources])
-    if filters.since:
-        clauses.append("a.date <> '' AND a.date >= %s")
-        params.append(filters.since)
-    if filters.until:
-        clauses.append("a.date <> '' AND a.date <= %s")
-        params.append(filters.until)
-    if filters.as_of:
-        clauses.append("(a.date = '' OR a.date <= %s)")
-        params.append(filters.as_of)
-    if filters.after:
-        clauses.append("(a.date = '' OR a.date >= %s)")
-        params.append(filters.after)
+    for operator, day, undated in filters.date_limits():
+        kept = f"(a.date = '' OR a.date {operator} %s)" if undated else f"a.date <> '' AND a.date {operator} %s"
+        clauses.append(kept)
+        params.append(day)
     if filters.exclude:
         clauses.append("NOT ((CASE WHEN a.url <> '' THEN a.url ELSE a.path END) = ANY(%s))")
         params.append(list(filters.exclude))
