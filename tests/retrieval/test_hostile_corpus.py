@@ -75,6 +75,7 @@ def call(sandbox: Sandbox, func, *args):
     return sandbox.run(func, *args)
 
 
+@pytest.mark.slow  # 20 documents of up to 3 MB, about 25 s: CI runs it (make test-slow); two stay in the fast run
 @pytest.mark.parametrize("case", CASES)
 def test_each_hostile_document_ends_within_its_limits_with_an_article_or_a_reason(sandbox, case):
     func, *args = CASES[case]
