@@ -57,6 +57,10 @@ class NewsBotMixin:
             _, url, _ = await self.http.get_bot_gateway()
             DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(url)
 
+    async def on_ready(self) -> None:
+        """Connected: the metrics learn how many shards the bot has (Discord may have chosen)."""
+        self.service.metrics.shard_count = getattr(self, "shard_count", None) or 1
+
     async def setup_hook(self) -> None:
         """Load the cogs; sync commands only to a configured development guild."""
         for cog in COGS:

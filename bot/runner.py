@@ -29,10 +29,10 @@ def point_at_api(api_base: str) -> None:
 
 
 def build_bot(settings: Settings, library) -> NewsBot | ShardedNewsBot:
-    """A bot serving ``library``: the shards the settings name, or one unsharded connection."""
+    """A bot serving ``library``, always sharded: the shards the settings name, or as many as Discord
+    recommends (one for a small bot; past 2,500 servers Discord refuses a single connection)."""
     point_at_api(settings.discord_api_base)
-    kind = ShardedNewsBot if settings.shard_count else NewsBot
-    return kind(settings, NewsService(settings, library))
+    return ShardedNewsBot(settings, NewsService(settings, library))
 
 
 def settle_heap() -> None:

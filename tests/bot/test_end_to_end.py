@@ -152,3 +152,23 @@ async def test_articles_by_link_and_followed_feeds_through_the_real_client(fake,
             assert "December and March" in fake.followups[-1]["embeds"][0]["fields"][0]["value"]
     finally:
         await site.stop()
+
+
+async def test_plain_run_is_sharded_as_discord_recommends_and_answers(fake, e2e_library, tmp_path):
+    from bot.runner import build_bot
+
+    settings = Settings(data_dir=tmp_path / "data", seeds_dir=SEEDS_DIR, discord_token="fake-token",
+                        discord_api_base=fake.api_base, dev_guild_id=int(GUILD_ID), cooldown_seconds=0)
+    bot = build_bot(settings, e2e_library)
+    try:
+        async with bot:
+            await bot.login("fake-token")
+            runner = asyncio.create_task(bot.connect(reconnect=False))
+            await asyncio.wait_for(bot.wait_until_ready(), 30)
+            assert bot.shard_count == 1 and bot.service.metrics.shard_count == 1  # the gateway's recommendation
+            await fake.slash("ask", question="Where did the North Korean containers go?")
+            await wait_for(lambda: fake.followups)
+            assert "Tikhoretsk" in fake.followups[0]["embeds"][0]["fields"][0]["value"]
+            runner.cancel()
+    finally:
+        point_at_api(DISCORD_API)

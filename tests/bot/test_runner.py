@@ -63,7 +63,7 @@ def test_settle_heap_takes_what_is_loaded_out_of_collections():
 
 
 def test_sharded_settings_build_a_sharded_bot(tmp_path):
-    from bot.client import NewsBot, ShardedNewsBot
+    from bot.client import ShardedNewsBot
     from bot.runner import build_bot
     from config.settings import Settings
     from retrieval.embedded.library import EmbeddedLibrary
@@ -73,6 +73,7 @@ def test_sharded_settings_build_a_sharded_bot(tmp_path):
     try:
         sharded = build_bot(Settings(data_dir=tmp_path, shard_count=4, shard_ids="2,3"), library)
         assert isinstance(sharded, ShardedNewsBot) and sharded.shard_count == 4 and sharded.shard_ids == [2, 3]
-        assert type(build_bot(Settings(data_dir=tmp_path), library)) is NewsBot
+        plain = build_bot(Settings(data_dir=tmp_path), library)  # sharded too: as many shards as Discord says
+        assert isinstance(plain, ShardedNewsBot) and plain.shard_count is None
     finally:
         library.close()
