@@ -129,6 +129,7 @@ class _Worker:
                 raise SandboxError(f"parsing took longer than {limits.seconds:g} s (stopped)")
             kind, value = self.conn.recv()
         except (EOFError, OSError, BrokenPipeError):
+            self.process.join(2)  # the pipe closes a moment before the process is reaped
             code = self.process.exitcode
             self.stop()
             raise SandboxError(f"the parser stopped (exit code {code}) after {time.monotonic() - started:.1f} s"
