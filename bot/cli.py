@@ -99,6 +99,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--shard-count", type=int, default=None, help="gateway shards of the whole bot")
     p.add_argument("--shard-ids", default=None, help="the shards this process runs, e.g. 0,1 (default: all)")
     sub.add_parser("start", parents=[common], help="the bot when DISCORD_TOKEN is set, else the console")
+    p = sub.add_parser("sync", parents=[common], help="publish the slash commands to Discord (needs DISCORD_TOKEN)")
+    p.add_argument("--guild", type=int, default=None, help="only this server's id: visible at once")
     return parser
 
 
@@ -252,7 +254,7 @@ async def _poll_feeds(args: argparse.Namespace, settings: Settings, library, fee
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     """``newsbot ask QUESTION [--k N] [--json]``; ``-`` reads questions from stdin."""
     from retrieval.errors import BadInputError
-    from retrieval.format import answer_json, answer_text
+    from retrieval.format import answer_json, answer_text, filters_note
     from retrieval.records import make_filters
     from retrieval.search import SearchOptions, clean_question
 
@@ -280,22 +282,10 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
                 print(json.dumps(answer_json(answer), ensure_ascii=False), flush=True)
             else:
                 print(answer_text(answer, color=sys.stdout.isatty()))
-        limited = options.filters.sources or options.filters.since or options.filters.until
-        if status == 0 and args.question != "-" and not answer.answered and limited:
-            print(f"newsbot: {filters_note(library, options.filters)}", file=sys.stderr)
+        if status == 0 and args.question != "-" and not answer.answered:
+            if note := filters_note(library.store, options.filters, [None], flag="--"):
+                print(f"newsbot: {note}", file=sys.stderr)
     return status
-
-
-def filters_note(library, filters) -> str:
-    """Why a filtered question found nothing: the filters in force, and whether any article passes them."""
-    in_force = ", ".join(part for part in (
-        f"source {'/'.join(filters.sources)}" if filters.sources else "",
-        f"since {filters.since}" if filters.since else "", f"until {filters.until}" if filters.until else "") if part)
-    if filters.since and filters.until and filters.since > filters.until:
-        return f"no article can match: --since {filters.since} is after --until {filters.until}"
-    if not library.store.any_article([None], filters):
-        return f"no article matches the filters in force ({in_force})"
-    return f"nothing in the articles matching the filters ({in_force}) answers it"
 
 
 def question_line(line: str, options):
@@ -568,6 +558,13 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     return run_bot(settings)
 
 
+def cmd_sync(args: argparse.Namespace, settings: Settings) -> int:
+    """``newsbot sync [--guild ID]``: publish the slash commands (the bot's owner, once per change)."""
+    from bot.runner import sync_bot
+
+    return sync_bot(settings, args.guild)
+
+
 def cmd_start(args: argparse.Namespace, settings: Settings) -> int:
     """``newsbot start``: the bot when a token is configured, else the console."""
     if settings.discord_token is not None and settings.discord_token.get_secret_value().strip():
@@ -581,7 +578,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "reindex": cmd_reindex, "adapt": cmd_adapt, "feeds": cmd_feeds, "eval": cmd_eval, "doctor": cmd_doctor,
     "export": cmd_export,
     "backup": cmd_backup, "migrate": cmd_migrate, "console": cmd_console, "run": cmd_run,
-    "start": cmd_start,
+    "start": cmd_start, "sync": cmd_sync,
 }
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ from retrieval.errors import BadInputError, NewsbotError
 
 logger = logging.getLogger(__name__)
 
-COGS = ("bot.cogs.ask", "bot.cogs.library", "bot.cogs.admin", "bot.cogs.feeds")
+COGS = ("bot.cogs.ask", "bot.cogs.library", "bot.cogs.admin", "bot.cogs.feeds", "bot.cogs.help")
 NO_MENTIONS = discord.AllowedMentions.none()
 
 
@@ -77,13 +77,10 @@ class NewsBotMixin:
         await self.service.close_web()
         self.service.close()
 
-    async def on_command_error(self, context: commands.Context, error: commands.CommandError) -> None:
-        """Mentions are questions, not commands: an unknown "command" is a question the Ask cog
-        answers, and a member trying the owner's ``sync`` gets that one answer too (no traceback,
-        no second reply). Anything else is logged once."""
-        if isinstance(error, (commands.CommandNotFound, commands.CheckFailure, commands.UserInputError)):
-            return
-        logger.error("mention command %s failed", context.command, exc_info=(type(error), error, error.__traceback__))
+    async def process_commands(self, message: discord.Message) -> None:
+        """No prefix commands: a mention is a question for the Ask cog, never a command (so no
+        "command not found" per message). The owner syncs commands with ``newsbot sync``."""
+        return
 
     async def on_app_command_error(self, interaction: discord.Interaction,
                                    error: app_commands.AppCommandError) -> None:

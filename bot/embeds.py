@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import discord
 
+from bot.jobs import ImportJob
+from bot.service import ServerSetup
 from retrieval.feed_store import Feed
 from retrieval.format import newest_date
 from retrieval.poller import PollReport
@@ -80,19 +82,21 @@ def hit_field(number: int, hit: Hit) -> tuple[str, str]:
     return name, body + cite + also
 
 
-def answer_embed(answer: Answer, *, start: int = 1) -> discord.Embed:
+def answer_embed(answer: Answer, *, start: int = 1, why_not: str = "") -> discord.Embed:
     """An embed for an answer: the question, each passage with its answer in bold, and its citation.
 
     Args:
         answer: the answer (answered or not).
         start: the number of the first result (for "more results").
+        why_not: for a question not answered under filters, what the filters were and whether any
+            article passes them (said instead of the general no-answer text).
 
     Returns:
         An embed within Discord's limits (title 256, field 1,024, description 4,096, total 6,000).
     """
     embed = discord.Embed(title=trim(answer.question, TITLE_LIMIT), colour=discord.Colour.blurple())
     if not answer.answered:
-        embed.description = NO_ANSWER_TEXT
+        embed.description = f"I found nothing to answer this: {why_not}." if why_not else NO_ANSWER_TEXT
         embed.colour = discord.Colour.light_grey()
         return embed
     footer = f"Search took {answer.took_ms:.0f} ms"
@@ -130,3 +134,66 @@ def feed_notice(report: PollReport, shown: int = 5) -> str:
     if len(report.added) > shown:
         lines.append(f"… and {len(report.added) - shown} more.")
     return trim("\n".join(lines), 2000)
+
+
+def job_status(job: ImportJob, position: int = 0) -> str:
+    """An import's progress or outcome, as its progress message says it."""
+    name = f"`{job.id}` **{escape(trim(job.name, 200))}**"
+    if job.state == "queued":
+        return f"⏳ Import {name} is waiting ({_ordinal(position)} in this server's queue)."
+    if job.state == "running":
+        of = f" of {job.total:,}" if job.total else ""
+        return f"⚙️ Importing {name}: {job.done:,}{of} articles done."
+    report = job.report.summary() if job.report else ""
+    if job.state == "done":
+        return f"✅ Imported {name}: {report}."
+    if job.state == "cancelled":
+        kept = f" What was added stays ({report})." if job.report else ""
+        return f"🛑 Import {name} was cancelled.{kept}"
+    return f"❌ Import {name} failed: {escape(job.error)}"
+
+
+def job_report(job: ImportJob) -> str:
+    """The message ending an import: its status and the files or lines that failed."""
+    lines = [job_status(job)]
+    failures = job.report.failures if job.report else []
+    lines += [f"• {escape(f.path.rsplit('/', 1)[-1])}: {escape(f.reason)}" for f in failures[:10]]
+    if len(failures) > 10:
+        lines.append(f"… and {len(failures) - 10} more failures.")
+    return trim("\n".join(lines), 2000)
+
+
+def job_line(job: ImportJob, position: int = 0) -> str:
+    """One line of ``/library jobs``."""
+    by = f" — by <@{job.user_id}>"
+    return trim(job_status(job, position) + by, 400)
+
+
+def _ordinal(number: int) -> str:
+    return {1: "next", 2: "2nd", 3: "3rd"}.get(number, f"{number}th")
+
+
+def help_embed(setup: ServerSetup, admin: bool) -> discord.Embed:
+    """``/help``: how to ask, this server's setup and, for admins, the commands that change it."""
+    embed = discord.Embed(title="newsbot — help", colour=discord.Colour.blurple(), description=(
+        "I answer questions from a library of news articles, quoting the passages with their source; "
+        "when the library does not cover a question I say so instead of guessing."))
+    embed.add_field(name="Asking", inline=False, value=(
+        "• `/ask question:` — add `source:`, `since:`, `until:` to narrow it, `private:True` so only you see it\n"
+        "• Right-click a message → Apps → **Ask newsbot about this message**\n"
+        "• Under an answer: 👍/👎 and **More results**"))
+    channels = ", ".join(f"<#{c}>" for c in setup.settings.channels) or "none (use `/ask`)"
+    feeds = ", ".join(escape(f.title or f.url) for f in setup.feeds[:5]) or "none"
+    if len(setup.feeds) > 5:
+        feeds += f" and {len(setup.feeds) - 5} more"
+    publishers = ", ".join(escape(s) for s in setup.sources) or "none yet"
+    embed.add_field(name="In this server", inline=False, value=trim(
+        f"• Mentions answered in: {channels}\n• Library: {setup.articles:,} articles; newest "
+        f"{setup.newest or 'undated'}; publishers include {publishers}\n• Feeds followed: {feeds}\n"
+        f"• {setup.results} passages per answer; answers when at least {setup.min_score:.2f} sure; "
+        f"channel answers as a {setup.reply_style}", FIELD_VALUE_LIMIT))
+    if admin:
+        embed.add_field(name="For admins (Manage Server)", inline=False, value=(
+            "`/library add|list|show|remove|jobs|cancel` · `/feeds add|list|remove` · "
+            "`/settings show|channel|results|threshold|reply-style` · `/stats`"))
+    return embed

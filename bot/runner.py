@@ -7,6 +7,8 @@ import gc
 import logging
 import os
 import sys
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 import discord
 
@@ -75,12 +77,32 @@ def run_bot(settings: Settings) -> int:
 
     A missing or rejected token gives one line that says what to do, never a traceback.
     """
+    return _with_discord(settings, lambda: serve(settings))
+
+
+def sync_bot(settings: Settings, guild_id: int | None) -> int:
+    """``newsbot sync [--guild ID]``: publish the slash commands; return the exit status."""
+    async def publish() -> None:
+        library = open_library(settings)
+        try:
+            count = await sync_commands(settings, library, guild_id)
+        finally:
+            library.close()
+        where = f"to server {guild_id} (visible now)" if guild_id else "globally (Discord may take up to an hour)"
+        print(f"published {count} commands {where}")
+
+    return _with_discord(settings, publish)
+
+
+def _with_discord(settings: Settings, work: Callable[[], Coroutine[Any, Any, None]]) -> int:
+    """Run ``work`` against Discord, turning a missing or rejected token and an unreachable Discord
+    into one line and an exit status."""
     if settings.discord_token is None or not settings.discord_token.get_secret_value().strip():
         print("newsbot: error: no Discord token: set DISCORD_TOKEN in the environment or in .env "
               "(see README, 'Running the bot')", file=sys.stderr)
         return 2
     try:
-        asyncio.run(serve(settings))
+        asyncio.run(work())
     except discord.LoginFailure:
         print("newsbot: error: Discord rejected the token: copy a fresh one from the Developer Portal "
               "(Bot → Reset Token) into DISCORD_TOKEN", file=sys.stderr)
@@ -96,3 +118,18 @@ def run_bot(settings: Settings) -> int:
     except KeyboardInterrupt:
         return 0
     return 0
+
+
+async def sync_commands(settings: Settings, library, guild_id: int | None) -> int:
+    """Log in over REST only and publish the slash commands: globally (Discord may take up to an
+    hour to show them) or to one server (at once). Returns how many were published."""
+    point_at_api(settings.discord_api_base)
+    quiet = settings.model_copy(update={"feed_check_seconds": 0.0, "dev_guild_id": None})
+    bot = NewsBot(quiet, NewsService(quiet, library))
+    async with bot:
+        await bot.login(settings.discord_token.get_secret_value().strip())  # loads the cogs (setup_hook)
+        if guild_id is None:
+            return len(await bot.tree.sync())
+        guild = discord.Object(guild_id)
+        bot.tree.copy_global_to(guild=guild)
+        return len(await bot.tree.sync(guild=guild))

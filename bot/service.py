@@ -17,12 +17,14 @@ from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
+from bot.jobs import ImportJob, ImportJobs
 from bot.metrics import Metrics
 from config.settings import Settings
 from retrieval.activity import Activity, GuildSettings
 from retrieval.errors import NewsbotError
 from retrieval.feed_store import Feed, FeedStore
 from retrieval.fetch import Fetcher, FetchPolicy
+from retrieval.format import filters_note
 from retrieval.ingest import IngestReport, ingest_documents
 from retrieval.library import Library
 from retrieval.pages import fetch_documents
@@ -35,6 +37,7 @@ from retrieval.search import Searcher, SearchOptions, clean_question
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 WORKER_THREADS = 2
+READ_THREADS = 2
 MAX_RESULTS = 30  # results a question can page through
 
 
@@ -50,6 +53,20 @@ class CooldownError(NewsbotError):
         self.retry_after = retry_after
 
 
+@dataclasses.dataclass(slots=True)
+class ServerSetup:
+    """What ``/help`` shows about a server: its settings, feeds and library."""
+
+    settings: GuildSettings
+    results: int
+    min_score: float
+    reply_style: str
+    feeds: list[Feed]
+    articles: int
+    newest: str
+    sources: list[str]
+
+
 class NewsService:
     """The bot's access to the library, settings and activity log."""
 
@@ -60,6 +77,11 @@ class NewsService:
         self.searcher = Searcher(library)
         self.activity = Activity(library.store)
         self._executor = ThreadPoolExecutor(WORKER_THREADS, thread_name_prefix="newsbot-worker")
+        # settings, feedback, lists and autocomplete: small reads that never queue behind searches
+        self._read_executor = ThreadPoolExecutor(READ_THREADS, thread_name_prefix="newsbot-read")
+        # uploads and links import as background jobs on threads of their own, one per server at a time
+        self._import_executor = ThreadPoolExecutor(settings.import_workers, thread_name_prefix="newsbot-import")
+        self.jobs = ImportJobs(settings.import_queue)
         # feeds import on their own thread: a poll that embeds fifty articles never queues questions
         self._feed_executor = ThreadPoolExecutor(1, thread_name_prefix="newsbot-feeds")
         self.feeds = FeedStore(library.store)
@@ -78,6 +100,17 @@ class NewsService:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, functools.partial(func, *args, **kwargs))
 
+    async def read(self, func: Callable[..., T], *args, **kwargs) -> T:
+        """Run a small read or write (settings, feedback, lists, autocomplete) on threads that
+        searches and imports never occupy, so it answers within Discord's 3 seconds."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._read_executor, functools.partial(func, *args, **kwargs))
+
+    async def run_import(self, func: Callable[..., T], *args, **kwargs) -> T:
+        """Run the blocking part of an import (embedding, writing) on the import workers."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._import_executor, functools.partial(func, *args, **kwargs))
+
     async def run_feed_work(self, func: Callable[..., T], *args, **kwargs) -> T:
         """Run blocking work of the feed poller (parsing, embedding) on its own thread."""
         loop = asyncio.get_running_loop()
@@ -85,7 +118,9 @@ class NewsService:
 
     def close(self) -> None:
         """Stop the worker threads."""
-        self._executor.shutdown(wait=False, cancel_futures=True)
+        self.jobs.close()
+        for executor in (self._executor, self._read_executor, self._import_executor):
+            executor.shutdown(wait=False, cancel_futures=True)
         self._feed_executor.shutdown(wait=False, cancel_futures=True)
         self.sandbox.close()
 
@@ -177,6 +212,26 @@ class NewsService:
         answer.hits = answer.hits[start:]
         return answer
 
+    def server_setup(self, guild_id: int | None) -> ServerSetup:
+        """A server's setup for ``/help`` (blocking: run it with :meth:`read`)."""
+        guild = self.guild_settings(guild_id)
+        scopes = [None, guild_id]
+        return ServerSetup(
+            guild, guild.results or self.settings.results,
+            guild.min_score if guild.min_score is not None else self.settings.min_score,
+            guild.reply_style or self.settings.reply_style,
+            self.feeds.list(guild_id) if guild_id else [], self.library.store.count("articles"),
+            self.library.store.newest_date(scopes), self.library.store.sources(scopes, "", 5))
+
+    async def why_not(self, filters: Filters, guild_id: int | None) -> str:
+        """For a question not answered: the filters in force and whether any article passes them
+        ("" without source or date filters)."""
+        return await self.read(filters_note, self.library.store, filters, [None, guild_id])
+
+    async def sources(self, guild_id: int | None, like: str) -> list[str]:
+        """Publishers a server's questions can be limited to, matching what is typed (autocomplete)."""
+        return await self.read(self.library.store.sources, [None, guild_id], like, 25)
+
     @contextlib.asynccontextmanager
     async def _slot(self) -> AsyncIterator[None]:
         """A place among the searches in flight; refuse at once when even the queue is full."""
@@ -192,8 +247,10 @@ class NewsService:
             self._queued -= 1
 
     # --- library --------------------------------------------------------------------------
-    async def add_file(self, name: str, data: bytes, guild_id: int | None, meta: Document) -> IngestReport:
-        """Parse an uploaded file and add its articles to a server's library (None: the global one)."""
+    async def add_file(self, name: str, data: bytes, guild_id: int | None, meta: Document,
+                       job: ImportJob | None = None) -> IngestReport:
+        """Parse an uploaded file and add its articles to a server's library (None: the global one),
+        on the import workers; ``job`` counts the progress and may cancel it between batches."""
         label = f"discord:{guild_id or 'global'}/{name}"
         try:
             items = await self.sandbox.run_async(parse_upload, data, name, label,
@@ -201,18 +258,26 @@ class NewsService:
         except NewsbotError:
             self.metrics.ingest(guild_id, "upload", {"failed": 1})
             raise
-        report = await self.run(ingest_documents, self.library, items, guild_id=guild_id)
-        self._count_ingest(guild_id, "upload", report)
-        return report
+        return await self._import(items, guild_id, "upload", job)
 
-    async def add_url(self, url: str, guild_id: int | None, meta: Document) -> IngestReport:
+    async def add_url(self, url: str, guild_id: int | None, meta: Document,
+                      job: ImportJob | None = None) -> IngestReport:
         """Fetch a page and add its article to a server's library (None: the global one; a failure
         is in the report)."""
         poller = await self.poller()
         items = await fetch_documents(poller.fetcher, [url], max_bytes=self.settings.max_file_bytes,
                                       run=self.sandbox.run_async, meta=meta)
-        report = await self.run_feed_work(ingest_documents, self.library, items, None, guild_id)
-        self._count_ingest(guild_id, "link", report)
+        return await self._import(items, guild_id, "link", job)
+
+    async def _import(self, items: list, guild_id: int | None, source: str, job: ImportJob | None) -> IngestReport:
+        report = IngestReport()
+        if job is not None:
+            job.total, job.report = len(items), report
+        try:
+            await self.run_import(ingest_documents, self.library, items, report, guild_id,
+                                  job.advance if job is not None else None)
+        finally:
+            self._count_ingest(guild_id, source, report)
         return report
 
     def _count_ingest(self, guild_id: int | None, source: str, report: IngestReport) -> None:
@@ -254,16 +319,16 @@ class NewsService:
                        offset: int = 0, limit: int = 10) -> list[Article]:
         """Articles a server can see (global and its own), or only its own."""
         scopes = [guild_id] if own_only else [None, guild_id]
-        return await self.run(self.library.articles, scopes, offset=offset, limit=limit, title_like=title_like)
+        return await self.read(self.library.articles, scopes, offset=offset, limit=limit, title_like=title_like)
 
     async def article(self, article_id: int, guild_id: int) -> Article | None:
         """One article, if the server can see it."""
-        article = await self.run(self.library.store.get_article, article_id)
+        article = await self.read(self.library.store.get_article, article_id)
         if article is None or article.guild_id not in (None, guild_id):
             return None
         return article
 
     async def remove(self, article_id: int, guild_id: int) -> Article:
         """Remove one of a server's own articles."""
-        return await self.run(self.library.remove, article_id, guild_id)
+        return await self.read(self.library.remove, article_id, guild_id)
 

@@ -75,6 +75,9 @@ class Settings(BaseSettings):
     parse_memory_mb: int = Field(
         default=768, ge=128, description="Memory (MB of address space) of a parser worker process.")
     parse_workers: int = Field(default=2, ge=1, le=16, description="Parser worker processes.")
+    import_workers: int = Field(
+        default=1, ge=1, le=16, description="Threads importing uploads and links (never the question threads).")
+    import_queue: int = Field(default=5, ge=1, le=100, description="Imports a server may have waiting.")
     metrics_port: int | None = Field(
         default=None, ge=0, le=65535, description="Serve /metrics (Prometheus) and /healthz on this port (0: any).")
     metrics_host: str = Field(default="127.0.0.1", description="The address the metrics port listens on.")

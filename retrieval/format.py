@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import textwrap
 
-from retrieval.records import Answer, Article, Hit
+from retrieval.library import Store
+from retrieval.records import Answer, Article, Filters, Hit
 
 NO_ANSWER = "The library does not cover this question."
 
@@ -71,3 +72,31 @@ def answer_text(answer: Answer, *, width: int = 88, color: bool = False) -> str:
     if newest := newest_date(answer.hits):
         blocks.append(f"Newest article cited: {newest}")
     return "\n\n".join(blocks)
+
+
+def filters_note(store: Store, filters: Filters, scopes: list[int | None], flag: str = "") -> str:
+    """Why a filtered question found nothing: the filters in force and whether any article passes them.
+
+    Args:
+        store: the library's store.
+        filters: the question's filters.
+        scopes: the scopes it searched (None: global; a server's id).
+        flag: how the options are written (``--`` on the command line; "" in Discord, "since:").
+
+    Returns:
+        One sentence without a full stop, or "" when no source or date filter is in force.
+    """
+    def name(option: str) -> str:
+        return f"{flag}{option}" if flag else f"{option}:"
+
+    parts = [f"{name('source')} {'/'.join(filters.sources)}" if filters.sources else "",
+             f"{name('since')} {filters.since}" if filters.since else "",
+             f"{name('until')} {filters.until}" if filters.until else ""]
+    in_force = ", ".join(part for part in parts if part)
+    if not in_force:
+        return ""
+    if filters.since and filters.until and filters.since > filters.until:
+        return f"no article can match: {name('since')} {filters.since} is after {name('until')} {filters.until}"
+    if not store.any_article(scopes, filters):
+        return f"no article matches the filters in force ({in_force})"
+    return f"nothing in the articles matching the filters ({in_force}) answers it"

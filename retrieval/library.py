@@ -136,6 +136,9 @@ class Store(Protocol):
     def passage_ids(self) -> list[int]:
         """Every passage id of every scope."""
 
+    def sources(self, guild_ids: Iterable[int | None], like: str = "", limit: int = 25) -> list[str]:
+        """Publishers of the given scopes' articles containing ``like`` (any case), most articles first."""
+
     def any_article(self, guild_ids: Iterable[int | None], filters: Filters) -> bool:
         """True when some article of the scopes passes the filters."""
 

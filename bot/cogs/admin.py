@@ -1,4 +1,4 @@
-"""/settings and /stats for server admins, and the owner-only command sync."""
+"""/settings and /stats for server admins."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.charts import questions_chart
-from bot.checks import require_manage_guild
+from bot.checks import require_bot_can_post, require_manage_guild
 from bot.client import NO_MENTIONS, NewsBot
 from bot.embeds import escape, trim
 
@@ -28,23 +28,27 @@ class SettingsCommands(commands.GroupCog, group_name="settings", group_descripti
 
     @app_commands.command(name="show", description="Show this server's settings")
     async def show(self, interaction: discord.Interaction) -> None:
+        await interaction.response.defer(ephemeral=True)
         service = self.bot.service
-        gs = await service.run(service.guild_settings, interaction.guild_id)
+        gs = await service.read(service.guild_settings, interaction.guild_id)
         defaults = self.bot.settings
         channels = ", ".join(f"<#{c}>" for c in gs.channels) or "none"
         text = (f"**Results per answer:** {gs.results or defaults.results}\n"
                 f"**No-answer threshold:** {gs.min_score if gs.min_score is not None else defaults.min_score:.2f}\n"
                 f"**Reply style in channels:** {gs.reply_style or defaults.reply_style}\n"
                 f"**Channels answering mentions:** {channels}")
-        await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
+        await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
     @app_commands.command(name="channel", description="Answer questions addressed to the bot in a channel")
     async def channel(self, interaction: discord.Interaction, channel: discord.TextChannel, enabled: bool) -> None:
+        if enabled:
+            require_bot_can_post(channel)
+        await interaction.response.defer(ephemeral=True)
         service = self.bot.service
-        await service.run(service.activity.set_channel, interaction.guild_id, channel.id, enabled)
+        await service.read(service.activity.set_channel, interaction.guild_id, channel.id, enabled)
         state = "will now answer" if enabled else "will no longer answer"
-        await interaction.response.send_message(f"I {state} questions addressed to me in {channel.mention}.",
-                                                ephemeral=True, allowed_mentions=NO_MENTIONS)
+        await interaction.followup.send(f"I {state} questions addressed to me in {channel.mention}.",
+                                        ephemeral=True, allowed_mentions=NO_MENTIONS)
 
     @app_commands.command(name="results", description="Default number of passages per answer")
     async def results(self, interaction: discord.Interaction, count: app_commands.Range[int, 1, 10]) -> None:
@@ -59,13 +63,14 @@ class SettingsCommands(commands.GroupCog, group_name="settings", group_descripti
         await self._update(interaction, f"Channel answers now come as a {style}.", reply_style=style)
 
     async def _update(self, interaction: discord.Interaction, message: str, **values: object) -> None:
+        await interaction.response.defer(ephemeral=True)
         service = self.bot.service
-        await service.run(service.activity.update, interaction.guild_id, **values)
-        await interaction.response.send_message(message, ephemeral=True, allowed_mentions=NO_MENTIONS)
+        await service.read(service.activity.update, interaction.guild_id, **values)
+        await interaction.followup.send(message, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
 
 class Stats(commands.Cog):
-    """/stats, and the owner's sync command."""
+    """/stats."""
 
     def __init__(self, bot: NewsBot) -> None:
         self.bot = bot
@@ -77,9 +82,9 @@ class Stats(commands.Cog):
     async def stats(self, interaction: discord.Interaction) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         service = self.bot.service
-        stats = await service.run(service.activity.stats, interaction.guild_id)
-        chart = await service.run(questions_chart, stats.per_day)
-        library = await service.run(service.library.describe)
+        stats = await service.read(service.activity.stats, interaction.guild_id)
+        chart = await service.read(questions_chart, stats.per_day)
+        library = await service.read(service.library.describe)
         gaps = "\n".join(f"• {day}: {escape(trim(q, 150))}" for day, q in stats.latest_unanswered) or "none"
         embed = discord.Embed(title="newsbot statistics", colour=discord.Colour.blurple())
         embed.add_field(name="Questions", value=str(stats.asked))
@@ -91,26 +96,6 @@ class Stats(commands.Cog):
         embed.set_image(url="attachment://questions.png")
         await interaction.followup.send(embed=embed, file=discord.File(_bytes_io(chart), "questions.png"),
                                         ephemeral=True, allowed_mentions=NO_MENTIONS)
-
-    @commands.command(name="sync", hidden=True)
-    @commands.is_owner()
-    async def sync(self, ctx: commands.Context, scope: Literal["global", "here"] = "global") -> None:
-        """Owner only: ``@newsbot sync`` (global) or ``@newsbot sync here`` (this server, instantly)."""
-        if scope == "here" and ctx.guild is not None:
-            self.bot.tree.copy_global_to(guild=ctx.guild)
-            synced = await self.bot.tree.sync(guild=ctx.guild)
-        else:
-            synced = await self.bot.tree.sync()
-        await ctx.reply(f"Synced {len(synced)} commands ({scope}).", mention_author=False,
-                        allowed_mentions=NO_MENTIONS)
-
-    @sync.error
-    async def _sync_error(self, ctx: commands.Context, error: commands.CommandError) -> None:
-        if isinstance(error, commands.NotOwner):
-            await ctx.reply("Only the bot's owner can sync commands.", mention_author=False,
-                            allowed_mentions=NO_MENTIONS)
-        else:
-            raise error
 
 
 def _bytes_io(data: bytes):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 
 import discord
 from discord import app_commands
@@ -12,9 +13,13 @@ from discord.ext import commands
 from bot.client import NO_MENTIONS, NewsBot, error_message
 from bot.embeds import answer_embed, trim
 from bot.service import MAX_RESULTS
+from retrieval.errors import BadInputError
 from retrieval.records import Answer, Filters, make_filters
 
 logger = logging.getLogger(__name__)
+HINT_EVERY = 3600.0  # seconds between two mention-mode hints in one channel
+MENTIONS_OFF_HINT = ("I don't answer mentions in this channel. Use `/ask` here, or an admin can turn mention"
+                     " answers on with `/settings channel`.")
 
 
 class FeedbackButton(discord.ui.DynamicItem[discord.ui.Button], template=r"nb:fb:(?P<vote>up|down):(?P<qid>\d+)"):
@@ -35,10 +40,10 @@ class FeedbackButton(discord.ui.DynamicItem[discord.ui.Button], template=r"nb:fb
 
     async def callback(self, interaction: discord.Interaction) -> None:
         try:
-            service = interaction.client.service
-            await service.run(service.activity.record_feedback, self.question_id, interaction.user.id, self.helpful)
             await interaction.response.send_message("Thanks for the feedback!", ephemeral=True,
                                                     allowed_mentions=NO_MENTIONS)
+            service = interaction.client.service
+            await service.read(service.activity.record_feedback, self.question_id, interaction.user.id, self.helpful)
         except Exception as exc:  # the one error path, as for commands
             await interaction.client.report_error(interaction, exc)
 
@@ -71,7 +76,7 @@ class MoreButton(discord.ui.DynamicItem[discord.ui.Button],
         service = interaction.client.service
         offset = self.offset
         if offset is None:  # a button from before offsets: the results logged as shown
-            logged = await service.run(service.activity.question, self.question_id)
+            logged = await service.read(service.activity.question, self.question_id)
             offset = logged.shown if logged else 0
         answer = await service.more(self.question_id, interaction.guild_id, offset)
         if answer is None or not answer.hits:
@@ -86,12 +91,12 @@ class MoreButton(discord.ui.DynamicItem[discord.ui.Button],
 
 
 def answer_view(answer: Answer, question_id: int, shown: int) -> discord.ui.View:
-    """The buttons under an answer (feedback only when something was answered); "More results"
-    starts after the ``shown`` results rendered."""
+    """The buttons under an answer: feedback always (a wrong "not in the library" is worth hearing
+    about too); "More results", starting after the ``shown`` results rendered, when answered."""
     view = discord.ui.View(timeout=None)
+    view.add_item(FeedbackButton(question_id, True))
+    view.add_item(FeedbackButton(question_id, False))
     if answer.answered:
-        view.add_item(FeedbackButton(question_id, True))
-        view.add_item(FeedbackButton(question_id, False))
         view.add_item(MoreButton(question_id, shown))
     return view
 
@@ -101,24 +106,57 @@ class Ask(commands.Cog):
 
     def __init__(self, bot: NewsBot) -> None:
         self.bot = bot
+        self._hinted: dict[int, float] = {}  # channel id -> when the mention-mode hint was last posted
+        self._menu = app_commands.ContextMenu(name="Ask newsbot about this message", callback=self.ask_about_message)
+
+    async def cog_load(self) -> None:
+        """Add the message menu (context menus cannot live inside a cog's class body)."""
+        self.bot.tree.add_command(self._menu)
+
+    async def cog_unload(self) -> None:
+        """Remove the message menu."""
+        self.bot.tree.remove_command(self._menu.name, type=self._menu.type)
 
     @app_commands.command(name="ask", description="Ask a question about the news library")
     @app_commands.describe(question="What do you want to know?", results="How many passages (1-10)",
                            source="Only articles from this publisher", since="Only articles from this date on",
-                           until="Only articles up to this date")
+                           until="Only articles up to this date", private="Only you see the answer")
     async def ask(self, interaction: discord.Interaction, question: app_commands.Range[str, 1, 1000],
                   results: app_commands.Range[int, 1, 10] | None = None, source: str | None = None,
-                  since: str | None = None, until: str | None = None) -> None:
+                  since: str | None = None, until: str | None = None, private: bool = False) -> None:
         """Answer with cited passages."""
         # asked when the member asked: the interaction's own time (UTC day)
         filters = make_filters([source] if source else [], since, until, interaction.created_at.date().isoformat())
         self.bot.service.check_cooldown(interaction.user.id)
-        await interaction.response.defer(thinking=True)
-        answer, qid = await self.bot.service.ask(question, interaction.guild_id, results, filters)
-        embed = answer_embed(answer)
-        await self.bot.service.run(self.bot.service.activity.set_shown, qid, len(embed.fields))  # as rendered
+        await interaction.response.defer(thinking=True, ephemeral=private)
+        await self.answer(interaction, question, filters, results, private)
+
+    @ask.autocomplete("source")
+    async def _sources(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        names = await self.bot.service.sources(interaction.guild_id, current)
+        return [app_commands.Choice(name=trim(name, 100), value=name[:100]) for name in names]
+
+    async def ask_about_message(self, interaction: discord.Interaction, message: discord.Message) -> None:
+        """The "Ask newsbot about this message" menu: the message's text is the question; the answer
+        is private (a member checking a claim should not post the check)."""
+        text = message.content.strip() or " ".join(e.description or e.title or "" for e in message.embeds).strip()
+        if not text:
+            raise BadInputError("That message has no text to ask about.")
+        self.bot.service.check_cooldown(interaction.user.id)
+        await interaction.response.defer(thinking=True, ephemeral=True)
+        await self.answer(interaction, text[:self.bot.settings.max_question_chars], Filters(
+            as_of=interaction.created_at.date().isoformat()), None, True)
+
+    async def answer(self, interaction: discord.Interaction, question: str, filters: Filters,
+                     results: int | None, private: bool) -> None:
+        """Answer a deferred interaction: search, render, record what was shown, reply."""
+        service = self.bot.service
+        answer, qid = await service.ask(question, interaction.guild_id, results, filters)
+        why_not = "" if answer.answered else await service.why_not(filters, interaction.guild_id)
+        embed = answer_embed(answer, why_not=why_not)
+        await service.read(service.activity.set_shown, qid, len(embed.fields))  # as rendered
         await interaction.followup.send(embed=embed, view=answer_view(answer, qid, len(embed.fields)),
-                                        allowed_mentions=NO_MENTIONS)
+                                        ephemeral=private, allowed_mentions=NO_MENTIONS)
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
@@ -127,12 +165,11 @@ class Ask(commands.Cog):
             return
         service = self.bot.service
         channel_id = getattr(message.channel, "parent_id", None) or message.channel.id
-        enabled = await service.run(service.activity.channel_enabled, message.guild.id, channel_id)
+        enabled = await service.read(service.activity.channel_enabled, message.guild.id, channel_id)
         if not enabled:
+            await self._hint(message, channel_id)
             return
         question = re.sub(rf"<@!?{self.bot.user.id}>", "", message.content).strip()
-        if question.split(" ", 1)[0].lower() == "sync":
-            return  # the owner's sync command: it answers (the owner, or a member that it is owner-only)
         if not question:  # a bare mention: how to ask, not "the question is empty"
             await message.reply("Ask me a question about the news after the mention, e.g. `@newsbot what happened"
                                 " in the harbour strike?`, or use `/ask`.", mention_author=False,
@@ -151,6 +188,17 @@ class Ask(commands.Cog):
             return
         await self._reply(message, answer, qid)
 
+    async def _hint(self, message: discord.Message, channel_id: int) -> None:
+        """Mentioned where mention mode is off: say how to ask, at most once an hour per channel."""
+        now = time.monotonic()
+        if now - self._hinted.get(channel_id, -HINT_EVERY) < HINT_EVERY:
+            return
+        self._hinted[channel_id] = now
+        try:
+            await message.reply(MENTIONS_OFF_HINT, mention_author=False, allowed_mentions=NO_MENTIONS)
+        except discord.HTTPException as exc:  # no right to post here: nothing more to do
+            logger.info("cannot hint in channel %s: %s", channel_id, exc)
+
     def _addressed(self, message: discord.Message) -> bool:
         me = self.bot.user
         if me is None:
@@ -161,10 +209,10 @@ class Ask(commands.Cog):
         return isinstance(resolved, discord.Message) and resolved.author.id == me.id
 
     async def _reply(self, message: discord.Message, answer: Answer, qid: int) -> None:
-        guild = await self.bot.service.run(self.bot.service.guild_settings, message.guild.id)
+        guild = await self.bot.service.read(self.bot.service.guild_settings, message.guild.id)
         style = guild.reply_style or self.bot.settings.reply_style
         embed = answer_embed(answer)
-        await self.bot.service.run(self.bot.service.activity.set_shown, qid, len(embed.fields))  # as rendered
+        await self.bot.service.read(self.bot.service.activity.set_shown, qid, len(embed.fields))  # as rendered
         view = answer_view(answer, qid, len(embed.fields))
         if style == "thread" and isinstance(message.channel, discord.TextChannel):
             thread = await message.create_thread(name=trim(answer.question, 100))

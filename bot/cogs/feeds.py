@@ -10,7 +10,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.checks import require_manage_guild
+from bot.checks import require_bot_can_post, require_manage_guild
 from bot.client import NO_MENTIONS, NewsBot
 from bot.embeds import escape, feed_line, feed_notice, trim
 from retrieval.poller import PollReport
@@ -49,6 +49,8 @@ class FeedCommands(commands.GroupCog, group_name="feeds", group_description="Fol
     @app_commands.describe(url="The feed's address", channel="Post a short notice of new articles here")
     async def add(self, interaction: discord.Interaction, url: app_commands.Range[str, 1, 1000],
                   channel: discord.TextChannel | None = None) -> None:
+        if channel is not None:
+            require_bot_can_post(channel)
         await interaction.response.defer(ephemeral=True, thinking=True)
         feed, entries = await self.bot.service.follow(url.strip(), interaction.guild_id,
                                                       channel.id if channel else None)
@@ -61,15 +63,17 @@ class FeedCommands(commands.GroupCog, group_name="feeds", group_description="Fol
 
     @app_commands.command(name="list", description="The feeds this server follows")
     async def list_(self, interaction: discord.Interaction) -> None:
-        feeds = await self.bot.service.run(self.bot.service.feeds.list, interaction.guild_id)
+        await interaction.response.defer(ephemeral=True)
+        feeds = await self.bot.service.read(self.bot.service.feeds.list, interaction.guild_id)
         text = "\n".join(feed_line(f) for f in feeds) or "This server follows no feeds. Add one with `/feeds add`."
-        await interaction.response.send_message(embed=discord.Embed(title="Feeds", description=trim(text, 4096)),
+        await interaction.followup.send(embed=discord.Embed(title="Feeds", description=trim(text, 4096)),
                                                 ephemeral=True, allowed_mentions=NO_MENTIONS)
 
     @app_commands.command(name="remove", description="Stop following a feed (its articles stay)")
     async def remove(self, interaction: discord.Interaction, feed: int) -> None:
-        removed = await self.bot.service.run(self.bot.service.feeds.remove, feed, interaction.guild_id)
-        await interaction.response.send_message(
+        await interaction.response.defer(ephemeral=True)
+        removed = await self.bot.service.read(self.bot.service.feeds.remove, feed, interaction.guild_id)
+        await interaction.followup.send(
             f"Stopped following `{removed.id}` **{escape(removed.title or removed.url)}**; its articles stay in the"
             " library.", ephemeral=True, allowed_mentions=NO_MENTIONS)
 
@@ -77,7 +81,7 @@ class FeedCommands(commands.GroupCog, group_name="feeds", group_description="Fol
     async def _own_feeds(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[int]]:
         if not interaction.permissions.manage_guild:
             return []
-        feeds = await self.bot.service.run(self.bot.service.feeds.list, interaction.guild_id)
+        feeds = await self.bot.service.read(self.bot.service.feeds.list, interaction.guild_id)
         return [app_commands.Choice(name=trim(f"{f.title or f.url} ({f.id})", 100), value=f.id)
                 for f in feeds if current.lower() in (f.title + f.url).lower()][:25]
 

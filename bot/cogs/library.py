@@ -10,9 +10,12 @@ from discord.ext import commands
 
 from bot.checks import require_manage_guild
 from bot.client import NO_MENTIONS, NewsBot
-from bot.embeds import escape, trim
+from bot.embeds import escape, job_line, job_status, trim
+from bot.jobs import ImportJob
+from bot.progress import ImportProgress
 from retrieval.dates import parse_date
 from retrieval.errors import ArticleNotFoundError, BadInputError
+from retrieval.ingest import IngestReport
 from retrieval.parsers import SUPPORTED_SUFFIXES
 from retrieval.records import Article, Document
 
@@ -56,7 +59,7 @@ class LibraryCommands(commands.GroupCog, group_name="library", group_description
         found = await self.bot.service.article(article, interaction.guild_id)
         if found is None:
             raise ArticleNotFoundError(f"No article with id {article} in this server's library.")
-        body = await self.bot.service.run(self.bot.service.library.store.article_body, found.id)
+        body = await self.bot.service.read(self.bot.service.library.store.article_body, found.id)
         embed = discord.Embed(title=trim(found.title or "Untitled", 256), description=trim(escape(body), 1500),
                               url=found.url if found.url.startswith(("http://", "https://")) else None)
         for name, value in (("Source", found.source), ("Author", found.author), ("Date", found.date),
@@ -88,15 +91,37 @@ class LibraryCommands(commands.GroupCog, group_name="library", group_description
         meta = Document(text="", title=title or "", source=source or "", author=author or "",
                         date=parse_date(date) if date else "", url=url or "")
         scope = None if to_global else interaction.guild_id
+        service = self.bot.service
         if file is None:
-            name, report = url, await self.bot.service.add_url(url, scope, meta)
+            name = url
+
+            async def work(job: ImportJob) -> IngestReport:
+                return await service.add_url(url, scope, meta, job)
         else:
-            name, report = file.filename, await self.bot.service.add_file(file.filename, await self._read(file),
-                                                                           scope, meta)
+            name, data = file.filename, await self._read(file)
+
+            async def work(job: ImportJob) -> IngestReport:
+                return await service.add_file(file.filename, data, scope, meta, job)
         where = "the global library" if to_global else "this server's library"
-        lines = [f"**{escape(name)}**: {report.summary()} ({where})."]
-        lines += [f"• {escape(f.path.rsplit('/', 1)[-1])}: {escape(f.reason)}" for f in report.failures[:10]]
-        await interaction.followup.send(trim("\n".join(lines), 2000), ephemeral=True, allowed_mentions=NO_MENTIONS)
+        progress = ImportProgress(interaction)
+        job = service.jobs.submit(interaction.guild_id, f"{name} → {where}", interaction.user.id, work, progress)
+        if job.state == "queued":
+            await progress.show(job_status(job, service.jobs.position(job)))
+
+    @app_commands.command(name="jobs", description="Imports running or waiting in this server, and the latest ones")
+    async def jobs(self, interaction: discord.Interaction) -> None:
+        jobs = self.bot.service.jobs
+        lines = [job_line(job, jobs.position(job)) for job in jobs.jobs(interaction.guild_id)]
+        text = "\n".join(lines) or "No imports are running or waiting. Add articles with `/library add`."
+        await interaction.response.send_message(embed=discord.Embed(title="Imports", description=trim(text, 4096)),
+                                                ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+    @app_commands.command(name="cancel", description="Cancel an import (what it added so far stays)")
+    async def cancel(self, interaction: discord.Interaction, job: int) -> None:
+        cancelled = self.bot.service.jobs.cancel(interaction.guild_id, job)
+        when = "now" if cancelled.state == "cancelled" else "after the batch it is adding"
+        await interaction.response.send_message(f"Import `{cancelled.id}` stops {when}.", ephemeral=True,
+                                                allowed_mentions=NO_MENTIONS)
 
     def _check_file(self, file: discord.Attachment) -> None:
         suffix = PurePath(file.filename).suffix.lower()

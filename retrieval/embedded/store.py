@@ -306,6 +306,16 @@ class SqliteStore:
                 for scope in sorted({g or 0 for g in guild_ids})]
         return max((d for d in days if d), default="")
 
+    def sources(self, guild_ids: Iterable[int | None], like: str = "", limit: int = 25) -> list[str]:
+        """Publishers of the given scopes' articles containing ``like`` (any case), most articles first."""
+        scopes = [g or 0 for g in guild_ids]
+        pattern = "%" + like.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        rows = self._conn.execute(
+            f"SELECT source FROM articles WHERE ifnull(guild_id, 0) IN ({','.join('?' * len(scopes))})"
+            " AND source != '' AND source LIKE ? ESCAPE '\\' GROUP BY source ORDER BY count(*) DESC, source"
+            " LIMIT ?", (*scopes, pattern, limit)).fetchall()
+        return [r[0] for r in rows]
+
     def passage_dates(self, ids: list[int]) -> dict[int, str]:
         """The publication date of each passage's article, for the passages whose article has one."""
         out: dict[int, str] = {}

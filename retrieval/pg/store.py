@@ -245,6 +245,14 @@ class PgStore:
                              " (SELECT max(date) AS newest FROM articles WHERE scope = s.scope AND date > ''"
                              " AND date <= %s) AS n", (scope_list(guild_ids), until or "9999-12-31")) or ""
 
+    def sources(self, guild_ids: Iterable[int | None], like: str = "", limit: int = 25) -> list[str]:
+        """Publishers of the given scopes' articles containing ``like`` (any case), most articles first."""
+        rows = self.db.fetchall(
+            "SELECT source FROM articles WHERE scope = ANY(%s) AND source <> '' AND source ILIKE %s"
+            " GROUP BY source ORDER BY count(*) DESC, source LIMIT %s",
+            (scope_list(guild_ids), f"%{_like_escape(like)}%", limit))
+        return [r[0] for r in rows]
+
     def passage_dates(self, ids: list[int]) -> dict[int, str]:
         """The publication date of each passage's article, for the passages whose article has one."""
         return dict(self.db.fetchall(

@@ -70,7 +70,12 @@ class FakeDiscord:
         self.followup_arrived = asyncio.Event()
         self.sockets: dict[int, web.WebSocketResponse] = {}  # shard id -> its connection
         self.shard_count = 1
-        self.replies: dict[str, dict[str, Any]] = {}  # interaction token -> the last follow-up
+        self.replies: dict[str, dict[str, Any]] = {}  # interaction token -> the last follow-up or edit
+        self.originals: dict[str, dict[str, Any]] = {}  # interaction token -> its original response
+        self.expired: set[str] = set()  # tokens past their life: Discord answers 401
+        self.sent_at: dict[str, float] = {}  # interaction id -> when it was dispatched (this clock)
+        self.acked_at: dict[str, float] = {}  # interaction id -> when its first callback arrived
+        self.files: dict[str, bytes] = {}  # attachment path -> its bytes (the fake CDN)
         self.runner: web.AppRunner | None = None
         self.port = 0
 
@@ -81,6 +86,7 @@ class FakeDiscord:
     async def start(self) -> None:
         app = web.Application()
         app.router.add_get("/gateway", self.gateway)
+        app.router.add_get("/attachments/{name:.*}", self.attachment)
         app.router.add_route("*", "/api/v10/{tail:.*}", self.rest)
         self.runner = web.AppRunner(app)
         await self.runner.setup()
@@ -116,15 +122,16 @@ class FakeDiscord:
                                       "session_start_limit": {"total": 1000, "remaining": 1000,
                                                               "reset_after": 0, "max_concurrency": 1}})
         if path.endswith("/commands") and request.method == "PUT":
-            self.commands = [{**c, "id": str(next(self.ids)), "application_id": APP_ID, "version": "1"}
-                             for c in body]
+            self.commands = [{"description": "", "type": 1, **c, "id": str(next(self.ids)),
+                              "application_id": APP_ID, "version": "1"} for c in body]
             return reply_json(self.commands)
         if path.startswith("/interactions/") and path.endswith("/callback"):
             self.callbacks.append(body)
             interaction_id = path.split("/")[2]
+            self.acked_at.setdefault(interaction_id, time.monotonic())
             resource: dict[str, Any] = {"type": body["type"]}
-            if body["type"] == 4:
-                resource["message"] = self._message(body.get("data") or {})
+            if body["type"] in (4, 5):  # a message, or the "thinking…" placeholder
+                resource["message"] = self.originals[path.split("/")[3]] = self._message(body.get("data") or {})
             return reply_json({"interaction": {"id": interaction_id, "type": 2,
                                                "response_message_loading": body["type"] == 5},
                                "resource": resource})
@@ -133,13 +140,38 @@ class FakeDiscord:
             self.messages.append(message)
             return reply_json(message)
         if path.startswith(f"/webhooks/{APP_ID}/"):
-            message = self._message(body)
-            self.followups.append(message)
-            self.replies[path.split("/")[3]] = message
-            self.followup_arrived.set()
-            return reply_json(message)
+            return self._webhook(request.method, path, body)
         return reply_json({"message": f"not in the fake: {request.method} {path}", "code": 0},
                                  status=404)
+
+    def _webhook(self, method: str, path: str, body: Any) -> web.Response:
+        """Follow-ups (POST) and the original response (GET, PATCH, DELETE ``messages/@original``)."""
+        token = path.split("/")[3]
+        if token in self.expired:
+            return reply_json({"message": "Invalid Webhook Token", "code": 50027}, status=401)
+        if path.endswith("/messages/@original"):
+            original = self.originals.get(token)
+            if original is None:
+                return reply_json({"message": "Unknown Message", "code": 10008}, status=404)
+            if method == "DELETE":
+                del self.originals[token]
+                return web.Response(status=204)
+            if method == "PATCH":
+                original.update({k: v for k, v in body.items() if k in ("content", "embeds", "components")})
+                original["allowed_mentions"] = body.get("allowed_mentions")
+                self.replies[token] = original
+                self.followup_arrived.set()
+            return reply_json(original)
+        message = self._message(body or {})
+        self.followups.append(message)
+        self.replies[token] = message
+        self.followup_arrived.set()
+        return reply_json(message)
+
+    async def attachment(self, request: web.Request) -> web.Response:
+        """The fake CDN: an uploaded file's bytes."""
+        data = self.files.get(request.match_info["name"])
+        return web.Response(body=data) if data is not None else web.Response(status=404)
 
     @staticmethod
     async def _body(request: web.Request) -> Any:
@@ -193,7 +225,7 @@ class FakeDiscord:
             await self.dispatch("GUILD_CREATE", {
                 "id": guild, "name": "Newsroom" if guild == GUILD_ID else "Harbour club", "icon": None,
                 "owner_id": USER_ID, "unavailable": False,
-                "roles": [{"id": guild, "name": "@everyone", "permissions": "2048", "position": 0, "color": 0,
+                "roles": [{"id": guild, "name": "@everyone", "permissions": str(1024 | 2048 | 16384 | 65536), "position": 0, "color": 0,
                            "hoist": False, "managed": False, "mentionable": False, "flags": 0}],
                 "channels": [{"id": CHANNELS[guild], "type": 0, "name": "general", "position": 0,
                               "permission_overwrites": [], "guild_id": guild}],
@@ -210,37 +242,94 @@ class FakeDiscord:
     async def dispatch(self, event: str, data: dict[str, Any], shard: int = 0) -> None:
         await self.sockets[shard].send_json({"op": 0, "t": event, "s": next(self.sequence), "d": data})
 
-    async def slash(self, name: str, *, manage_guild: bool = False, guild: str = "", **options: Any) -> str:
+    async def slash(self, name: str, *, manage_guild: bool = False, guild: str = "", user_id: str = USER_ID,
+                    **options: Any) -> str:
         """Send an application-command interaction, as a member of a guild; return its token.
 
         ``name`` may be "group sub" for a subcommand; an option whose value is :data:`THE_CHANNEL`
-        is the guild's text channel; ``manage_guild`` gives the member the Manage Server permission;
-        ``guild`` (default the first) is sent on the shard that serves it.
+        is the guild's text channel, one whose value is ``(file name, bytes)`` an attachment served
+        by the fake CDN; ``manage_guild`` gives the member the Manage Server permission; ``guild``
+        (default the first) is sent on the shard that serves it.
         """
         guild = guild or GUILD_ID
+        data, resolved = self._command_data(name, guild, options)
+        data["resolved"] = resolved
+        return await self._interact(2, data, guild, user_id, manage_guild)
+
+    async def autocomplete(self, name: str, focused: str, current: str, *, manage_guild: bool = False,
+                           user_id: str = USER_ID, **options: Any) -> str:
+        """Send an autocomplete interaction for option ``focused`` typed as ``current``; return its id."""
+        data, _ = self._command_data(name, GUILD_ID, {**options, focused: current})
+        leaf = data["options"][0]["options"] if " " in name else data["options"]
+        for option in leaf:
+            option["focused"] = option["name"] == focused
+        token = await self._interact(4, data, GUILD_ID, user_id, manage_guild)
+        return token.removeprefix("token-")
+
+    async def click(self, message: dict[str, Any], label: str, *, user_id: str = USER_ID) -> str:
+        """Click the button labelled ``label`` under a message the bot sent; return the token."""
+        button = next(c for row in message["components"] for c in row["components"] if c.get("label") == label)
+        data = {"custom_id": button["custom_id"], "component_type": 2}
+        return await self._interact(3, data, GUILD_ID, user_id, False, message=message)
+
+    def _command_data(self, name: str, guild: str, options: dict[str, Any]) -> tuple[dict, dict]:
         channel_id = CHANNELS[guild]
         group, _, sub = name.partition(" ")
         command = next(c for c in self.commands if c["name"] == group)
-        data_options = [{"name": k, "type": 7 if v is THE_CHANNEL else 5 if isinstance(v, bool)
-                         else 3 if isinstance(v, str) else 4, "value": channel_id if v is THE_CHANNEL else v}
-                        for k, v in options.items()]
+        resolved: dict[str, Any] = {"channels": {channel_id: {**self._channel(guild), "permissions": ALL_PERMISSIONS}}}
+        data_options = []
+        for key, value in options.items():
+            if isinstance(value, tuple):  # an attachment
+                attachment_id = str(next(self.ids))
+                self.files[f"{attachment_id}/{value[0]}"] = value[1]
+                resolved.setdefault("attachments", {})[attachment_id] = {
+                    "id": attachment_id, "filename": value[0], "size": len(value[1]),
+                    "url": f"http://127.0.0.1:{self.port}/attachments/{attachment_id}/{value[0]}",
+                    "proxy_url": f"http://127.0.0.1:{self.port}/attachments/{attachment_id}/{value[0]}"}
+                data_options.append({"name": key, "type": 11, "value": attachment_id})
+                continue
+            kind = 7 if value is THE_CHANNEL else 5 if isinstance(value, bool) else 3 if isinstance(value, str) else 4
+            data_options.append({"name": key, "type": kind, "value": channel_id if value is THE_CHANNEL else value})
         if sub:
             data_options = [{"name": sub, "type": 1, "options": data_options}]
+        return {"id": command["id"], "name": group, "type": 1, "guild_id": guild, "options": data_options}, resolved
+
+    def _channel(self, guild: str) -> dict[str, Any]:
+        return {"id": CHANNELS[guild], "type": 0, "name": "general", "guild_id": guild, "position": 0,
+                "permission_overwrites": []}
+
+    async def _interact(self, kind: int, data: dict[str, Any], guild: str, user_id: str, manage_guild: bool,
+                        message: dict[str, Any] | None = None) -> str:
         interaction_id = str(next(self.ids))
-        channel = {"id": channel_id, "type": 0, "name": "general", "guild_id": guild, "position": 0,
-                   "permission_overwrites": []}
-        await self.dispatch("INTERACTION_CREATE", {
-            "id": interaction_id, "application_id": APP_ID, "type": 2, "token": f"token-{interaction_id}",
-            "version": 1, "guild_id": guild, "channel_id": channel_id, "channel": channel,
-            "member": {"user": user(USER_ID, "reader"), "roles": [], "joined_at": "2026-01-01T00:00:00+00:00",
+        payload = {
+            "id": interaction_id, "application_id": APP_ID, "type": kind, "token": f"token-{interaction_id}",
+            "version": 1, "guild_id": guild, "channel_id": CHANNELS[guild], "channel": self._channel(guild),
+            "member": {"user": user(user_id, f"reader-{user_id[-3:]}"), "roles": [],
+                       "joined_at": "2026-01-01T00:00:00+00:00",
                        "permissions": str(2147483648 | (32 if manage_guild else 0)), "deaf": False, "mute": False,
                        "flags": 0},
-            "data": {"id": command["id"], "name": group, "type": 1, "guild_id": guild, "options": data_options,
-                     "resolved": {"channels": {channel_id: {**channel, "permissions": ALL_PERMISSIONS}}}},
-            "app_permissions": ALL_PERMISSIONS, "locale": "en-US", "guild_locale": "en-US",
+            "data": data, "app_permissions": ALL_PERMISSIONS, "locale": "en-US", "guild_locale": "en-US",
             "entitlements": [], "authorizing_integration_owners": {"0": guild}, "context": 0,
-            "attachment_size_limit": 26214400}, shard=self.shard_of(guild))
+            "attachment_size_limit": 26214400}
+        if message is not None:
+            payload["message"] = message
+        self.sent_at[interaction_id] = time.monotonic()
+        await self.dispatch("INTERACTION_CREATE", payload, shard=self.shard_of(guild))
         return f"token-{interaction_id}"
+
+    async def job_result(self, token: str, timeout: float = 120.0) -> dict[str, Any]:
+        """The message an import job ends on (✅, ❌ or 🛑), edited into the interaction's reply."""
+        deadline = time.monotonic() + timeout
+        while not self.replies.get(token, {}).get("content", "").startswith(("✅", "❌", "🛑")):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the import never ended: {self.replies.get(token)}")
+            await asyncio.sleep(0.05)
+        return self.replies[token]
+
+    def slowest_ack(self) -> float:
+        """The longest time from sending an interaction to its first callback, in seconds (inf if
+        one was never acknowledged)."""
+        return max((self.acked_at.get(i, float("inf")) - sent for i, sent in self.sent_at.items()), default=0.0)
 
     def largest_heartbeat_gap(self) -> float:
         """The longest time between two heartbeats, in seconds."""

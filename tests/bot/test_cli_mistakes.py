@@ -49,7 +49,7 @@ def test_export_then_import_keeps_the_articles_original_paths(data, tmp_path, ca
 
 def test_a_filter_that_matches_nothing_says_so(data, capsys):
     assert main(["--data-dir", str(data), "ask", "Where did the containers go?", "--source", "Reuters"]) == 0
-    assert "no article matches the filters in force (source Reuters)" in capsys.readouterr().err
+    assert "no article matches the filters in force (--source Reuters)" in capsys.readouterr().err
     assert main(["--data-dir", str(data), "ask", "containers", "--since", "2024-10-01", "--until", "2024-01-01"]) == 0
     assert "--since 2024-10-01 is after --until 2024-01-01" in capsys.readouterr().err
 

@@ -40,7 +40,7 @@ async def test_an_article_added_on_shard_0_is_answered_on_shard_1_only_when_glob
             await asyncio.sleep(0.05)
         assert fake.shard_of(OTHER_GUILD_ID) == 0 and fake.shard_of(GUILD_ID) == 1
 
-        added = await reply(fake, await fake.slash("library add", guild=OTHER_GUILD_ID, manage_guild=True,
+        added = await fake.job_result(await fake.slash("library add", guild=OTHER_GUILD_ID, manage_guild=True,
                                                    url=f"{site.base}/news/story-1", **{"global": True}))
         assert "added 1" in added["content"] and "global library" in added["content"]
         answer = await reply(fake, await fake.slash("ask", guild=GUILD_ID,
@@ -48,7 +48,7 @@ async def test_an_article_added_on_shard_0_is_answered_on_shard_1_only_when_glob
         assert answer["embeds"], answer["content"]
         assert "412 grey seals" in answer["embeds"][0]["fields"][0]["value"]
 
-        own = await reply(fake, await fake.slash("library add", guild=OTHER_GUILD_ID, manage_guild=True,
+        own = await fake.job_result(await fake.slash("library add", guild=OTHER_GUILD_ID, manage_guild=True,
                                                  url=f"{site.base}/news/story-2"))
         assert "added 1" in own["content"] and "this server's library" in own["content"]
         refused = await reply(fake, await fake.slash("ask", guild=GUILD_ID,

@@ -121,3 +121,15 @@ def test_global_passages_are_the_global_library_s_only(library):
     library.add_documents([doc("Global text.", title="Global", url="g")])
     library.add_documents([doc("Server text.", title="Server", url="s")], guild_id=9)
     assert [(title, text) for _, title, text in library.store.global_passages()] == [("Global", "Global text.")]
+
+
+def test_sources_are_the_scopes_publishers_most_articles_first(library):
+    library.add_documents([doc("Harbour news one.", url="a", source="Daily Post"),
+                           doc("Harbour news two.", url="b", source="Daily Post"),
+                           doc("Harbour news three.", url="c", source="Herald"),
+                           doc("Harbour news four.", url="d", source="")])
+    library.add_documents([doc("Private harbour news.", url="e", source="Dailyish_Club")], guild_id=7)
+    assert library.store.sources([None]) == ["Daily Post", "Herald"]
+    assert library.store.sources([None, 7], like="daily") == ["Daily Post", "Dailyish_Club"]
+    assert library.store.sources([None, 7], like="_") == ["Dailyish_Club"]  # no wildcards in what is typed
+    assert library.store.sources([None], limit=1) == ["Daily Post"]
