@@ -210,9 +210,8 @@ class FakeDiscord:
         return socket
 
     def guilds_of(self, shard: int) -> list[str]:
-        """The guilds a shard serves (one guild on each of two shards when sharded)."""
-        guilds = [GUILD_ID] if self.shard_count == 1 else [GUILD_ID, OTHER_GUILD_ID]
-        return [g for g in guilds if self.shard_of(g) == shard]
+        """The guilds a shard serves (both on one shard; one on each of two shards when sharded)."""
+        return [g for g in (GUILD_ID, OTHER_GUILD_ID) if self.shard_of(g) == shard]
 
     async def _ready(self, shard: int) -> None:
         guilds = self.guilds_of(shard)

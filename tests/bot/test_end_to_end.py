@@ -2,6 +2,7 @@
 
 import asyncio
 import contextlib
+import json
 import resource
 import time
 
@@ -171,3 +172,67 @@ async def test_plain_run_is_sharded_as_discord_recommends_and_answers(fake, e2e_
             runner.cancel()
     finally:
         point_at_api(DISCORD_API)
+
+
+def big_upload(name: str, articles: int) -> tuple[str, bytes]:
+    """A JSONL file of distinct made-up articles (about 1.2 KB each), all of them embedded."""
+    words = ("harbour council ferry pier strike budget river festival museum railway school hospital"
+             " election bridge storm market").split()
+    lines = []
+    for number in range(articles):
+        body = " ".join(f"The {words[(number + i) % len(words)]} report number {number}-{i} said that"
+                        f" {words[(number * 7 + i) % len(words)]} work went on for {i + number % 9} days."
+                        for i in range(12))
+        lines.append(json.dumps({"title": f"{name} story {number}", "source": "Upload Weekly",
+                                 "url": f"https://upload.example/{name}/{number}", "text": body}))
+    return f"{name}.jsonl", "\n".join(lines).encode()
+
+
+@pytest.mark.slow
+async def test_two_large_uploads_leave_every_interaction_acknowledged_within_3_seconds(fake, e2e_library, tmp_path):
+    from tests.bot.fake_discord import OTHER_GUILD_ID, USER_ID
+
+    async with connected_bot(fake, e2e_library, tmp_path, import_workers=2, max_file_bytes=20_000_000) as bot:
+        asked = await fake.slash("ask", question="Where did the North Korean containers go?")
+        await wait_for(lambda: asked in fake.replies)
+        answer = fake.replies[asked]
+        fake.sent_at.clear()  # measure from here: the uploads and what members do meanwhile
+
+        uploads = [await fake.slash("library add", manage_guild=True, guild=guild, file=big_upload(name, 300))
+                   for guild, name in ((GUILD_ID, "north"), (OTHER_GUILD_ID, "south"))]
+        await wait_for(lambda: sum(j.state == "running" for g in (int(GUILD_ID), int(OTHER_GUILD_ID))
+                                   for j in bot.service.jobs.jobs(g)) == 2)
+        monitor = StallMonitor()
+        questions = []
+        for member in range(20):  # 20 members, each: a button, a settings read, two autocompletes, a question
+            user_id = str(int(USER_ID) + 1000 + member)
+            await fake.click(answer, "Helpful", user_id=user_id)
+            await fake.slash("settings show", manage_guild=True, user_id=user_id)
+            await fake.autocomplete("library show", "article", "North", manage_guild=True, user_id=user_id)
+            await fake.autocomplete("ask", "source", "", question="x", user_id=user_id)
+            questions.append(await fake.slash("ask", question=f"Who announced the shipments? ({member})",
+                                              user_id=user_id))
+            await asyncio.sleep(0.1)
+        await wait_for(lambda: all(q in fake.replies for q in questions), timeout=120)
+        still_importing = any(not j.finished for g in (int(GUILD_ID), int(OTHER_GUILD_ID))
+                              for j in bot.service.jobs.jobs(g))
+        results = [await fake.job_result(token, timeout=600) for token in uploads]
+        monitor.task.cancel()
+        print(f"100 interactions during two 300-article uploads: slowest acknowledgement "
+              f"{fake.slowest_ack() * 1000:.0f} ms; largest loop stall {monitor.largest * 1000:.0f} ms; "
+              f"uploads still running when the last question was answered: {still_importing}")
+        assert still_importing  # the members' work was done while the imports ran
+        assert len(fake.sent_at) == 102 and fake.slowest_ack() < 3.0
+        assert all(fake.replies[q]["embeds"] for q in questions)
+        assert all("added 300" in r["content"] for r in results)
+        assert bot.service.activity.stats(int(GUILD_ID)).helpful == 20
+
+
+async def test_an_import_whose_token_expired_reports_in_the_channel(fake, e2e_library, tmp_path):
+    async with connected_bot(fake, e2e_library, tmp_path):
+        token = await fake.slash("library add", manage_guild=True, file=big_upload("late", 2))
+        fake.expired.add(token)  # as if the import outlived the token's 15 minutes
+        await wait_for(lambda: fake.messages)
+        posted = fake.messages[-1]
+        assert posted["content"].startswith("<@") and "✅ Imported" in posted["content"] and "added 2" in posted["content"]
+        assert posted["allowed_mentions"] == {"parse": []}  # names the admin, pings nobody
