@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Awaitable
+from typing import TypeVar
 
 import discord
 import yarl
@@ -19,6 +21,7 @@ logger = logging.getLogger(__name__)
 
 COGS = ("bot.cogs.ask", "bot.cogs.library", "bot.cogs.admin", "bot.cogs.feeds", "bot.cogs.help")
 NO_MENTIONS = discord.AllowedMentions.none()
+T = TypeVar("T")
 
 
 def intents(settings: Settings) -> discord.Intents:
@@ -102,6 +105,8 @@ class NewsBotMixin:
                          exc_info=(type(error), error, error.__traceback__))
             message = f"Something went wrong on my side (error `{error_id}`; an admin can find it in the log)."
         try:
+            if interaction.type is discord.InteractionType.autocomplete:  # no message: the choices stay empty
+                return
             await send_private(interaction, message)
         except Exception:  # the interaction expired or Discord is down: at least the log knows
             logger.exception("could not tell the user about an error in %s", describe(interaction))
@@ -181,3 +186,13 @@ def describe(interaction: discord.Interaction) -> str:
     """The command or button an interaction came from, for the log."""
     command = getattr(interaction.command, "qualified_name", None)
     return f"/{command}" if command else f"component {(interaction.data or {}).get('custom_id', '?')}"
+
+
+async def choices_or_none(interaction: discord.Interaction, choices: Awaitable[list[T]]) -> list[T]:
+    """Autocomplete choices, or none when finding them failed: the failure goes through the one
+    error path (logged with an id), never discord.py's "Ignoring exception" trace."""
+    try:
+        return await choices
+    except Exception as exc:  # noqa: BLE001 — reported, then no choices
+        await interaction.client.report_error(interaction, exc)
+        return []

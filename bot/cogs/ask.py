@@ -10,7 +10,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.client import NO_MENTIONS, NewsBot, error_message
+from bot.client import NO_MENTIONS, NewsBot, choices_or_none, error_message
 from bot.embeds import answer_embed, trim
 from bot.service import MAX_RESULTS
 from retrieval.errors import BadInputError
@@ -133,7 +133,7 @@ class Ask(commands.Cog):
 
     @ask.autocomplete("source")
     async def _sources(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        names = await self.bot.service.sources(interaction.guild_id, current)
+        names = await choices_or_none(interaction, self.bot.service.sources(interaction.guild_id, current))
         return [app_commands.Choice(name=trim(name, 100), value=name[:100]) for name in names]
 
     async def ask_about_message(self, interaction: discord.Interaction, message: discord.Message) -> None:

@@ -11,7 +11,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.checks import require_bot_can_post, require_manage_guild
-from bot.client import NO_MENTIONS, NewsBot
+from bot.client import NO_MENTIONS, NewsBot, choices_or_none
 from bot.embeds import escape, feed_line, feed_notice, trim
 from retrieval.poller import PollReport
 
@@ -81,7 +81,8 @@ class FeedCommands(commands.GroupCog, group_name="feeds", group_description="Fol
     async def _own_feeds(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[int]]:
         if not interaction.permissions.manage_guild:
             return []
-        feeds = await self.bot.service.read(self.bot.service.feeds.list, interaction.guild_id)
+        feeds = await choices_or_none(interaction, self.bot.service.read(self.bot.service.feeds.list,
+                                                                         interaction.guild_id))
         return [app_commands.Choice(name=trim(f"{f.title or f.url} ({f.id})", 100), value=f.id)
                 for f in feeds if current.lower() in (f.title + f.url).lower()][:25]
 

@@ -9,7 +9,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.checks import require_manage_guild
-from bot.client import NO_MENTIONS, NewsBot
+from bot.client import NO_MENTIONS, NewsBot, choices_or_none
 from bot.embeds import escape, job_line, job_status, trim
 from bot.jobs import ImportJob
 from bot.progress import ImportProgress
@@ -157,8 +157,8 @@ class LibraryCommands(commands.GroupCog, group_name="library", group_description
                        own_only: bool) -> list[app_commands.Choice[int]]:
         if not interaction.permissions.manage_guild:
             return []
-        articles = await self.bot.service.articles(interaction.guild_id, own_only=own_only,
-                                                   title_like=current, limit=25)
+        articles = await choices_or_none(interaction, self.bot.service.articles(
+            interaction.guild_id, own_only=own_only, title_like=current, limit=25))
         return [app_commands.Choice(name=trim(f"{a.title or 'Untitled'} ({a.id})", 100), value=a.id)
                 for a in articles]
 

@@ -81,3 +81,18 @@ def test_newest_date():
     newer = hit(date="2024-05-05")
     assert newest_date([older, newer]) == "2024-05-05"
     assert newest_date([hit(date="")]) == ""
+
+
+def test_help_shows_the_servers_setup_and_admin_commands_only_to_admins():
+    from bot.embeds import help_embed
+    from bot.service import ServerSetup
+    from retrieval.activity import GuildSettings
+
+    setup = ServerSetup(GuildSettings(7, channels=[11]), results=3, min_score=0.49, reply_style="reply", feeds=[],
+                        articles=1234, newest="2024-05-03", sources=["Port Gazette"])
+    member = help_embed(setup, admin=False)
+    text = "\n".join(f.value for f in member.fields)
+    assert "<#11>" in text and "1,234 articles" in text and "2024-05-03" in text and "Port Gazette" in text
+    assert "For admins" not in [f.name for f in member.fields]
+    assert "For admins (Manage Server)" in [f.name for f in help_embed(setup, admin=True).fields]
+    assert len(help_embed(setup, admin=True)) < 6000

@@ -236,3 +236,17 @@ async def test_an_import_whose_token_expired_reports_in_the_channel(fake, e2e_li
         posted = fake.messages[-1]
         assert posted["content"].startswith("<@") and "✅ Imported" in posted["content"] and "added 2" in posted["content"]
         assert posted["allowed_mentions"] == {"parse": []}  # names the admin, pings nobody
+
+
+async def test_newsbot_sync_publishes_the_commands_to_one_server(fake, e2e_library, tmp_path):
+    from bot.runner import sync_commands
+
+    settings = Settings(data_dir=tmp_path / "data", discord_token="fake-token", discord_api_base=fake.api_base)
+    try:
+        count = await sync_commands(settings, e2e_library, int(GUILD_ID))
+    finally:
+        point_at_api(DISCORD_API)
+    assert [path for method, path, _ in fake.requests if method == "PUT"] == [
+        f"/applications/{fake.commands[0]['application_id']}/guilds/{GUILD_ID}/commands"]
+    names = {c["name"] for c in fake.commands}
+    assert count == len(fake.commands) and {"ask", "help", "library", "Ask newsbot about this message"} <= names

@@ -89,3 +89,14 @@ async def test_a_second_upload_waits_its_turn_and_can_be_cancelled(env, guild, c
     await service.jobs.wait_idle()
     assert reply(second).content.startswith("🛑 Import `2`")
     assert [a.title for a in service.library.articles([guild.id])] == ["Harbour strike ends"]
+
+
+async def test_a_failing_autocomplete_offers_nothing_and_logs_the_error_once(env, guild, channel, member,
+                                                                            monkeypatch, caplog):
+    async def broken(guild_id, like):
+        raise RuntimeError("the library is gone")
+
+    monkeypatch.setattr(env.bot.service, "sources", broken)
+    assert await member.autocomplete(channel, "ask", "source", "gaz") == []
+    assert "the library is gone" in caplog.text and "error " in caplog.text
+    assert "Ignoring exception" not in caplog.text

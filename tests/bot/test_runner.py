@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from bot.runner import point_at_api, run_bot, settle_heap
+from bot.runner import point_at_api, run_bot, settle_heap, sync_bot
 from config.settings import DISCORD_API, Settings
 from tests.bot.fake_discord import FakeDiscord
 from tests.conftest import SEEDS_DIR
@@ -47,6 +47,14 @@ def test_rejected_token_is_one_line_and_never_shown(tmp_path, capsys, caplog, fa
     everything = captured.out + captured.err + caplog.text + repr(settings) + str(settings.model_dump())
     assert SECRET not in everything
     assert any(path == "/users/@me" for _, path, _ in fake_in_thread.requests)
+
+
+def test_sync_publishes_the_commands_and_says_where(tmp_path, capsys, fake_in_thread, monkeypatch):
+    monkeypatch.setattr("retrieval.embedded.library.make_encoder", lambda *a, **k: HashEncoder())
+    settings = Settings(data_dir=tmp_path, discord_token="fake-token", discord_api_base=fake_in_thread.api_base)
+    assert sync_bot(settings, 42) == 0
+    assert capsys.readouterr().out.startswith(f"published {len(fake_in_thread.commands)} commands to server 42")
+    assert sync_bot(Settings(data_dir=tmp_path), None) == 2  # no token: one line, as for run
 
 
 def test_settle_heap_takes_what_is_loaded_out_of_collections():
