@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from retrieval.answer_type import expected_kind, names_new
 from retrieval.encoder import Encoder
 from retrieval.sentence_vectors import SentenceVectors, sentence_spans
 from retrieval.sentences import sentences
 from retrieval.terms import content_terms
 
 LEXICAL_WEIGHT = 0.3
+KIND_WEIGHT = 0.1  # bonus for a sentence naming the kind of answer asked for (benchmarks/highlighter.py)
 
 
 def lexical_overlap(question_terms: frozenset[str] | set[str], sentence: str) -> float:
@@ -24,7 +26,7 @@ def lexical_overlap(question_terms: frozenset[str] | set[str], sentence: str) ->
 
 
 def score_sentences(question: str, query: np.ndarray | None, candidates: list[str],
-                    sentence_vectors: np.ndarray | None) -> list[float]:
+                    sentence_vectors: np.ndarray | None, kind_weight: float = KIND_WEIGHT) -> list[float]:
     """Score candidate sentences for one question.
 
     Args:
@@ -32,6 +34,8 @@ def score_sentences(question: str, query: np.ndarray | None, candidates: list[st
         query: its normalised vector, or None for lexical scoring alone.
         candidates: the sentences.
         sentence_vectors: their normalised vectors (rows), or None.
+        kind_weight: the bonus of a sentence that names something of the kind of answer the
+            question expects (:mod:`retrieval.answer_type`) which the question does not.
 
     Returns:
         One score per candidate, higher is better.
@@ -39,7 +43,14 @@ def score_sentences(question: str, query: np.ndarray | None, candidates: list[st
     cosine = None
     if query is not None and sentence_vectors is not None and len(candidates):
         cosine = sentence_vectors @ query.reshape(-1)
-    return _scores(content_terms(question), candidates, cosine).tolist()
+    return (_scores(content_terms(question), candidates, cosine)
+            + kind_weight * _kinds(question, candidates)).tolist()
+
+
+def _kinds(question: str, candidates: list[str]) -> np.ndarray:
+    """1 for each candidate naming something new of the kind of answer the question expects."""
+    kind = expected_kind(question)
+    return np.array([names_new(question, c, kind) for c in candidates], dtype=np.float32)
 
 
 def _scores(terms: frozenset[str], candidates: list[str], cosine: np.ndarray | None) -> np.ndarray:
@@ -79,6 +90,8 @@ def highlights(question: str, query: np.ndarray | None, passages: list[str], enc
             scores = cosine + LEXICAL_WEIGHT * overlaps
         else:
             scores = _scores(terms, candidates, cosine)
+        if KIND_WEIGHT:
+            scores = scores + KIND_WEIGHT * _kinds(question, candidates)
         index = int(np.argmax(scores))
         best.append((candidates[index], None if cosine is None or item is None else item.vectors[index]))
     return best

@@ -22,6 +22,7 @@ from typing import Any, Literal
 import numpy as np
 
 from config.settings import Settings
+from retrieval.answer_type import expected_kind, holds_answer_kind
 from retrieval.answerability import AnswerModel, signals
 from retrieval.errors import BadInputError
 from retrieval.group import group_same_story
@@ -68,6 +69,7 @@ class SearchOptions:
     recency_weight: float = 0.2
     recency_days: float = 14.0
     cutoff: float = 0.70  # show only results scoring at least this share of the best (0: all k)
+    answer_type_weight: float = 0.0  # bonus for passages holding the kind of answer asked for (answer_type.py)
     read_time: bool = True  # words about time in the question set a window (retrieval/question_time.py)
     highlight: bool = True
     group: bool = True
@@ -78,7 +80,8 @@ class SearchOptions:
         """The operator's defaults (results, caps, threshold, recency, cut-off), with ``changes``."""
         base = {"k": settings.results, "max_per_article": settings.max_per_article,
                 "min_score": settings.min_score, "recency_weight": settings.recency_weight,
-                "recency_days": settings.recency_days, "cutoff": settings.relative_cutoff}
+                "recency_days": settings.recency_days, "cutoff": settings.relative_cutoff,
+                "answer_type_weight": settings.answer_type_weight}
         return cls(**{**base, **changes})
 
     def key(self) -> tuple:
@@ -229,6 +232,7 @@ class Searcher:
         clock.lap("fuse")
         early = early.result()
         kept, rows = self._keep(ranked, scopes, options, early)
+        kept = self._by_answer_kind(question, kept, rows, options.answer_type_weight)
         clock.lap("rank")
         hits = self._hits(question, query, kept, rows, scores, options, early, gathered)[:options.k]
         sure = self.certainty(question, hits)
@@ -345,6 +349,16 @@ class Searcher:
                 break
             size *= 4
         return kept, rows
+
+    @staticmethod
+    def _by_answer_kind(question: str, kept: list[tuple[int, float]], rows: dict,
+                        weight: float) -> list[tuple[int, float]]:
+        """The kept candidates with ``weight`` added to those holding the kind of answer the question
+        expects (a number for "how many", a place for "where", …), best first again."""
+        if weight <= 0 or expected_kind(question) is None:
+            return kept
+        rescored = [(pid, score + weight * holds_answer_kind(question, rows[pid]["text"])) for pid, score in kept]
+        return sorted(rescored, key=lambda item: -item[1])
 
     def _version(self) -> tuple:
         """The library's version, for the answer cache."""
