@@ -53,6 +53,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--as-of", help="the asking time (default today): no article published after it is used,"
                                    " and ages count from it")
 
+    p = sub.add_parser("stories", parents=[common],
+                       help="the stories: articles about the same event across publishers and days")
+    p.add_argument("--since", help="only articles published on or after this date")
+    p.add_argument("--until", help="only articles published on or before this date")
+    p.add_argument("--json", action="store_true", help="JSON Lines: one object per story")
+    p.add_argument("--rebuild", action="store_true", help="form every story again, in arrival order")
+
     sub.add_parser("list", parents=[common], help="list the articles")
     p = sub.add_parser("remove", parents=[common], help="remove an article by id")
     p.add_argument("article_id", type=int)
@@ -157,6 +164,7 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
 
     from retrieval.ingest import IngestReport, expand_paths, ingest, ingest_documents
     from retrieval.pages import is_link
+    from retrieval.stories import StoryIndex
 
     links = [p for p in args.paths if is_link(p)]
     paths = [Path(p) for p in args.paths if not is_link(p)]
@@ -171,6 +179,7 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
         if links:
             report = ingest_documents(library, asyncio.run(_fetch_pages(settings, links)), report,
                                       progress=progress)
+        StoryIndex(library).catch_up()  # every article joins a story as it arrives
     for failure in report.failures:
         print(f"failed: {failure.path}: {failure.reason}")
     print(report.summary())
@@ -320,6 +329,53 @@ def _emit_error(question: str, exc: Exception, as_json: bool) -> None:
               flush=True)
     else:
         print(f"newsbot: error: {exc}", file=sys.stderr)
+
+
+def cmd_stories(args: argparse.Namespace, settings: Settings) -> int:
+    """``newsbot stories [--since] [--until] [--json] [--rebuild]``"""
+    from retrieval.dates import parse_date
+    from retrieval.errors import BadInputError
+    from retrieval.stories import StoryIndex
+
+    since, until = (_day_option(parse_date, name, value) for name, value in (("--since", args.since),
+                                                                              ("--until", args.until)))
+    if since and until and since > until:
+        raise BadInputError(f"--since {since} is after --until {until}")
+    with library_session(settings) as (library, _):
+        index = StoryIndex(library)
+        placed = index.rebuild() if args.rebuild else index.catch_up()
+        if args.rebuild:
+            print(f"newsbot: formed the stories again from {placed} articles", file=sys.stderr)
+        for story in index.stories([None], since=since, until=until):
+            print(json.dumps(story_json(story), ensure_ascii=False) if args.json else story_text(story))
+    return 0
+
+
+def _day_option(parse_date, name: str, value: str | None) -> str:
+    from retrieval.errors import BadInputError
+
+    if not value:
+        return ""
+    day = parse_date(value)
+    if not day:
+        raise BadInputError(f"{name}: can't read the date {value!r}; try 2024-09-20")
+    return day
+
+
+def story_json(story) -> dict:
+    """A story as ``newsbot stories --json`` prints it."""
+    return {"id": story.id, "title": story.title, "articles": [
+        {"id": a.id, "url": a.link, "title": a.title, "date": a.date, "source": a.source} for a in story.articles]}
+
+
+def story_text(story, shown: int = 5) -> str:
+    """A story for a person: its title, days, publishers, then its latest articles."""
+    first, last = story.dates
+    days = f"{first} – {last}" if first != last else first or "undated"
+    head = f"story {story.id}: {story.title[:90]}\n  {days}; {story.size_text()}"
+    lines = [f"    {a.date or '----------'}  {(a.source or '-')[:16]:<16}  {(a.title or a.link)[:70]}"
+             for a in story.articles[-shown:]]
+    return "\n".join([head, *lines])
 
 
 def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
@@ -578,7 +634,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "reindex": cmd_reindex, "adapt": cmd_adapt, "feeds": cmd_feeds, "eval": cmd_eval, "doctor": cmd_doctor,
     "export": cmd_export,
     "backup": cmd_backup, "migrate": cmd_migrate, "console": cmd_console, "run": cmd_run,
-    "start": cmd_start, "sync": cmd_sync,
+    "start": cmd_start, "sync": cmd_sync, "stories": cmd_stories,
 }
 
 if __name__ == "__main__":

@@ -19,7 +19,8 @@ from retrieval.errors import BadInputError, NewsbotError
 
 logger = logging.getLogger(__name__)
 
-COGS = ("bot.cogs.ask", "bot.cogs.library", "bot.cogs.admin", "bot.cogs.feeds", "bot.cogs.help")
+COGS = ("bot.cogs.ask", "bot.cogs.library", "bot.cogs.admin", "bot.cogs.feeds", "bot.cogs.help",
+        "bot.cogs.stories")
 NO_MENTIONS = discord.AllowedMentions.none()
 T = TypeVar("T")
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import discord
 
 from bot.jobs import ImportJob
-from bot.service import ServerSetup
+from bot.service import ServerSetup, StoryNotice
 from retrieval.feed_store import Feed
 from retrieval.format import newest_date
-from retrieval.poller import PollReport
 from retrieval.records import Answer, Article, Hit
 from retrieval.sentences import sentences
+from retrieval.stories import Story
 
 TITLE_LIMIT = 256
 FIELD_NAME_LIMIT = 256
@@ -127,13 +127,42 @@ def feed_line(feed: Feed) -> str:
                 f"<{feed.url}>", 400)
 
 
-def feed_notice(report: PollReport, shown: int = 5) -> str:
-    """The message announcing a poll's new articles in a feed's channel (links without previews)."""
-    lines = [f"📰 New in the library from **{escape(report.feed.title or report.feed.url)}**:"]
-    lines += [f"• {escape(trim(title or 'Untitled', 200))} — <{link}>" for title, link in report.added[:shown]]
-    if len(report.added) > shown:
-        lines.append(f"… and {len(report.added) - shown} more.")
+def story_notice(notices: list[StoryNotice], shown: int = 8) -> str:
+    """The message announcing a poll round's new stories in one channel: one line per story
+    (however many feeds or copies reported it), links without previews."""
+    lines = ["📰 New in the library:"]
+    for notice in notices[:shown]:
+        also = f" ({notice.copies} reports, from {', '.join(sorted(notice.feeds))})" if notice.copies > 1 else ""
+        lines.append(f"• {escape(trim(notice.title or 'Untitled', 200))} — <{notice.link}>{escape(also)}")
+    if len(notices) > shown:
+        lines.append(f"… and {len(notices) - shown} more stories.")
     return trim("\n".join(lines), 2000)
+
+
+def stories_embed(stories: list[Story]) -> discord.Embed:
+    """``/story`` without a question: the latest stories, one line each with its days and publishers."""
+    lines = []
+    for story in stories:
+        first, last = story.dates
+        days = f"{first} – {last}" if first != last else first or "undated"
+        lines.append(f"**{escape(trim(story.title, 150))}** — {days}; {story.size_text()}")
+    return discord.Embed(title="Latest stories", description=trim("\n".join(lines), DESCRIPTION_LIMIT),
+                         colour=discord.Colour.blurple())
+
+
+def story_embed(story: Story, shown: int = 10) -> discord.Embed:
+    """``/story``: a story's title, days, publishers and latest articles with links."""
+    first, last = story.dates
+    days = f"{first} – {last}" if first != last else first or "undated"
+    embed = discord.Embed(title=trim(story.title, TITLE_LIMIT), colour=discord.Colour.blurple(),
+                          description=trim(f"{days} · {story.size_text()}: "
+                                           f"{', '.join(story.publishers) or 'publishers unknown'}", 1000))
+    for article in story.articles[-shown:]:
+        link = article.url if article.url.startswith(("http://", "https://")) else ""
+        value = " · ".join(x for x in (article.source, article.date, f"<{link}>" if link else "") if x) or "—"
+        embed.add_field(name=trim(article.title or "Untitled", FIELD_NAME_LIMIT), value=trim(escape(value), 1024),
+                        inline=False)
+    return embed
 
 
 def job_status(job: ImportJob, position: int = 0) -> str:

@@ -33,6 +33,7 @@ from retrieval.poller import FeedPoller, PollReport
 from retrieval.records import Answer, Article, Document, Filters
 from retrieval.sandbox import sandbox_from_settings
 from retrieval.search import Searcher, SearchOptions, clean_question
+from retrieval.stories import Story, StoryIndex
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -67,6 +68,17 @@ class ServerSetup:
     sources: list[str]
 
 
+@dataclasses.dataclass(slots=True)
+class StoryNotice:
+    """One story in a channel's feed notice: the first report of it, how many came, from which feeds."""
+
+    story_id: int | None
+    title: str
+    link: str
+    copies: int = 0
+    feeds: set[str] = dataclasses.field(default_factory=set)
+
+
 class NewsService:
     """The bot's access to the library, settings and activity log."""
 
@@ -85,6 +97,7 @@ class NewsService:
         # feeds import on their own thread: a poll that embeds fifty articles never queues questions
         self._feed_executor = ThreadPoolExecutor(1, thread_name_prefix="newsbot-feeds")
         self.feeds = FeedStore(library.store)
+        self.stories = StoryIndex(library)
         # pages, feeds and uploads are parsed in worker processes under time and memory limits
         self.sandbox = sandbox_from_settings(settings)
         self.metrics = Metrics(settings.shard_count)
@@ -278,6 +291,7 @@ class NewsService:
                                   job.advance if job is not None else None)
         finally:
             self._count_ingest(guild_id, source, report)
+        await self.run_import(self.stories.catch_up)  # every article joins a story as it arrives
         return report
 
     def _count_ingest(self, guild_id: int | None, source: str, report: IngestReport) -> None:
@@ -296,8 +310,10 @@ class NewsService:
         return feed, len(parsed.entries)
 
     async def poll_due(self) -> list[PollReport]:
-        """Poll every feed whose time has come (all servers')."""
+        """Poll every feed whose time has come (all servers'); what they added joins its stories."""
         reports = await (await self.poller()).poll_due()
+        if any(report.added for report in reports):
+            await self.run_feed_work(self.stories.catch_up)
         for report in reports:
             guild_id = report.feed.guild_id
             outcome = "failed" if report.error else "not_modified" if report.not_modified else "ok"
@@ -305,6 +321,42 @@ class NewsService:
             self.metrics.ingest(guild_id, "feed", {"added": len(report.added), "unchanged": report.unchanged,
                                                    "failed": len(report.failed)})
         return reports
+
+    def story_notices(self, reports: list[PollReport]) -> dict[int, list[StoryNotice]]:
+        """What to announce of a poll round, per channel: one notice per story (however many feeds
+        or copies brought it), and only stories never announced in that channel before. Blocking."""
+        grouped: dict[int, dict[int | str, StoryNotice]] = {}
+        for report in reports:
+            channel = report.feed.channel_id
+            if not channel or not report.added:
+                continue
+            story_of = self.stories.stories_of_links([link for _, link in report.added], report.feed.guild_id)
+            for title, link in report.added:
+                story = story_of.get(link)
+                key: int | str = link if story is None else story  # not placed: a story of its own
+                notice = grouped.setdefault(channel, {}).setdefault(key, StoryNotice(story, title, link))
+                notice.copies += 1
+                notice.feeds.add(report.feed.title or report.feed.url)
+        out = {}
+        for channel, notices in grouped.items():
+            fresh = set(self.stories.first_notices(channel, [k for k in notices if isinstance(k, int)]))
+            kept = [n for k, n in notices.items() if not isinstance(k, int) or k in fresh]
+            if kept:
+                out[channel] = kept
+        return out
+
+    async def story(self, guild_id: int | None, about: str = "") -> list[Story]:
+        """The story that best answers ``about`` (the latest stories when it is empty), as the
+        server sees it."""
+        await self.run(self.stories.catch_up)
+        if not about:
+            return (await self.read(self.stories.stories, [None, guild_id]))[:10]
+        answer, _ = await self.ask(about, guild_id)
+        if not answer.answered or not answer.hits:
+            return []
+        found = await self.read(self.stories.story_of, [answer.hits[0].article.id])
+        story_ids = list(found.values())
+        return await self.read(self.stories.stories, [None, guild_id], story_ids=story_ids) if story_ids else []
 
     async def library_health(self) -> str | None:
         """None when the library answers (its version, its article count), else the reason."""

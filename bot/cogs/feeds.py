@@ -12,7 +12,7 @@ from discord.ext import commands
 
 from bot.checks import require_bot_can_post, require_manage_guild
 from bot.client import NO_MENTIONS, NewsBot, choices_or_none
-from bot.embeds import escape, feed_line, feed_notice, trim
+from bot.embeds import escape, feed_line, story_notice, trim
 from retrieval.poller import PollReport
 
 logger = logging.getLogger(__name__)
@@ -87,11 +87,13 @@ class FeedCommands(commands.GroupCog, group_name="feeds", group_description="Fol
                 for f in feeds if current.lower() in (f.title + f.url).lower()][:25]
 
     async def poll_once(self) -> list[PollReport]:
-        """Poll the feeds that are due and post the notices of what they added."""
-        reports = await self.bot.service.poll_due()
-        for report in reports:
-            if report.added and report.feed.channel_id:
-                await self._notify(report)
+        """Poll the feeds that are due and post, per channel, one notice line per new story."""
+        service = self.bot.service
+        reports = await service.poll_due()
+        if any(report.added and report.feed.channel_id for report in reports):
+            notices = await service.run_feed_work(service.story_notices, reports)
+            for channel_id, stories in notices.items():
+                await self._notify(channel_id, story_notice(stories))
         return reports
 
     async def _poll_forever(self) -> None:
@@ -105,14 +107,14 @@ class FeedCommands(commands.GroupCog, group_name="feeds", group_description="Fol
                 logger.exception("feed polling round failed")
             await asyncio.sleep(self.bot.settings.feed_check_seconds)
 
-    async def _notify(self, report: PollReport) -> None:
-        """Post the notice of new articles in the feed's channel (skipped if the channel is gone)."""
-        channel = self.bot.get_channel(report.feed.channel_id)
+    async def _notify(self, channel_id: int, text: str) -> None:
+        """Post a notice in a channel (skipped, and logged, if the channel is gone)."""
+        channel = self.bot.get_channel(channel_id)
         try:
-            channel = channel or await self.bot.fetch_channel(report.feed.channel_id)
-            await channel.send(feed_notice(report), allowed_mentions=NO_MENTIONS, suppress_embeds=True)
+            channel = channel or await self.bot.fetch_channel(channel_id)
+            await channel.send(text, allowed_mentions=NO_MENTIONS, suppress_embeds=True)
         except discord.HTTPException as exc:
-            logger.warning("cannot post the notice for feed %s: %s", report.feed.id, exc)
+            logger.warning("cannot post a feed notice in channel %s: %s", channel_id, exc)
 
 
 async def setup(bot: NewsBot) -> None:

@@ -134,6 +134,12 @@ MIGRATIONS: list[tuple[int, str, str]] = [
      "CREATE INDEX articles_date ON articles (date)"),
     (3, "articles by scope and date (the newest article of a question's own scopes)",
      "CREATE INDEX articles_scope_date ON articles (scope, date)"),
+    (4, "stories: each article's story, vector, names and date (retrieval/stories.py)",
+     "CREATE TABLE story_members (article_id bigint PRIMARY KEY, story_id bigint NOT NULL, vector bytea NOT NULL,"
+     " terms text NOT NULL, words text NOT NULL DEFAULT '', date text NOT NULL DEFAULT '');"
+     " CREATE INDEX story_members_story ON story_members (story_id);"
+     " CREATE TABLE story_notices (channel_id bigint NOT NULL, story_id bigint NOT NULL,"
+     " noticed_at double precision NOT NULL, PRIMARY KEY (channel_id, story_id))"),
 ]
 
 

@@ -187,3 +187,26 @@ def test_ask_json_lines_may_carry_their_own_asking_time(run):
     assert all(r["article"]["date"] != "2024-09-20" for r in first["results"])
     assert any(r["article"]["date"] == "2024-09-20" for r in second["results"])
     assert "cannot read the date" in third["error"] and code == 2
+
+
+def test_stories_lists_the_seed_story_as_json_lines_and_rebuilds_the_same(run, tmp_path):
+    story_file = tmp_path / "later.jsonl"
+    story_file.write_text(json.dumps({"title": "Harbour strike ends", "source": "Port Gazette", "date": "2024-05-03",
+                                      "url": "https://port.example/strike",
+                                      "text": "Dock workers at the Lindholm harbour ended their strike on Tuesday "
+                                              "after the port agreed to a pay rise."}) + "\n")
+    assert run("list")[0] == 0  # the new library, with the seeds
+    assert run("ingest", str(story_file))[0] == 0
+    code, out, _ = run("stories", "--json")
+    stories = [json.loads(line) for line in out.splitlines()]
+    assert code == 0 and [len(s["articles"]) for s in stories] == [2, 1]  # newest report first
+    seeds = stories[0]  # BBC and CNN on the shipments: one story
+    assert stories[1]["title"] == "Harbour strike ends"
+    assert {a["source"] for a in seeds["articles"]} >= {"BBC"}
+    assert set(seeds["articles"][0]) == {"id", "url", "title", "date", "source"}
+    code, rebuilt, err = run("stories", "--json", "--rebuild")
+    assert rebuilt == out and "formed the stories again from 3 articles" in err
+    code, text, _ = run("stories", "--until", "2024-06-01")
+    assert text.startswith("story ") and "Harbour strike ends" in text and "North Korea" not in text
+    code, _, err = run("stories", "--since", "2024-06-01", "--until", "2024-05-01")
+    assert code != 0 and "after --until" in err and "Traceback" not in err

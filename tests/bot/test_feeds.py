@@ -48,8 +48,9 @@ async def test_feeds_add_polls_posts_a_notice_and_answers_from_the_new_articles(
     reports = await env.bot.get_cog("FeedCommands").poll_once()  # the loop's round (no loop under simcord)
     assert [len(r.added) for r in reports] == [2]
     await env.settle()
-    notice = channel.history()[-1].content
-    assert "Skarvik news" in notice and f"<{site.base}/news/story-1>" in notice
+    notice = channel.history()[-1].content  # the two reports of one strike are one story: one line
+    assert notice.count("\n• ") == 1 and "(2 reports, from Skarvik news)" in notice
+    assert f"<{site.base}/news/story-" in notice
     listed = reply(await admin.slash(channel, "feeds list"))
     assert "Skarvik news" in listed.embeds[0].description and "2 added" in listed.embeds[0].description
     asked = reply(await admin.slash(channel, "ask", question="How many seals did the Skarvik lighthouse keepers count?"))

@@ -100,3 +100,11 @@ async def test_a_failing_autocomplete_offers_nothing_and_logs_the_error_once(env
     assert await member.autocomplete(channel, "ask", "source", "gaz") == []
     assert "the library is gone" in caplog.text and "error " in caplog.text
     assert "Ignoring exception" not in caplog.text
+
+
+async def test_story_shows_every_publishers_report_of_the_event_behind_a_question(env, guild, channel, member):
+    shown = reply(await member.slash(channel, "story", about=TIKHORETSK_Q))
+    embed = shown.embeds[0]
+    assert len(embed.fields) == 2 and "BBC" in embed.description  # both seed articles: one story
+    latest = reply(await member.slash(channel, "story"))
+    assert latest.embeds[0].title == "Latest stories" and "2 articles" in latest.embeds[0].description
