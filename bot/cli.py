@@ -60,6 +60,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="JSON Lines: one object per story")
     p.add_argument("--rebuild", action="store_true", help="form every story again, in arrival order")
 
+    p = sub.add_parser("timeline", parents=[common],
+                       help="the key days of a story or a question, each with what happened, cited")
+    p.add_argument("about", metavar="QUESTION_OR_STORY_ID")
+    p.add_argument("--dates", type=int, default=10, help="how many days (default 10)")
+    p.add_argument("--sentences", type=int, default=2, help="sentences per day (default 2)")
+    p.add_argument("--since", help="only days from this date on")
+    p.add_argument("--until", help="only days up to this date")
+    p.add_argument("--json", action="store_true", help='{"entries": [{"date", "sentences", "citations"}]}')
+
     sub.add_parser("list", parents=[common], help="list the articles")
     p = sub.add_parser("remove", parents=[common], help="remove an article by id")
     p.add_argument("article_id", type=int)
@@ -378,6 +387,48 @@ def story_text(story, shown: int = 5) -> str:
     return "\n".join([head, *lines])
 
 
+def cmd_timeline(args: argparse.Namespace, settings: Settings) -> int:
+    """``newsbot timeline QUESTION_OR_STORY_ID [--dates N] [--sentences K] [--since] [--until] [--json]``"""
+    from retrieval.dates import parse_date
+    from retrieval.errors import BadInputError
+    from retrieval.stories import StoryIndex
+    from retrieval.timeline import timeline_for_question, timeline_for_story
+
+    since, until = (_day_option(parse_date, name, value) for name, value in (("--since", args.since),
+                                                                              ("--until", args.until)))
+    if not 1 <= args.dates <= 200 or not 1 <= args.sentences <= 20:
+        raise BadInputError("--dates must be 1-200 and --sentences 1-20")
+    if since and until and since > until:
+        raise BadInputError(f"--since {since} is after --until {until}")
+    with library_session(settings) as (library, _):
+        options = {"dates": args.dates, "sentences_per_date": args.sentences, "since": since, "until": until}
+        if args.about.strip().isdigit():
+            index = StoryIndex(library)
+            index.catch_up()
+            entries = timeline_for_story(library, index, int(args.about), **options)
+            if not entries and not index.stories([None], story_ids=[int(args.about)]):
+                raise BadInputError(f"no story {args.about} (see `newsbot stories`)")
+        else:
+            entries = timeline_for_question(library, args.about, **options)
+    if args.json:
+        print(json.dumps({"entries": [timeline_entry_json(e) for e in entries]}, ensure_ascii=False))
+    else:
+        print("\n\n".join(timeline_entry_text(e) for e in entries) or "Nothing in the library dates this.")
+    return 0
+
+
+def timeline_entry_json(entry) -> dict:
+    """One day of ``newsbot timeline --json``."""
+    return {"date": entry.date, "sentences": entry.sentences, "citations": [
+        {"title": a.title, "url": a.link, "source": a.source, "date": a.date} for a in entry.citations]}
+
+
+def timeline_entry_text(entry) -> str:
+    """One day for a person: the date, what happened, where it was said."""
+    cited = "; ".join(f"{a.source or '?'}, {a.date} <{a.link}>" for a in entry.citations)
+    return "\n".join([entry.date, *(f"  • {s}" for s in entry.sentences), f"    ({cited})"])
+
+
 def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
     """``newsbot list``"""
     with library_session(settings) as (library, _):
@@ -635,6 +686,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "export": cmd_export,
     "backup": cmd_backup, "migrate": cmd_migrate, "console": cmd_console, "run": cmd_run,
     "start": cmd_start, "sync": cmd_sync, "stories": cmd_stories,
+    "timeline": cmd_timeline,
 }
 
 if __name__ == "__main__":

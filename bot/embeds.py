@@ -11,6 +11,7 @@ from retrieval.format import newest_date
 from retrieval.records import Answer, Article, Hit
 from retrieval.sentences import sentences
 from retrieval.stories import Story
+from retrieval.timeline import TimelineEntry
 
 TITLE_LIMIT = 256
 FIELD_NAME_LIMIT = 256
@@ -225,4 +226,20 @@ def help_embed(setup: ServerSetup, admin: bool) -> discord.Embed:
         embed.add_field(name="For admins (Manage Server)", inline=False, value=(
             "`/library add|list|show|remove|jobs|cancel` · `/feeds add|list|remove` · "
             "`/settings show|channel|results|threshold|reply-style` · `/stats`"))
+    return embed
+
+
+def timeline_embed(question: str, entries: list[TimelineEntry]) -> discord.Embed:
+    """The Timeline button's reply: one field per key day, what happened and where it was said."""
+    embed = discord.Embed(title=trim(f"Timeline: {question}", TITLE_LIMIT), colour=discord.Colour.blurple())
+    budget = MESSAGE_LIMIT - len(embed.title)
+    for entry in entries[:25]:
+        cited = ", ".join(f"{a.source or 'source unknown'}" + (f" <{a.url}>" if a.url.startswith("http") else "")
+                          for a in entry.citations[:2])
+        value = trim(" ".join(escape(s) for s in entry.sentences), 900) + (f"\n— {escape(cited)}" if cited else "")
+        value = trim(value, FIELD_VALUE_LIMIT)
+        if len(entry.date) + len(value) > budget:
+            break
+        embed.add_field(name=entry.date, value=value, inline=False)
+        budget -= len(entry.date) + len(value)
     return embed

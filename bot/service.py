@@ -21,7 +21,7 @@ from bot.jobs import ImportJob, ImportJobs
 from bot.metrics import Metrics
 from config.settings import Settings
 from retrieval.activity import Activity, GuildSettings
-from retrieval.errors import NewsbotError
+from retrieval.errors import BadInputError, NewsbotError
 from retrieval.feed_store import Feed, FeedStore
 from retrieval.fetch import Fetcher, FetchPolicy
 from retrieval.format import filters_note
@@ -34,6 +34,7 @@ from retrieval.records import Answer, Article, Document, Filters
 from retrieval.sandbox import sandbox_from_settings
 from retrieval.search import Searcher, SearchOptions, clean_question
 from retrieval.stories import Story, StoryIndex
+from retrieval.timeline import TimelineEntry, timeline_for_question
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -357,6 +358,20 @@ class NewsService:
         found = await self.read(self.stories.story_of, [answer.hits[0].article.id])
         story_ids = list(found.values())
         return await self.read(self.stories.stories, [None, guild_id], story_ids=story_ids) if story_ids else []
+
+    async def timeline(self, question_id: int, guild_id: int | None) -> tuple[str, list[TimelineEntry]]:
+        """The timeline of a logged question, as its server sees the library (up to its asking day).
+
+        Raises:
+            BadInputError: the question is unknown or another server's.
+        """
+        logged = await self.read(self.activity.question, question_id)
+        if logged is None or logged.guild_id != guild_id:
+            raise BadInputError("I no longer know that question; ask it again.")
+        async with self._slot():
+            entries = await self.run(timeline_for_question, self.library, logged.question, dates=8,
+                                     sentences_per_date=1, until=logged.filters.as_of or "", scopes=[None, guild_id])
+        return logged.question, entries
 
     async def library_health(self) -> str | None:
         """None when the library answers (its version, its article count), else the reason."""

@@ -11,7 +11,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.client import NO_MENTIONS, NewsBot, choices_or_none, error_message
-from bot.embeds import answer_embed, trim
+from bot.embeds import answer_embed, timeline_embed, trim
 from bot.service import MAX_RESULTS
 from retrieval.errors import BadInputError
 from retrieval.records import Answer, Filters, make_filters
@@ -90,6 +90,34 @@ class MoreButton(discord.ui.DynamicItem[discord.ui.Button],
         await interaction.followup.send(embed=embed, view=view, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
 
+class TimelineButton(discord.ui.DynamicItem[discord.ui.Button], template=r"nb:tl:(?P<qid>\d+)"):
+    """The key days of what the question is about, each with what happened, privately to whoever clicks."""
+
+    def __init__(self, question_id: int) -> None:
+        super().__init__(discord.ui.Button(label="Timeline", emoji="🗓️", style=discord.ButtonStyle.secondary,
+                                           custom_id=f"nb:tl:{question_id}"))
+        self.question_id = question_id
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button,
+                             match: re.Match[str], /) -> TimelineButton:
+        return cls(int(match["qid"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        try:
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            service = interaction.client.service
+            question, entries = await service.timeline(self.question_id, interaction.guild_id)
+            if not entries:
+                await interaction.followup.send("I can't date this story from the library.", ephemeral=True,
+                                                allowed_mentions=NO_MENTIONS)
+                return
+            await interaction.followup.send(embed=timeline_embed(question, entries), ephemeral=True,
+                                            allowed_mentions=NO_MENTIONS)
+        except Exception as exc:  # the one error path, as for commands
+            await interaction.client.report_error(interaction, exc)
+
+
 def answer_view(answer: Answer, question_id: int, shown: int) -> discord.ui.View:
     """The buttons under an answer: feedback always (a wrong "not in the library" is worth hearing
     about too); "More results", starting after the ``shown`` results rendered, when answered."""
@@ -98,6 +126,7 @@ def answer_view(answer: Answer, question_id: int, shown: int) -> discord.ui.View
     view.add_item(FeedbackButton(question_id, False))
     if answer.answered:
         view.add_item(MoreButton(question_id, shown))
+        view.add_item(TimelineButton(question_id))
     return view
 
 
@@ -223,5 +252,5 @@ class Ask(commands.Cog):
 
 async def setup(bot: NewsBot) -> None:
     """Register the cog and the persistent buttons."""
-    bot.add_dynamic_items(FeedbackButton, MoreButton)
+    bot.add_dynamic_items(FeedbackButton, MoreButton, TimelineButton)
     await bot.add_cog(Ask(bot))

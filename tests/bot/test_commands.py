@@ -37,7 +37,7 @@ async def test_ask_answers_with_cited_passage_and_buttons(env, channel, member):
     assert "Tikhoretsk" in first and "**" in first
     assert "North Korea provided Russia with weapons" in first.split("\n— ")[1]
     labels = [c["label"] for row in message.components for c in row["components"]]
-    assert labels == ["Helpful", "Not helpful", "More results"]
+    assert labels == ["Helpful", "Not helpful", "More results", "Timeline"]
 
 
 async def test_results_option_limits_passages(env, channel, member):

@@ -108,3 +108,12 @@ async def test_story_shows_every_publishers_report_of_the_event_behind_a_questio
     assert len(embed.fields) == 2 and "BBC" in embed.description  # both seed articles: one story
     latest = reply(await member.slash(channel, "story"))
     assert latest.embeds[0].title == "Latest stories" and "2 articles" in latest.embeds[0].description
+
+
+async def test_the_timeline_button_shows_the_key_days_privately(env, guild, channel, member):
+    answer = reply(await member.slash(channel, "ask", question=TIKHORETSK_Q))
+    labels = [c["label"] for row in answer.components for c in row["components"]]
+    assert labels == ["Helpful", "Not helpful", "More results", "Timeline"]
+    shown = reply(await member.click(answer.message, label="Timeline"))
+    assert shown.ephemeral and shown.embeds[0].title.startswith("Timeline: ")
+    assert [f.name for f in shown.embeds[0].fields] == ["2024-09-20"]  # the dated seed article's day
