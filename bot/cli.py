@@ -42,6 +42,17 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("feed_id", type=int)
     actions.add_parser("poll", parents=[common], help="fetch every feed once and add what is new (for cron)")
 
+    p = sub.add_parser("follow", parents=[common], help="follow questions: hear when new articles answer them")
+    actions = p.add_subparsers(dest="action", required=True)
+    f = actions.add_parser("add", parents=[common], help="follow a question")
+    f.add_argument("question")
+    actions.add_parser("list", parents=[common], help="the questions followed (every server's)")
+    f = actions.add_parser("remove", parents=[common], help="stop following a question")
+    f.add_argument("follow_id", type=int)
+    f = actions.add_parser("matches", parents=[common],
+                           help="what the articles added since would send (nothing is recorded as sent)")
+    f.add_argument("--json", action="store_true", help="JSON Lines: one object per notice")
+
     p = sub.add_parser("ask", parents=[common], help="ask a question ('-' reads one per line from stdin)")
     p.add_argument("question")
     p.add_argument("--k", type=int, default=None, help="number of results (1-10)")
@@ -224,6 +235,40 @@ def cmd_feeds(args: argparse.Namespace, settings: Settings) -> int:
             print(f"stopped following {feed.id}: {feed.title or feed.url} (its articles stay in the library)")
             return 0
         return asyncio.run(_feeds_online(args, settings, library, feeds))
+
+
+def cmd_follow(args: argparse.Namespace, settings: Settings) -> int:
+    """``newsbot follow add QUESTION | list | remove ID | matches [--json]`` (the global library's)."""
+    from retrieval.follows import FollowStore
+    from retrieval.stories import StoryIndex
+
+    with library_session(settings) as (library, _):
+        stories = StoryIndex(library)
+        stories.catch_up()
+        follows = FollowStore(library, stories)
+        if args.action == "add":
+            follow = follows.add(args.question, None)
+            print(f"following {follow.id}: {follow.question} (the library's best answer now: {follow.best:.2f})")
+        elif args.action == "list":
+            for follow in follows.list(None, every=True):
+                where = f"server {follow.guild_id}" if follow.guild_id else "global"
+                print(f"{follow.id:>4}  {where:<8}  best {follow.best:.2f}  {follow.question}")
+        elif args.action == "remove":
+            follow = follows.remove(args.follow_id, None)
+            print(f"stopped following {follow.id}: {follow.question}")
+        else:
+            for match in follows.matches():
+                print(json.dumps(follow_match_json(match), ensure_ascii=False) if args.json
+                      else f"{match.follow.id:>4}  {match.score:.2f}  {match.follow.question}\n"
+                           f"      → {match.title or match.url} ({match.source or '?'}) <{match.url}>")
+    return 0
+
+
+def follow_match_json(match) -> dict:
+    """A notice ``newsbot follow matches --json`` prints."""
+    return {"follow": match.follow.id, "question": match.follow.question, "score": round(match.score, 4),
+            "story": match.story_id, "article": {"id": match.article_id, "title": match.title, "url": match.url,
+                                                 "source": match.source}, "passage": match.passage}
 
 
 def feed_line(feed) -> str:
@@ -686,7 +731,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "export": cmd_export,
     "backup": cmd_backup, "migrate": cmd_migrate, "console": cmd_console, "run": cmd_run,
     "start": cmd_start, "sync": cmd_sync, "stories": cmd_stories,
-    "timeline": cmd_timeline,
+    "timeline": cmd_timeline, "follow": cmd_follow,
 }
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ from retrieval.errors import BadInputError, NewsbotError
 logger = logging.getLogger(__name__)
 
 COGS = ("bot.cogs.ask", "bot.cogs.library", "bot.cogs.admin", "bot.cogs.feeds", "bot.cogs.help",
-        "bot.cogs.stories")
+        "bot.cogs.stories", "bot.cogs.follows")
 NO_MENTIONS = discord.AllowedMentions.none()
 T = TypeVar("T")
 

@@ -7,6 +7,7 @@ import discord
 from bot.jobs import ImportJob
 from bot.service import ServerSetup, StoryNotice
 from retrieval.feed_store import Feed
+from retrieval.follows import FollowMatch
 from retrieval.format import newest_date
 from retrieval.records import Answer, Article, Hit
 from retrieval.sentences import sentences
@@ -243,3 +244,11 @@ def timeline_embed(question: str, entries: list[TimelineEntry]) -> discord.Embed
         embed.add_field(name=entry.date, value=value, inline=False)
         budget -= len(entry.date) + len(value)
     return embed
+
+
+def follow_notice(match: FollowMatch) -> str:
+    """A followed question's notice: the question, the new article and its answering passage."""
+    source = " · ".join(x for x in (match.source, f"<{match.url}>" if match.url else "") if x)
+    return trim(f"🔔 New on a question you follow — **{escape(trim(match.follow.question, 200))}**\n"
+                f"**{escape(trim(match.title or 'Untitled', 200))}** {source}\n> {escape(trim(match.passage, 600))}",
+                2000)

@@ -24,6 +24,7 @@ from retrieval.activity import Activity, GuildSettings
 from retrieval.errors import BadInputError, NewsbotError
 from retrieval.feed_store import Feed, FeedStore
 from retrieval.fetch import Fetcher, FetchPolicy
+from retrieval.follows import FollowStore
 from retrieval.format import filters_note
 from retrieval.ingest import IngestReport, ingest_documents
 from retrieval.library import Library
@@ -99,6 +100,7 @@ class NewsService:
         self._feed_executor = ThreadPoolExecutor(1, thread_name_prefix="newsbot-feeds")
         self.feeds = FeedStore(library.store)
         self.stories = StoryIndex(library)
+        self.follows = FollowStore(library, self.stories)
         # pages, feeds and uploads are parsed in worker processes under time and memory limits
         self.sandbox = sandbox_from_settings(settings)
         self.metrics = Metrics(settings.shard_count)

@@ -11,6 +11,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.client import NO_MENTIONS, NewsBot, choices_or_none, error_message
+from bot.cogs.follows import FollowButton
 from bot.embeds import answer_embed, timeline_embed, trim
 from bot.service import MAX_RESULTS
 from retrieval.errors import BadInputError
@@ -127,6 +128,7 @@ def answer_view(answer: Answer, question_id: int, shown: int) -> discord.ui.View
     if answer.answered:
         view.add_item(MoreButton(question_id, shown))
         view.add_item(TimelineButton(question_id))
+    view.add_item(FollowButton(question_id))
     return view
 
 

@@ -94,6 +94,8 @@ class FeedCommands(commands.GroupCog, group_name="feeds", group_description="Fol
             notices = await service.run_feed_work(service.story_notices, reports)
             for channel_id, stories in notices.items():
                 await self._notify(channel_id, story_notice(stories))
+        if any(report.added for report in reports):
+            self.bot.dispatch("new_articles")  # followed questions hear of them
         return reports
 
     async def _poll_forever(self) -> None:

@@ -96,12 +96,16 @@ class LibraryCommands(commands.GroupCog, group_name="library", group_description
             name = url
 
             async def work(job: ImportJob) -> IngestReport:
-                return await service.add_url(url, scope, meta, job)
+                report = await service.add_url(url, scope, meta, job)
+                self.bot.dispatch("new_articles")  # followed questions hear of them
+                return report
         else:
             name, data = file.filename, await self._read(file)
 
             async def work(job: ImportJob) -> IngestReport:
-                return await service.add_file(file.filename, data, scope, meta, job)
+                report = await service.add_file(file.filename, data, scope, meta, job)
+                self.bot.dispatch("new_articles")  # followed questions hear of them
+                return report
         where = "the global library" if to_global else "this server's library"
         progress = ImportProgress(interaction)
         job = service.jobs.submit(interaction.guild_id, f"{name} → {where}", interaction.user.id, work, progress)

@@ -37,7 +37,7 @@ async def test_ask_answers_with_cited_passage_and_buttons(env, channel, member):
     assert "Tikhoretsk" in first and "**" in first
     assert "North Korea provided Russia with weapons" in first.split("\n— ")[1]
     labels = [c["label"] for row in message.components for c in row["components"]]
-    assert labels == ["Helpful", "Not helpful", "More results", "Timeline"]
+    assert labels == ["Helpful", "Not helpful", "More results", "Timeline", "Follow"]
 
 
 async def test_results_option_limits_passages(env, channel, member):
@@ -49,7 +49,7 @@ async def test_no_answer_reply_is_honest(env, channel, member):
     message = reply(await member.slash(channel, "ask", question="How do I bake banana bread?"))
     assert message.embeds[0].description == NO_ANSWER_TEXT
     labels = [c["label"] for row in message.components for c in row["components"]]
-    assert labels == ["Helpful", "Not helpful"]  # feedback on a "not in the library" too; no paging
+    assert labels == ["Helpful", "Not helpful", "Follow"]  # feedback and following a "not in the library" too
 
 
 async def test_no_answer_under_filters_names_them(env, channel, member):
@@ -177,7 +177,7 @@ async def test_too_large_attachment_is_refused(env, guild, channel, admin):
 
 
 async def test_members_without_manage_server_are_refused_even_if_allowed_in_the_client(env, guild, channel, member):
-    assert member.available_commands(channel) == ("ask", "help", "story")
+    assert member.available_commands(channel) == ("ask", "follow add", "follow list", "follow remove", "help", "story")
     for command in await env.bot.tree.fetch_commands():
         if command.name in {"library", "settings", "stats"}:
             guild.set_command_permissions(command, {member: True})  # an admin widened the defaults

@@ -113,7 +113,35 @@ async def test_story_shows_every_publishers_report_of_the_event_behind_a_questio
 async def test_the_timeline_button_shows_the_key_days_privately(env, guild, channel, member):
     answer = reply(await member.slash(channel, "ask", question=TIKHORETSK_Q))
     labels = [c["label"] for row in answer.components for c in row["components"]]
-    assert labels == ["Helpful", "Not helpful", "More results", "Timeline"]
+    assert labels == ["Helpful", "Not helpful", "More results", "Timeline", "Follow"]
     shown = reply(await member.click(answer.message, label="Timeline"))
     assert shown.ephemeral and shown.embeds[0].title.startswith("Timeline: ")
     assert [f.name for f in shown.embeds[0].fields] == ["2024-09-20"]  # the dated seed article's day
+
+
+async def test_follow_a_question_and_hear_when_an_upload_answers_it(env, guild, channel, admin, member, monkeypatch):
+    from retrieval import follows as follows_module
+
+    monkeypatch.setattr(follows_module, "FLOOR", 0.1)  # the fake model's cosines are small
+    question = "When did the Lindholm harbour strike end?"
+    added = reply(await admin.slash(channel, "follow add", question=question, channel=channel))
+    assert added.ephemeral and f"<#{channel.id}>" in added.content
+    refused = reply(await member.slash(channel, "follow add", question=question, channel=channel))
+    assert "Manage Server" in refused.content
+    env.errors  # noqa: B018 — the refusal went through the error path
+    await add_story(admin, channel)  # the import job ends, then followed questions are matched
+    await env.settle()
+    notice = channel.history()[-1].content
+    assert notice.startswith("🔔 New on a question you follow") and "Harbour strike ends" in notice
+    listed = reply(await admin.slash(channel, "follow list")).embeds[0].description
+    assert question in listed
+    follow_id = env.bot.service.follows.list(guild.id)[0].id
+    assert "Stopped following" in reply(await admin.slash(channel, "follow remove", follow=follow_id)).content
+
+
+async def test_the_follow_button_follows_the_answers_question_by_dm(env, guild, channel, member):
+    answer = reply(await member.slash(channel, "ask", question=TIKHORETSK_Q))
+    followed = reply(await member.click(answer.message, label="Follow"))
+    assert followed.ephemeral and "message you" in followed.content
+    [follow] = env.bot.service.follows.list(guild.id)
+    assert follow.question == TIKHORETSK_Q and follow.user_id == member.id and follow.channel_id is None
