@@ -37,6 +37,7 @@ from retrieval.backend import open_library  # noqa: E402
 from retrieval.follows import Follow, FollowStore  # noqa: E402
 from retrieval.ingest import ingest_documents  # noqa: E402
 from retrieval.parsers import parse_jsonl  # noqa: E402
+from retrieval.records import Document  # noqa: E402
 from retrieval.stories import StoryIndex  # noqa: E402
 
 RTQA = PROJECT_ROOT.parent / "shared" / "eval" / "rtqa-dev"
@@ -44,7 +45,8 @@ RTQA = PROJECT_ROOT.parent / "shared" / "eval" / "rtqa-dev"
 
 def replay() -> None:
     questions = [json.loads(line) for line in (RTQA / "questions.jsonl").open()]
-    docs = sorted(parse_jsonl((RTQA / "articles.jsonl").read_text(), "rtqa"), key=lambda d: (d.date, d.url))
+    docs = sorted((d for d in parse_jsonl((RTQA / "articles.jsonl").read_text(), "rtqa") if isinstance(d, Document)),
+                  key=lambda d: (d.date, d.url))  # three gold pages are empty
     weeks = sorted({q["asked"] for q in questions})
     with tempfile.TemporaryDirectory() as tmp:
         library = open_library(load_settings(data_dir=Path(tmp) / "library"))

@@ -61,7 +61,8 @@ def main() -> None:
     library = open_library(load_settings(data_dir=args.library))
     gold_path = T17 / "timelines.jsonl"
     gold = [json.loads(line) for line in gold_path.open()]
-    axes = [(n, [float(v) for v in vs.split(",")]) for n, vs in (g.split("=", 1) for g in args.grid)]
+    axes = [(n, [int(v) if v.isdigit() else float(v) for v in vs.split(",")])
+            for n, vs in (g.split("=", 1) for g in args.grid)]
     for combo in itertools.product(*(values for _, values in axes)) if axes else [()]:
         for (name, _), value in zip(axes, combo):
             setattr(timeline, name, value)

@@ -71,6 +71,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="JSON Lines: one object per story")
     p.add_argument("--rebuild", action="store_true", help="form every story again, in arrival order")
 
+    p = sub.add_parser("digest", parents=[common], help="the period's stories, most covered first")
+    p.add_argument("--days", type=int, default=1, help="how many days back from --as-of (default 1)")
+    p.add_argument("--as-of", help="the last day (default today)")
+
     p = sub.add_parser("timeline", parents=[common],
                        help="the key days of a story or a question, each with what happened, cited")
     p.add_argument("about", metavar="QUESTION_OR_STORY_ID")
@@ -432,6 +436,30 @@ def story_text(story, shown: int = 5) -> str:
     return "\n".join([head, *lines])
 
 
+def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
+    """``newsbot digest [--days N] [--as-of DAY]``: one line per story, most publishers first."""
+    import datetime as dt
+
+    from retrieval.dates import parse_date
+    from retrieval.errors import BadInputError
+    from retrieval.stories import StoryIndex, digest
+
+    last = _day_option(parse_date, "--as-of", args.as_of) or dt.date.today().isoformat()
+    if not 1 <= args.days <= 366:
+        raise BadInputError("--days must be 1-366")
+    since = (dt.date.fromisoformat(last) - dt.timedelta(days=args.days)).isoformat()
+    with library_session(settings) as (library, _):
+        index = StoryIndex(library)
+        index.catch_up()
+        stories = digest(index, [None], since, last)
+    for story in stories:
+        print(f"{story.dates[1] or '----------'}  {len(story.publishers):>2} publishers  {story.title[:80]}"
+              f"  ({', '.join(story.publishers[:4]) or 'source unknown'})")
+    if not stories:
+        print(f"No stories between {since} and {last}.", file=sys.stderr)
+    return 0
+
+
 def cmd_timeline(args: argparse.Namespace, settings: Settings) -> int:
     """``newsbot timeline QUESTION_OR_STORY_ID [--dates N] [--sentences K] [--since] [--until] [--json]``"""
     from retrieval.dates import parse_date
@@ -731,7 +759,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "export": cmd_export,
     "backup": cmd_backup, "migrate": cmd_migrate, "console": cmd_console, "run": cmd_run,
     "start": cmd_start, "sync": cmd_sync, "stories": cmd_stories,
-    "timeline": cmd_timeline, "follow": cmd_follow,
+    "timeline": cmd_timeline, "follow": cmd_follow, "digest": cmd_digest,
 }
 
 if __name__ == "__main__":

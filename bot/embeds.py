@@ -252,3 +252,17 @@ def follow_notice(match: FollowMatch) -> str:
     return trim(f"🔔 New on a question you follow — **{escape(trim(match.follow.question, 200))}**\n"
                 f"**{escape(trim(match.title or 'Untitled', 200))}** {source}\n> {escape(trim(match.passage, 600))}",
                 2000)
+
+
+def digest_embed(stories: list[Story], since: str, until: str) -> discord.Embed:
+    """``/digest``: the period's stories, most covered first, one line each with its sources."""
+    lines = []
+    for story in stories:
+        link = next((a.url for a in reversed(story.articles) if a.url.startswith(("http://", "https://"))), "")
+        sources = ", ".join(story.publishers[:5]) or "source unknown"
+        more = f" +{len(story.publishers) - 5}" if len(story.publishers) > 5 else ""
+        lines.append(f"• **{escape(trim(story.title, 150))}** — {escape(sources)}{more}"
+                     + (f" <{link}>" if link else ""))
+    period = since if since == until else f"{since} – {until}"
+    return discord.Embed(title=f"Digest {period}", colour=discord.Colour.blurple(),
+                         description=trim("\n".join(lines) or "No new stories in this period.", DESCRIPTION_LIMIT))

@@ -34,7 +34,7 @@ from retrieval.poller import FeedPoller, PollReport
 from retrieval.records import Answer, Article, Document, Filters
 from retrieval.sandbox import sandbox_from_settings
 from retrieval.search import Searcher, SearchOptions, clean_question
-from retrieval.stories import Story, StoryIndex
+from retrieval.stories import Story, StoryIndex, digest
 from retrieval.timeline import TimelineEntry, timeline_for_question
 
 logger = logging.getLogger(__name__)
@@ -360,6 +360,11 @@ class NewsService:
         found = await self.read(self.stories.story_of, [answer.hits[0].article.id])
         story_ids = list(found.values())
         return await self.read(self.stories.stories, [None, guild_id], story_ids=story_ids) if story_ids else []
+
+    async def digest(self, guild_id: int | None, since: str, until: str) -> list[Story]:
+        """The period's stories as the server sees them, most covered first."""
+        await self.run(self.stories.catch_up)
+        return await self.read(digest, self.stories, [None, guild_id], since, until)
 
     async def timeline(self, question_id: int, guild_id: int | None) -> tuple[str, list[TimelineEntry]]:
         """The timeline of a logged question, as its server sees the library (up to its asking day).

@@ -248,3 +248,11 @@ def _words_text(counts: Counter) -> str:
 def _words_of(text: str) -> Counter:
     """Word counts from their stored form."""
     return Counter({t: int(c) for t, _, c in (item.rpartition(":") for item in text.split()) if t})
+
+
+def digest(index: StoryIndex, scopes: list[int | None], since: str, until: str, limit: int = 15) -> list[Story]:
+    """The period's stories, most covered first: by how many publishers reported them, then how
+    many articles, then the newest report."""
+    stories = index.stories(scopes, since=since, until=until)
+    ranked = sorted(stories, key=lambda s: (len(s.publishers), len(s.articles), s.dates[1]), reverse=True)
+    return ranked[:limit]

@@ -29,9 +29,9 @@ from retrieval.stories import StoryIndex
 from retrieval.terms import content_terms, terms_of
 
 SEARCH_DEPTH = 1500  # passages each side returns for a question
-MIN_RELEVANCE = 0.6  # an article's share of the best article's score to take part
+MIN_RELEVANCE = 0.7  # an article's share of the best article's score to take part
 PUBLISHED_WEIGHT = 1.0  # a day's score per article published on it (times the article's weight)
-NAMED_WEIGHT = 0.5  # per sentence naming it
+NAMED_WEIGHT = 1.0  # per sentence naming it
 SENTENCES_READ = 40  # sentences of an article read for day references
 LEAD_SENTENCES = 2  # opening sentences that speak for the publication day
 NEAR_COPY = 0.5  # word overlap (Jaccard) above which a sentence repeats one already chosen

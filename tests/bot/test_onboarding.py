@@ -145,3 +145,10 @@ async def test_the_follow_button_follows_the_answers_question_by_dm(env, guild, 
     assert followed.ephemeral and "message you" in followed.content
     [follow] = env.bot.service.follows.list(guild.id)
     assert follow.question == TIKHORETSK_Q and follow.user_id == member.id and follow.channel_id is None
+
+
+async def test_digest_lists_the_periods_stories_most_covered_first(env, guild, channel, admin, member):
+    await add_story(admin, channel, date="2025-12-31")  # simcord's interactions are made on 2026-01-01
+    shown = reply(await member.slash(channel, "digest", days=3)).embeds[0]
+    assert shown.title.startswith("Digest ") and "Harbour strike ends" in shown.description
+    assert "Port Gazette" in shown.description and "North Korea" not in shown.description  # the seeds are older

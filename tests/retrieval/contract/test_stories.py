@@ -49,3 +49,17 @@ def test_a_story_is_announced_once_per_channel(library):
     story = index.stories_of_links(["a"], None)["a"]
     assert index.first_notices(5, [story]) == [story]
     assert index.first_notices(5, [story]) == [] and index.first_notices(6, [story]) == [story]
+
+
+def test_a_digest_ranks_the_periods_stories_by_publishers(library):
+    from retrieval.stories import digest
+
+    library.add_documents([doc(QUAKE, url="a", source="Daily", date="2024-01-02"),
+                           doc(QUAKE + " Rescuers arrived.", url="b", source="Herald", date="2024-01-02"),
+                           doc(BUDGET, url="c", source="Daily", date="2024-01-02"),
+                           doc(BUDGET + " Long ago.", url="d", source="Daily", date="2023-01-02")])
+    index = StoryIndex(library, threshold=0.3)
+    index.catch_up()
+    ranked = digest(index, [None], "2024-01-01", "2024-01-03")
+    assert [len(s.publishers) for s in ranked] == [2, 1]
+    assert all(a.date >= "2024-01-01" for s in ranked for a in s.articles)
