@@ -43,7 +43,7 @@ from retrieval.stories import StoryIndex  # noqa: E402
 RTQA = PROJECT_ROOT.parent / "shared" / "eval" / "rtqa-dev"
 
 
-def replay() -> None:
+def replay(split_at: str) -> None:
     questions = [json.loads(line) for line in (RTQA / "questions.jsonl").open()]
     docs = sorted((d for d in parse_jsonl((RTQA / "articles.jsonl").read_text(), "rtqa") if isinstance(d, Document)),
                   key=lambda d: (d.date, d.url))  # three gold pages are empty
@@ -70,15 +70,18 @@ def replay() -> None:
             for match in follows.matches(record=True, today=asked):
                 notices[match.follow.id].append(match)
         library.close()
-    told = sum(any(m.url in question_of[f]["gold_urls"] for m in notices[f]) for f in question_of)
-    wrong = [sum(1 for m in notices[f] if m.url not in question_of[f]["gold_urls"]
-                 and question_of[f].get("answer", "").lower() not in m.passage.lower()) for f in question_of]
-    sent = [len(notices[f]) for f in question_of]
     print(f"rtqa-dev replayed in date order: {len(question_of)} questions followed over {len(weeks)} weeks, "
           f"{added} articles; margin {follows_module.MARGIN}, floor {follows_module.FLOOR}")
-    print(f"questions whose gold article sent a notice: {told}/{len(question_of)} = {told / len(question_of):.3f}")
-    print(f"notices per question: {np.mean(sent):.2f} (max {max(sent)}); of them not answering "
-          f"(not a gold article, answer text not in the passage): {np.mean(wrong):.2f} per question")
+    print(f"{'questions':<24} {'count':>5} {'gold told':>9} {'notices/q':>9} {'not answering/q':>15}")
+    halves = [("all", list(question_of)),
+              (f"ids before {split_at}", [f for f in question_of if question_of[f]["id"] < split_at]),
+              (f"ids from {split_at}", [f for f in question_of if question_of[f]["id"] >= split_at])]
+    for label, chosen in halves:
+        told = sum(any(m.url in question_of[f]["gold_urls"] for m in notices[f]) for f in chosen)
+        wrong = [sum(1 for m in notices[f] if m.url not in question_of[f]["gold_urls"]
+                     and question_of[f].get("answer", "").lower() not in m.passage.lower()) for f in chosen]
+        sent = [len(notices[f]) for f in chosen]
+        print(f"{label:<24} {len(chosen):>5} {told / len(chosen):>9.3f} {np.mean(sent):>9.2f} {np.mean(wrong):>15.2f}")
 
 
 def scale(questions: int, articles: int, passages_per_article: int = 10) -> None:
@@ -108,13 +111,17 @@ def scale(questions: int, articles: int, passages_per_article: int = 10) -> None
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("replay")
+    p = sub.add_parser("replay")
+    p.add_argument("--split-at", default="20220722", help="question ids before it tune, the rest report")
+    p.add_argument("--floor", type=float, default=follows_module.FLOOR)
+    p.add_argument("--margin", type=float, default=follows_module.MARGIN)
     p = sub.add_parser("scale")
     p.add_argument("--questions", type=int, default=10_000)
     p.add_argument("--articles", type=int, default=1_000)
     args = parser.parse_args()
     if args.command == "replay":
-        replay()
+        follows_module.FLOOR, follows_module.MARGIN = args.floor, args.margin
+        replay(args.split_at)
     else:
         scale(args.questions, args.articles)
 

@@ -37,6 +37,8 @@ def build_parser() -> argparse.ArgumentParser:
     actions = p.add_subparsers(dest="action", required=True)
     f = actions.add_parser("add", parents=[common], help="follow a feed (checked at once)")
     f.add_argument("url")
+    f.add_argument("--include", default="", help="only entries naming one of these words (comma-separated)")
+    f.add_argument("--exclude", default="", help="never entries naming one of these words (comma-separated)")
     actions.add_parser("list", parents=[common], help="the feeds followed, with their state")
     f = actions.add_parser("remove", parents=[common], help="stop following a feed (its articles stay)")
     f.add_argument("feed_id", type=int)
@@ -307,10 +309,15 @@ async def _poll_feeds(args: argparse.Namespace, settings: Settings, library, fee
         if args.action == "add":
             parsed = await poller.check(args.url)
             feed = feeds.add(args.url, None, parsed.title)
+            if args.include or args.exclude:
+                feeds.set_filters(feed.id, None, args.include, args.exclude)
             print(f"following {feed.id}: {parsed.title or args.url} ({len(parsed.entries)} entries now;"
                   " `newsbot feeds poll` adds them)")
             return 0
         reports = await poller.poll_many(await asyncio.to_thread(feeds.list, every=True))
+    from retrieval.stories import StoryIndex
+
+    StoryIndex(library).catch_up()  # what the feeds added joins its stories
     for report in reports:
         print(report.summary())
         for link, reason in report.failed:

@@ -6,7 +6,7 @@ import discord
 
 from bot.jobs import ImportJob
 from bot.service import ServerSetup, StoryNotice
-from retrieval.feed_store import Feed
+from retrieval.feed_store import Feed, FeedFilter
 from retrieval.follows import FollowMatch
 from retrieval.format import newest_date
 from retrieval.records import Answer, Article, Hit
@@ -120,13 +120,22 @@ def embed_size(embed: discord.Embed) -> int:
     return len(embed)
 
 
-def feed_line(feed: Feed) -> str:
-    """One followed feed for ``/feeds list``: id, name, articles added, health."""
+def feed_line(feed: Feed, rules: FeedFilter | None = None) -> str:
+    """One followed feed for ``/feeds list``: id, name, articles added, health, filters, and why
+    items were not posted."""
     state = (f"failing ({feed.failures} in a row): {escape(feed.last_error)}" if feed.failures
              else f"next check <t:{int(feed.next_poll)}:R>")
     channel = f", notices in <#{feed.channel_id}>" if feed.channel_id else ""
-    return trim(f"`{feed.id}` **{escape(feed.title or feed.url)}** — {feed.added} added{channel}; {state}\n"
-                f"<{feed.url}>", 400)
+    lines = [f"`{feed.id}` **{escape(feed.title or feed.url)}** — {feed.added} added{channel}; {state}",
+             f"<{feed.url}>"]
+    if rules is not None and (rules.include or rules.exclude):
+        words = [f"only {', '.join(rules.include)}" if rules.include else "",
+                 f"never {', '.join(rules.exclude)}" if rules.exclude else ""]
+        lines.append("filters: " + escape("; ".join(w for w in words if w)))
+    if rules is not None and (rules.filtered or rules.folded):
+        lines.append(f"not posted: {rules.filtered} left out by the filters, {rules.folded} copies of a story "
+                     "already told")
+    return trim("\n".join(lines), 600)
 
 
 def story_notice(notices: list[StoryNotice], shown: int = 8) -> str:

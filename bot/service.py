@@ -22,7 +22,7 @@ from bot.metrics import Metrics
 from config.settings import Settings
 from retrieval.activity import Activity, GuildSettings
 from retrieval.errors import BadInputError, NewsbotError
-from retrieval.feed_store import Feed, FeedStore
+from retrieval.feed_store import Feed, FeedFilter, FeedStore
 from retrieval.fetch import Fetcher, FetchPolicy
 from retrieval.follows import FollowStore
 from retrieval.format import filters_note
@@ -301,6 +301,10 @@ class NewsService:
         self.metrics.ingest(guild_id, source, {"added": report.added, "updated": report.updated,
                                                "unchanged": report.unchanged, "failed": report.failed})
 
+    def feeds_with_filters(self, guild_id: int | None) -> list[tuple[Feed, FeedFilter]]:
+        """A server's feeds, each with its keyword filters and why items were not posted (blocking)."""
+        return [(feed, self.feeds.filters(feed.id)) for feed in self.feeds.list(guild_id)]
+
     async def follow(self, url: str, guild_id: int, channel_id: int | None) -> tuple[Feed, int]:
         """Check that ``url`` is a feed, then follow it for a server; (the feed, its entries now).
 
@@ -340,12 +344,16 @@ class NewsService:
                 notice = grouped.setdefault(channel, {}).setdefault(key, StoryNotice(story, title, link))
                 notice.copies += 1
                 notice.feeds.add(report.feed.title or report.feed.url)
-        out = {}
+        out, posted = {}, set()
         for channel, notices in grouped.items():
             fresh = set(self.stories.first_notices(channel, [k for k in notices if isinstance(k, int)]))
             kept = [n for k, n in notices.items() if not isinstance(k, int) or k in fresh]
+            posted.update(n.link for n in kept)
             if kept:
                 out[channel] = kept
+        for report in reports:  # why the rest were not posted: copies of a story told (now or before)
+            if report.feed.channel_id and report.added:
+                self.feeds.count_unposted(report.feed.id, folded=sum(link not in posted for _, link in report.added))
         return out
 
     async def story(self, guild_id: int | None, about: str = "") -> list[Story]:

@@ -4,6 +4,7 @@ restarts and every process sees the same schedule)."""
 from __future__ import annotations
 
 import builtins
+import re
 import time
 from dataclasses import dataclass
 
@@ -27,6 +28,13 @@ CREATE TABLE IF NOT EXISTS feeds (
     created_at REAL NOT NULL
 );
 CREATE UNIQUE INDEX IF NOT EXISTS feeds_url ON feeds (coalesce(guild_id, 0), url);
+CREATE TABLE IF NOT EXISTS feed_filters (
+    feed_id INTEGER PRIMARY KEY REFERENCES feeds (id) ON DELETE CASCADE,
+    include TEXT NOT NULL DEFAULT '',
+    exclude TEXT NOT NULL DEFAULT '',
+    filtered INTEGER NOT NULL DEFAULT 0,
+    folded INTEGER NOT NULL DEFAULT 0
+);
 CREATE TABLE IF NOT EXISTS feed_entries (
     feed_id INTEGER NOT NULL REFERENCES feeds (id) ON DELETE CASCADE,
     key TEXT NOT NULL,
@@ -57,6 +65,33 @@ class Feed:
     failures: int
     last_error: str
     added: int
+
+
+@dataclass(slots=True)
+class FeedFilter:
+    """A feed's keyword filters and why its items were not posted: ``filtered`` entries matched no
+    ``include`` word or an ``exclude`` word; ``folded`` articles were copies of a story a notice
+    already told (or told in the same notice)."""
+
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    filtered: int = 0
+    folded: int = 0
+
+    def keeps(self, text: str) -> bool:
+        """True when ``text`` (an entry's title and summary) passes the filters (whole words, any case)."""
+        found = set(re.findall(r"[\w'-]+", text.lower()))
+        phrases = text.lower()
+        def has(word: str) -> bool:
+            return word in found if " " not in word else word in phrases
+        if self.include and not any(has(w) for w in self.include):
+            return False
+        return not any(has(w) for w in self.exclude)
+
+
+def keywords(text: str) -> tuple[str, ...]:
+    """Comma-separated keywords or phrases, lowercased."""
+    return tuple(dict.fromkeys(w.strip().lower() for w in text.split(",") if w.strip()))
 
 
 class FeedStore:
@@ -139,6 +174,38 @@ class FeedStore:
                 " ELSE failures + 1 END, last_error = ?, etag = coalesce(?, etag), modified = coalesce(?, modified),"
                 " title = CASE WHEN coalesce(?, '') = '' THEN title ELSE ? END, added = added + ? WHERE id = ?",
                 (next_poll, time.time(), error, error, etag, modified, title, title, added, feed.id))
+
+    def filters(self, feed_id: int) -> FeedFilter:
+        """A feed's keyword filters and counters (none set: everything passes)."""
+        row = self.store.connection.execute(
+            "SELECT include, exclude, filtered, folded FROM feed_filters WHERE feed_id = ?", (feed_id,)).fetchone()
+        if row is None:
+            return FeedFilter()
+        return FeedFilter(keywords(row[0]), keywords(row[1]), int(row[2]), int(row[3]))
+
+    def set_filters(self, feed_id: int, guild_id: int | None, include: str, exclude: str) -> FeedFilter:
+        """Keep only entries naming one of ``include`` (when given) and none of ``exclude``.
+
+        Raises:
+            BadInputError: the server follows no such feed.
+        """
+        feed = self.get(feed_id)
+        if feed is None or (feed.guild_id or 0) != (guild_id or 0):
+            raise BadInputError(f"No feed {feed_id} is followed here (see `/feeds list`).")
+        with self.store.transaction(library_change=False) as tx:
+            tx.execute("INSERT INTO feed_filters (feed_id, include, exclude) VALUES (?, ?, ?) ON CONFLICT (feed_id)"
+                       " DO UPDATE SET include = excluded.include, exclude = excluded.exclude",
+                       (feed_id, ",".join(keywords(include)), ",".join(keywords(exclude))))
+        return self.filters(feed_id)
+
+    def count_unposted(self, feed_id: int, filtered: int = 0, folded: int = 0) -> None:
+        """Count items not posted: ``filtered`` by keywords, ``folded`` into a story already told."""
+        if not filtered and not folded:
+            return
+        with self.store.transaction(library_change=False) as tx:
+            tx.execute("INSERT INTO feed_filters (feed_id, filtered, folded) VALUES (?, ?, ?) ON CONFLICT (feed_id)"
+                       " DO UPDATE SET filtered = feed_filters.filtered + excluded.filtered,"
+                       " folded = feed_filters.folded + excluded.folded", (feed_id, filtered, folded))
 
     def unseen(self, feed_id: int, keys: builtins.list[str]) -> set[str]:
         """The keys among ``keys`` not yet done with: never seen, or failed fewer times than allowed."""

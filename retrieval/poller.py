@@ -43,6 +43,7 @@ class PollReport:
     added: list[tuple[str, str]] = field(default_factory=list)  # (title, link) of the articles added
     unchanged: int = 0
     skipped: int = 0
+    filtered: int = 0  # new entries the feed's keyword filters left out
     failed: list[tuple[str, str]] = field(default_factory=list)  # (link, reason)
     not_modified: bool = False
     error: str = ""
@@ -55,7 +56,7 @@ class PollReport:
         if self.not_modified:
             return f"{name}: not modified"
         return (f"{name}: {self.entries} entries, {self.new} new: added {len(self.added)}, unchanged {self.unchanged},"
-                f" skipped {self.skipped}, failed {len(self.failed)}")
+                f" skipped {self.skipped}, filtered {self.filtered}, failed {len(self.failed)}")
 
 
 def next_poll_time(now: float, interval: float, failures: int, rng: random.Random | None = None) -> float:
@@ -146,8 +147,15 @@ class FeedPoller:
         """Fetch the newest unseen entries' pages and add them; record every entry's fate."""
         unseen = await self.run(self.feeds.unseen, feed.id, [e.key for e in parsed.entries])
         new = [e for e in parsed.entries if e.key in unseen]
-        report.new, report.skipped = len(new), max(0, len(new) - self.max_new)
-        states = {e.key: "skipped" for e in new[self.max_new:]}
+        report.new = len(new)
+        rules = await self.run(self.feeds.filters, feed.id)
+        kept = [e for e in new if rules.keeps(f"{e.title}\n{e.summary}")]
+        report.filtered = len(new) - len(kept)
+        kept_keys = {e.key for e in kept}
+        states = {e.key: "filtered" for e in new if e.key not in kept_keys}
+        new = kept
+        report.skipped = max(0, len(new) - self.max_new)
+        states.update({e.key: "skipped" for e in new[self.max_new:]})
         limit = asyncio.Semaphore(PAGE_CONCURRENCY)
         found = await asyncio.gather(*(self._document(e, parsed.title or feed.url, limit) for e in new[:self.max_new]))
         documents = []
@@ -165,6 +173,7 @@ class FeedPoller:
                 else:
                     report.added.append((doc.title, doc.url))
         await self.run(self.feeds.mark, feed.id, states)
+        await self.run(self.feeds.count_unposted, feed.id, filtered=report.filtered)
 
     async def _document(self, entry: FeedEntry, source: str, limit: asyncio.Semaphore
                         ) -> tuple[Document | None, str, str]:

@@ -46,14 +46,19 @@ class FeedCommands(commands.GroupCog, group_name="feeds", group_description="Fol
 
     @app_commands.command(name="add",
                           description="Follow an RSS or Atom feed: its new articles join this server's library")
-    @app_commands.describe(url="The feed's address", channel="Post a short notice of new articles here")
+    @app_commands.describe(url="The feed's address", channel="Post a short notice of new stories here",
+                           include="Only entries naming one of these words (comma-separated)",
+                           exclude="Never entries naming one of these words (comma-separated)")
     async def add(self, interaction: discord.Interaction, url: app_commands.Range[str, 1, 1000],
-                  channel: discord.TextChannel | None = None) -> None:
+                  channel: discord.TextChannel | None = None, include: str = "", exclude: str = "") -> None:
         if channel is not None:
             require_bot_can_post(channel)
         await interaction.response.defer(ephemeral=True, thinking=True)
         feed, entries = await self.bot.service.follow(url.strip(), interaction.guild_id,
                                                       channel.id if channel else None)
+        if include or exclude:
+            await self.bot.service.read(self.bot.service.feeds.set_filters, feed.id, interaction.guild_id,
+                                        include, exclude)
         minutes = self.bot.settings.feed_interval_minutes
         notices = f" Notices go to {channel.mention}." if channel else ""
         await interaction.followup.send(
@@ -64,10 +69,23 @@ class FeedCommands(commands.GroupCog, group_name="feeds", group_description="Fol
     @app_commands.command(name="list", description="The feeds this server follows")
     async def list_(self, interaction: discord.Interaction) -> None:
         await interaction.response.defer(ephemeral=True)
-        feeds = await self.bot.service.read(self.bot.service.feeds.list, interaction.guild_id)
-        text = "\n".join(feed_line(f) for f in feeds) or "This server follows no feeds. Add one with `/feeds add`."
+        feeds = await self.bot.service.read(self.bot.service.feeds_with_filters, interaction.guild_id)
+        text = "\n".join(feed_line(f, rules) for f, rules in feeds) or (
+            "This server follows no feeds. Add one with `/feeds add`.")
         await interaction.followup.send(embed=discord.Embed(title="Feeds", description=trim(text, 4096)),
                                                 ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+    @app_commands.command(name="filter", description="Keep only a feed's entries naming some words, or drop some")
+    @app_commands.describe(include="Only entries naming one of these words (comma-separated; empty: all)",
+                           exclude="Never entries naming one of these words (comma-separated)")
+    async def filter(self, interaction: discord.Interaction, feed: int, include: str = "", exclude: str = "") -> None:
+        await interaction.response.defer(ephemeral=True)
+        rules = await self.bot.service.read(self.bot.service.feeds.set_filters, feed, interaction.guild_id,
+                                            include, exclude)
+        said = "; ".join(x for x in (f"only {', '.join(rules.include)}" if rules.include else "",
+                                     f"never {', '.join(rules.exclude)}" if rules.exclude else "") if x)
+        await interaction.followup.send(f"Feed `{feed}` now takes {escape(said) or 'every entry'}.", ephemeral=True,
+                                        allowed_mentions=NO_MENTIONS)
 
     @app_commands.command(name="remove", description="Stop following a feed (its articles stay)")
     async def remove(self, interaction: discord.Interaction, feed: int) -> None:
@@ -77,6 +95,7 @@ class FeedCommands(commands.GroupCog, group_name="feeds", group_description="Fol
             f"Stopped following `{removed.id}` **{escape(removed.title or removed.url)}**; its articles stay in the"
             " library.", ephemeral=True, allowed_mentions=NO_MENTIONS)
 
+    @filter.autocomplete("feed")
     @remove.autocomplete("feed")
     async def _own_feeds(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[int]]:
         if not interaction.permissions.manage_guild:

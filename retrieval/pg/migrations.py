@@ -146,6 +146,10 @@ MIGRATIONS: list[tuple[int, str, str]] = [
      " best double precision NOT NULL, checked_upto bigint NOT NULL, created_at double precision NOT NULL);"
      " CREATE TABLE follow_notices (follow_id bigint NOT NULL REFERENCES follows (id) ON DELETE CASCADE,"
      " story_id bigint NOT NULL, channel_id bigint, day text NOT NULL, PRIMARY KEY (follow_id, story_id))"),
+    (6, "feed keyword filters and the count of items not posted (retrieval/feed_store.py)",
+     "CREATE TABLE feed_filters (feed_id bigint PRIMARY KEY REFERENCES feeds (id) ON DELETE CASCADE,"
+     " include text NOT NULL DEFAULT '', exclude text NOT NULL DEFAULT '', filtered integer NOT NULL DEFAULT 0,"
+     " folded integer NOT NULL DEFAULT 0)"),
 ]
 
 

@@ -59,3 +59,25 @@ def test_due_feeds_are_taken_once_for_a_lease(feeds):
     assert [f.id for f in feeds.claim_due(600)] == [feed.id]
     assert feeds.claim_due(600) == []  # another process asking now gets nothing
     assert [f.id for f in feeds.claim_due(600, now=time.time() + 601)] == [feed.id]  # the lease ran out
+
+
+def test_filters_match_whole_words_and_phrases_any_case(feeds):
+    from retrieval.feed_store import FeedFilter
+
+    rules = FeedFilter(include=("strike", "port authority"), exclude=("football",))
+    assert rules.keeps("Harbour STRIKE enters day 3")
+    assert rules.keeps("The Port Authority met the union")
+    assert not rules.keeps("Strikers win the football cup")  # "strikers" is not "strike"; football excluded
+    assert not rules.keeps("Weather: sunny")
+    assert FeedFilter().keeps("anything at all")
+
+
+def test_filters_are_per_feed_and_server_and_count_what_was_not_posted(feeds):
+    feed = feeds.add("https://a.example/feed", 7)
+    with pytest.raises(BadInputError, match="No feed"):
+        feeds.set_filters(feed.id, 8, "strike", "")
+    assert feeds.set_filters(feed.id, 7, " Strike, strike ,ferry", "").include == ("strike", "ferry")
+    feeds.count_unposted(feed.id, filtered=2)
+    feeds.count_unposted(feed.id, folded=3)
+    rules = feeds.filters(feed.id)
+    assert (rules.filtered, rules.folded, rules.include) == (2, 3, ("strike", "ferry"))

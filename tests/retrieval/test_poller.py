@@ -115,3 +115,16 @@ async def test_a_feed_of_thousands_of_entries_takes_only_the_newest(site, poller
     assert sum(path.startswith("/news/") for path in site.requests) == 5
     assert time.monotonic() - started < 30
     assert (await poller.poll(poller.feeds.get(feed.id))).not_modified
+
+
+async def test_keyword_filters_leave_entries_out_and_count_them(site, poller, library):
+    site.add_story(sample_story(8, title="Ferry timetable changes for the winter"))
+    feed = poller.feeds.add(site.add_feed("mixed", "Mixed", ["story-8", "story-2", "story-1"]), None)
+    poller.feeds.set_filters(feed.id, None, include="strike, ferry", exclude="day 1")
+    report = await poller.poll(feed)
+    assert report.new == 3 and report.filtered == 1
+    assert sorted(title for title, _ in report.added) == ["Ferry timetable changes for the winter",
+                                                         "Harbour strike day 2: talks resume"]
+    rules = poller.feeds.filters(feed.id)
+    assert rules.include == ("strike", "ferry") and rules.exclude == ("day 1",) and rules.filtered == 1
+    assert "filtered 1" in report.summary()

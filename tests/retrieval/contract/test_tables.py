@@ -45,3 +45,15 @@ def test_feeds_follow_claim_mark_and_retry(store):
         feeds.mark(feed.id, {"b": "retry"})
     assert feeds.unseen(feed.id, ["b"]) == set() and not feeds.pending(feed.id)
     assert feeds.remove(feed.id, 42).title == "A news" and feeds.list(42) == []
+
+
+def test_feed_filters_and_their_counts_are_kept(library):
+    from retrieval.feed_store import FeedStore
+
+    feeds = FeedStore(library.store)
+    feed = feeds.add("https://a.example/feed", 7)
+    feeds.set_filters(feed.id, 7, "strike, ferry", "football")
+    feeds.count_unposted(feed.id, filtered=2, folded=1)
+    feeds.set_filters(feed.id, 7, "strike", "")  # the counts survive new filters
+    rules = feeds.filters(feed.id)
+    assert (rules.include, rules.exclude, rules.filtered, rules.folded) == (("strike",), (), 2, 1)
