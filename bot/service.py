@@ -21,6 +21,7 @@ from bot.jobs import ImportJob, ImportJobs
 from bot.metrics import Metrics
 from config.settings import Settings
 from retrieval.activity import Activity, GuildSettings
+from retrieval.digests import DigestSchedules
 from retrieval.errors import BadInputError, NewsbotError
 from retrieval.feed_store import Feed, FeedFilter, FeedStore
 from retrieval.fetch import Fetcher, FetchPolicy
@@ -101,6 +102,7 @@ class NewsService:
         self.feeds = FeedStore(library.store)
         self.stories = StoryIndex(library)
         self.follows = FollowStore(library, self.stories)
+        self.digests = DigestSchedules(library.store)
         # pages, feeds and uploads are parsed in worker processes under time and memory limits
         self.sandbox = sandbox_from_settings(settings)
         self.metrics = Metrics(settings.shard_count)

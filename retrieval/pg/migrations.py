@@ -150,6 +150,9 @@ MIGRATIONS: list[tuple[int, str, str]] = [
      "CREATE TABLE feed_filters (feed_id bigint PRIMARY KEY REFERENCES feeds (id) ON DELETE CASCADE,"
      " include text NOT NULL DEFAULT '', exclude text NOT NULL DEFAULT '', filtered integer NOT NULL DEFAULT 0,"
      " folded integer NOT NULL DEFAULT 0)"),
+    (7, "channels' scheduled digests (retrieval/digests.py)",
+     "CREATE TABLE digest_schedules (channel_id bigint PRIMARY KEY, guild_id bigint, every text NOT NULL,"
+     " last_sent double precision NOT NULL)"),
 ]
 
 

@@ -177,7 +177,7 @@ async def test_too_large_attachment_is_refused(env, guild, channel, admin):
 
 
 async def test_members_without_manage_server_are_refused_even_if_allowed_in_the_client(env, guild, channel, member):
-    assert member.available_commands(channel) == ("ask", "follow add", "follow list", "follow remove", "help", "story")
+    assert member.available_commands(channel) == ("ask", "digest", "follow add", "follow list", "follow remove", "help", "story")
     for command in await env.bot.tree.fetch_commands():
         if command.name in {"library", "settings", "stats"}:
             guild.set_command_permissions(command, {member: True})  # an admin widened the defaults

@@ -152,3 +152,17 @@ async def test_digest_lists_the_periods_stories_most_covered_first(env, guild, c
     shown = reply(await member.slash(channel, "digest", days=3)).embeds[0]
     assert shown.title.startswith("Digest ") and "Harbour strike ends" in shown.description
     assert "Port Gazette" in shown.description and "North Korea" not in shown.description  # the seeds are older
+
+
+async def test_a_scheduled_digest_is_posted_once_its_day_has_passed(env, guild, channel, admin):
+    import time
+
+    await add_story(admin, channel, date="2025-12-31")
+    set_up = reply(await admin.slash(channel, "digest-schedule", channel=channel, every="daily"))
+    assert "daily digest" in set_up.content
+    cog = env.bot.get_cog("Stories")
+    assert await cog.post_due_digests() == 0  # not a day yet
+    assert await cog.post_due_digests(now=time.time() + 86_401) == 1
+    await env.settle()
+    assert channel.history()[-1].embeds[0].title.startswith("Digest ")
+    assert await cog.post_due_digests(now=time.time() + 86_402) == 0  # posted: the next is a day later

@@ -57,3 +57,16 @@ def test_feed_filters_and_their_counts_are_kept(library):
     feeds.set_filters(feed.id, 7, "strike", "")  # the counts survive new filters
     rules = feeds.filters(feed.id)
     assert (rules.include, rules.exclude, rules.filtered, rules.folded) == (("strike",), (), 2, 1)
+
+
+def test_digest_schedules_are_due_once_a_period(library):
+    from retrieval.digests import DigestSchedules
+
+    schedules = DigestSchedules(library.store)
+    schedules.set(7, 70, "daily")
+    schedules.set(7, 71, "weekly")
+    now = schedules.list(7)[0].last_sent
+    assert schedules.due(now + 3600) == []
+    assert [s.channel_id for s in schedules.due(now + 86_401)] == [70]
+    assert schedules.due(now + 86_402) == []
+    assert schedules.set(7, 71, "off") is None and [s.channel_id for s in schedules.list(7)] == [70]
