@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import time
 from dataclasses import dataclass
 from typing import Literal
@@ -52,14 +53,14 @@ class DigestSchedules:
                        (channel_id, guild_id, every, time.time()))
         return DigestSchedule(channel_id, guild_id, every, time.time())
 
-    def list(self, guild_id: int | None = None, *, every_server: bool = False) -> list[DigestSchedule]:
+    def list(self, guild_id: int | None = None, *, every_server: bool = False) -> builtins.list[DigestSchedule]:
         """A server's schedules (or every server's)."""
         where, params = ("", ()) if every_server else ("WHERE coalesce(guild_id, 0) = ?", (guild_id or 0,))
         rows = self.store.connection.execute(
             f"SELECT channel_id, guild_id, every, last_sent FROM digest_schedules {where} ORDER BY channel_id", params)
         return [DigestSchedule(int(r[0]), r[1], r[2], float(r[3])) for r in rows.fetchall()]
 
-    def due(self, now: float | None = None) -> list[DigestSchedule]:
+    def due(self, now: float | None = None) -> builtins.list[DigestSchedule]:
         """The schedules whose period has passed since their last post, marked as posted now."""
         now = now or time.time()
         due = [s for s in self.list(every_server=True) if now - s.last_sent >= PERIOD.get(s.every, PERIOD["daily"])]

@@ -10,6 +10,7 @@ reaches :data:`FLOOR`) is a match. A question hears of a story once, at most
 
 from __future__ import annotations
 
+import builtins
 import datetime as dt
 import time
 from dataclasses import dataclass
@@ -110,7 +111,7 @@ class FollowStore:
                        (guild_id, channel_id, user_id, question, vector.tobytes(), best, newest, time.time()))
         return self.list(guild_id)[-1]
 
-    def list(self, guild_id: int | None, *, every: bool = False) -> list[Follow]:
+    def list(self, guild_id: int | None, *, every: bool = False) -> builtins.list[Follow]:
         """A server's followed questions (``every``: all servers'), oldest first."""
         where, params = ("", ()) if every else ("WHERE coalesce(guild_id, 0) = ?", (guild_id or 0,))
         rows = self.store.connection.execute(f"SELECT {_COLUMNS} FROM follows {where} ORDER BY id", params)
@@ -131,7 +132,7 @@ class FollowStore:
             tx.execute("DELETE FROM follows WHERE id = ?", (follow_id,))
         return found
 
-    def matches(self, *, record: bool = False, today: str = "") -> list[FollowMatch]:
+    def matches(self, *, record: bool = False, today: str = "") -> builtins.list[FollowMatch]:
         """What the articles added since each question was last checked would send: at most one
         match per question and story, within the daily limits. ``record``: remember them as sent
         and move every question's check past the newest article (what the bot does)."""
@@ -152,7 +153,7 @@ class FollowStore:
         rows = self.store.passages([pid for pid, _ in nearest], [None, guild_id])
         return max((score for pid, score in nearest if pid in rows), default=0.0)
 
-    def _new_passages(self, after: int) -> list[tuple[int, dict]]:
+    def _new_passages(self, after: int) -> builtins.list[tuple[int, dict]]:
         """(passage id, row) of every passage of the articles with an id above ``after``."""
         ids = [int(r[0]) for r in self.store.connection.execute(
             "SELECT p.id FROM passages p JOIN articles a ON a.id = p.article_id WHERE a.id > ? ORDER BY p.id",
@@ -160,11 +161,12 @@ class FollowStore:
         rows = self.store.passages(ids, self._all_scopes())
         return [(pid, rows[pid]) for pid in ids if pid in rows]
 
-    def _all_scopes(self) -> list[int | None]:
+    def _all_scopes(self) -> builtins.list[int | None]:
         scopes = [r[0] for r in self.store.connection.execute("SELECT DISTINCT guild_id FROM articles").fetchall()]
         return [None, *[s for s in scopes if s is not None]]
 
-    def _best_matches(self, follows: list[Follow], passages: list[tuple[int, dict]]) -> list[FollowMatch]:
+    def _best_matches(self, follows: builtins.list[Follow],
+                      passages: builtins.list[tuple[int, dict]]) -> builtins.list[FollowMatch]:
         vectors = self.library.vectors_for([pid for pid, _ in passages])
         usable = [(pid, row) for pid, row in passages if pid in vectors]
         if not usable:
@@ -190,14 +192,16 @@ class FollowStore:
                                        row["source"], score))
         return out
 
-    def _within_limits(self, found: list[FollowMatch], today: str) -> list[FollowMatch]:
+    def _within_limits(self, found: builtins.list[FollowMatch], today: str) -> builtins.list[FollowMatch]:
         """Drop stories a question already heard of, and what passes the daily limits."""
         sent = self.store.connection.execute("SELECT follow_id, story_id, channel_id, day FROM follow_notices")
-        told, per_follow, per_channel = set(), {}, {}
+        told: set[tuple[int, int]] = set()
+        per_follow: dict[int, int] = {}
+        per_channel: dict[int | None, int] = {}
         for follow_id, story, channel, day in sent.fetchall():
             told.add((int(follow_id), int(story)))
             if day == today:
-                per_follow[follow_id] = per_follow.get(follow_id, 0) + 1
+                per_follow[int(follow_id)] = per_follow.get(int(follow_id), 0) + 1
                 per_channel[channel] = per_channel.get(channel, 0) + 1
         kept = []
         for match in sorted(found, key=lambda m: -m.score):
@@ -211,7 +215,8 @@ class FollowStore:
             kept.append(match)
         return kept
 
-    def _record(self, kept: list[FollowMatch], follows: list[Follow], newest: int, today: str) -> None:
+    def _record(self, kept: builtins.list[FollowMatch], follows: builtins.list[Follow], newest: int,
+                today: str) -> None:
         best = {f.id: f.best for f in follows}
         for match in kept:
             best[match.follow.id] = max(best[match.follow.id], match.score)

@@ -101,7 +101,7 @@ def build_timeline(library: Library, weighted: dict[int, tuple[Article, float]],
                    sentences_per_date: int, since: str, until: str) -> list[TimelineEntry]:
     """Key days and their sentences from weighted articles (steps 2 and 3 of the module)."""
     bodies = library.store.article_bodies(list(weighted))
-    day_score: Counter = Counter()
+    day_score: dict[str, float] = defaultdict(float)
     said: dict[str, list[_Said]] = defaultdict(list)
     for aid, (article, weight) in weighted.items():
         published = _parse_day(article.date)
