@@ -251,3 +251,39 @@ async def test_newsbot_sync_publishes_the_commands_to_one_server(fake, e2e_libra
         f"/applications/{fake.commands[0]['application_id']}/guilds/{GUILD_ID}/commands"]
     names = {c["name"] for c in fake.commands}
     assert count == len(fake.commands) and {"ask", "help", "library", "Ask newsbot about this message"} <= names
+
+
+@pytest.mark.slow
+async def test_stories_timelines_follows_digests_and_a_burst_of_500_articles(fake, e2e_library, tmp_path):
+    from tests.bot.fake_discord import THE_CHANNEL
+
+    async with connected_bot(fake, e2e_library, tmp_path) as bot:
+        asked = await fake.slash("ask", question="Where did the North Korean containers go?")
+        await wait_for(lambda: asked in fake.replies)
+        answer = fake.replies[asked]
+        labels = [c["label"] for row in answer["components"] for c in row["components"]]
+        assert labels == ["Helpful", "Not helpful", "More results", "Timeline", "Follow"]
+
+        story = await fake.slash("story", about="North Korean weapons for Russia")
+        timeline = await fake.click(answer, "Timeline")
+        followed = await fake.click(answer, "Follow")
+        digest = await fake.slash("digest", days=31)
+        await wait_for(lambda: all(t in fake.replies for t in (story, timeline, followed, digest)))
+        assert len(fake.replies[story]["embeds"][0]["fields"]) == 2  # BBC and CNN: one story
+        assert fake.replies[timeline]["embeds"][0]["title"].startswith("Timeline: ")
+        assert "message you" in fake.replies[followed]["content"]
+        assert fake.replies[digest]["embeds"][0]["title"].startswith("Digest ")
+
+        topics = "harbour council ferry pier strike budget river festival museum railway school hospital".split()
+        follows = [await fake.slash("follow add", manage_guild=True, channel=THE_CHANNEL,
+                                    question=f"What did the report say about the {topic} work?") for topic in topics]
+        await wait_for(lambda: all(token in fake.replies for token in follows))
+        before = len(fake.messages)
+        burst = await fake.slash("library add", manage_guild=True, file=big_upload("burst", 500))
+        assert "added 500" in (await fake.job_result(burst, timeout=600))["content"]
+        await asyncio.sleep(2)  # the followed questions' notices go out after the import
+        notices = [m for m in fake.messages[before:] if m["content"].startswith("🔔")]
+        print(f"500 new articles, {len(topics)} questions followed in one channel: {len(notices)} notices")
+        assert len(notices) == 10  # the channel's daily limit, however many questions and articles match
+        assert all(m["allowed_mentions"] == {"parse": []} for m in fake.messages)
+        assert fake.slowest_ack() < 3.0
