@@ -32,6 +32,7 @@ from retrieval.question_time import time_window
 from retrieval.rank import cap_per_group, convex, is_answered, recency_prior, relative_cut
 from retrieval.records import Answer, Filters, Gathered, Hit
 from retrieval.rows import article_from_row, sentence_vectors_of
+from retrieval.stories import StoryIndex
 from retrieval.terms import content_terms, terms_of
 
 logger = logging.getLogger(__name__)
@@ -43,6 +44,7 @@ GROUPING_SPARE = 3  # extra results highlighted so grouping still leaves k
 FIRST_ROWS = 16  # candidates whose rows are read at first (more only when too few are kept)
 EARLY_ROWS = 16  # best keyword candidates read beside the question's embedding
 SENTENCE_CACHE = 4096  # sentences embedded alone for grouping, remembered
+MAX_ALSO = 3  # other publishers' articles of a result's story listed under it
 ARTICLE_TERMS_CACHE = 2048  # articles whose words are remembered for the confidence
 
 
@@ -175,6 +177,7 @@ class Searcher:
         """Search ``library``, keeping the latest ``cache_size`` answers; ``answer_model`` decides
         answer or no answer (default: the one shipped, retrieval/answer_model.json)."""
         self.library = library
+        self.stories = StoryIndex(library)  # "also reported by": the other articles of a result's story
         self.answer_model = answer_model or AnswerModel.load()
         self.cache = AnswerCache(cache_size)
         self._side = ThreadPoolExecutor(2, thread_name_prefix="newsbot-keyword")
@@ -238,11 +241,29 @@ class Searcher:
         sure = self.certainty(question, hits)
         answered = bool(hits) and (query is None or is_answered(sure, options.min_score))
         hits = hits[:relative_cut([h.score for h in hits], options.cutoff)]
+        if answered and options.group:
+            self._add_story_mates(hits, scopes, options.filters.as_of)
         clock.lap("highlight")
         answer = Answer(question=question, answered=answered, hits=hits if answered else [],
                         took_ms=clock.total(), confidence=sure, timings=clock.laps)
         self.cache.put(key, version, answer)
         return answer
+
+    def _add_story_mates(self, hits: list[Hit], scopes: list[int | None], as_of: str) -> None:
+        """"Also reported by": other publishers' articles of each result's story (retrieval/stories.py),
+        after the copies grouping found, three at most per result, none already shown."""
+        mates = self.stories.story_mates([h.article.id for h in hits], scopes, as_of)
+        if not mates:
+            return
+        shown = {h.article.id for h in hits} | {a.id for h in hits for a in h.also_reported_by}
+        for hit in hits:
+            publishers = {hit.article.source} | {a.source for a in hit.also_reported_by}
+            for article in mates.get(hit.article.id, []):
+                if len(hit.also_reported_by) >= MAX_ALSO or article.id in shown or article.source in publishers:
+                    continue
+                hit.also_reported_by.append(article)
+                shown.add(article.id)
+                publishers.add(article.source)
 
     def certainty(self, question: str, hits: list[Hit]) -> float:
         """The probability that the answer is among ``hits`` (ranked, before the cut-off), from the

@@ -130,6 +130,27 @@ class StoryIndex:
             f"SELECT article_id, story_id FROM story_members WHERE article_id IN ({marks})", list(article_ids))
         return {int(a): int(s) for a, s in rows.fetchall()}
 
+    def story_mates(self, article_ids: list[int], scopes: list[int | None], until: str = "",
+                    per_article: int = 3) -> dict[int, list[Article]]:
+        """For each article, up to ``per_article`` other articles of its story in the scopes (other
+        publishers first, newest first; none published after ``until``)."""
+        if not article_ids:
+            return {}
+        marks, scope_marks = ",".join("?" * len(article_ids)), ",".join("?" * len(scopes))
+        rows = self.store.connection.execute(
+            f"SELECT s1.article_id, {ARTICLE_COLUMNS} FROM story_members s1"
+            " JOIN story_members s2 ON s2.story_id = s1.story_id AND s2.article_id != s1.article_id"
+            " JOIN articles a ON a.id = s2.article_id"
+            f" WHERE s1.article_id IN ({marks}) AND coalesce(a.guild_id, 0) IN ({scope_marks})"
+            " AND (a.date = '' OR a.date <= ?) ORDER BY a.date DESC, a.id DESC LIMIT 500",
+            [*article_ids, *[s or 0 for s in scopes], until or "9999-12-31"]).fetchall()
+        mates: dict[int, list[Article]] = {}
+        for row in rows:
+            mates.setdefault(int(row[0]), []).append(Article(
+                id=int(row[1]), title=row[2], source=row[3], author=row[4], date=row[5], url=row[6], path=row[7],
+                guild_id=row[8]))
+        return {aid: found[:per_article] for aid, found in mates.items()}
+
     def stories_of_links(self, links: list[str], scope: int | None) -> dict[str, int]:
         """The story of each article of ``scope`` at one of ``links`` (placed articles only)."""
         if not links:

@@ -257,7 +257,7 @@ async def test_newsbot_sync_publishes_the_commands_to_one_server(fake, e2e_libra
 async def test_stories_timelines_follows_digests_and_a_burst_of_500_articles(fake, e2e_library, tmp_path):
     from tests.bot.fake_discord import THE_CHANNEL
 
-    async with connected_bot(fake, e2e_library, tmp_path) as bot:
+    async with connected_bot(fake, e2e_library, tmp_path):
         asked = await fake.slash("ask", question="Where did the North Korean containers go?")
         await wait_for(lambda: asked in fake.replies)
         answer = fake.replies[asked]
