@@ -41,11 +41,11 @@ def test_only_what_the_question_does_not_already_name_counts():
     assert names_new(question, "The containers went to Tikhoretsk.", "place")
 
 
-def test_a_passage_holds_the_kind_only_in_a_sentence_about_the_question():
-    question = "How many containers were shipped?"
-    assert holds_answer_kind(question, "The weather was fine. About 300 containers were shipped.")
-    assert not holds_answer_kind(question, "Containers were shipped by sea. In 2019, 40 ships sank.")
-    assert not holds_answer_kind("Why were containers shipped?", "About 300 containers were shipped.")
+def test_a_passage_holds_the_kind_anywhere_but_not_what_the_question_names():
+    question = "Where in Russia did the containers go?"
+    assert holds_answer_kind(question, "Mr Kirby spoke on Friday. The equipment went by rail to Tikhoretsk.")
+    assert not holds_answer_kind(question, "Kim met Putin in Russia’s far east.")  # Russia is asked about
+    assert not holds_answer_kind("Why were containers shipped?", "About 300 containers went to Tikhoretsk.")
 
 
 def test_the_highlighter_prefers_the_sentence_naming_the_kind_asked_for():
