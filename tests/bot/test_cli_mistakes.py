@@ -87,3 +87,20 @@ def test_a_closed_pipe_ends_quietly(data, args):
     done = subprocess.run(["bash", "-o", "pipefail", "-c", command], input=stdin, capture_output=True, text=True,
                           env=env, cwd=PROJECT_ROOT, timeout=120)
     assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr, done.stderr
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    (["stories", "--since", "someday"], "can't read the date 'someday'"),
+    (["timeline", "harbour strike", "--dates", "0"], "--dates must be 1-200"),
+    (["timeline", "999999"], "no story 999999"),
+    (["timeline", "harbour", "--since", "2024-06-01", "--until", "2024-05-01"], "is after --until"),
+    (["follow", "remove", "42"], "No followed question 42"),
+    (["follow", "add", "   "], "some words in it"),
+    (["digest", "--days", "0"], "--days must be 1-366"),
+    (["sync"], "no Discord token"),
+])
+def test_the_news_over_time_commands_say_what_is_wrong_in_one_line(data, capsys, args, expected):
+    code = main(["--data-dir", str(data), *args])
+    out, err = capsys.readouterr()
+    assert code == 2 and "Traceback" not in err + out and expected in err, err
+    assert err.count("\n") == 1
