@@ -47,6 +47,18 @@ def score_sentences(question: str, query: np.ndarray | None, candidates: list[st
             + kind_weight * _kinds(question, candidates)).tolist()
 
 
+def _with_kinds(question: str, candidates: list[str], scores: np.ndarray, weight: float) -> np.ndarray:
+    """``scores`` with the kind-of-answer bonus added, read only for the sentences within ``weight``
+    of the best (no other can win): the same choice at a fraction of the cost."""
+    kind = expected_kind(question)
+    if kind is None:
+        return scores
+    close = np.flatnonzero(scores >= scores.max() - weight)
+    bonus = np.zeros_like(scores)
+    bonus[close] = [weight * names_new(question, candidates[i], kind) for i in close]
+    return scores + bonus
+
+
 def _kinds(question: str, candidates: list[str]) -> np.ndarray:
     """1 for each candidate naming something new of the kind of answer the question expects."""
     kind = expected_kind(question)
@@ -90,8 +102,8 @@ def highlights(question: str, query: np.ndarray | None, passages: list[str], enc
             scores = cosine + LEXICAL_WEIGHT * overlaps
         else:
             scores = _scores(terms, candidates, cosine)
-        if KIND_WEIGHT:
-            scores = scores + KIND_WEIGHT * _kinds(question, candidates)
+        if KIND_WEIGHT and len(candidates) > 1:
+            scores = _with_kinds(question, candidates, np.asarray(scores, dtype=np.float32), KIND_WEIGHT)
         index = int(np.argmax(scores))
         best.append((candidates[index], None if cosine is None or item is None else item.vectors[index]))
     return best
