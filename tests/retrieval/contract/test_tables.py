@@ -70,3 +70,13 @@ def test_digest_schedules_are_due_once_a_period(library):
     assert [s.channel_id for s in schedules.due(now + 86_401)] == [70]
     assert schedules.due(now + 86_402) == []
     assert schedules.set(7, 71, "off") is None and [s.channel_id for s in schedules.list(7)] == [70]
+
+
+def test_a_logged_question_keeps_its_asking_day(library):
+    from retrieval.records import Filters
+
+    activity = Activity(library.store)
+    qid = activity.record_question(7, "Where did the ships go?", True, 0.9, 3,
+                                   Filters(sources=("Herald",), as_of="2024-05-03"))
+    logged = activity.question(qid)
+    assert logged.filters.as_of == "2024-05-03" and logged.filters.sources == ("Herald",)
