@@ -9,8 +9,9 @@
    ``dates`` days of the window are kept.
 3. **Sentences.** A day's candidates are the sentences naming it and the opening sentences of its
    articles that name no other day; each scores its article's weight times (the share of the
-   question's words it holds + its TF-IDF cosine to the day's candidates as a whole); the best
-   ``sentences`` are kept, leaving out near copies of those already chosen.
+   question's words it holds + its TF-IDF cosine to the day's candidates as a whole), less for
+   sentences longer than :data:`LONG_WORDS` words; the best ``sentences`` are kept, leaving out
+   near copies of those already chosen.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ NAMED_WEIGHT = 1.0  # per sentence naming it
 SENTENCES_READ = 40  # sentences of an article read for day references
 LEAD_SENTENCES = 2  # opening sentences that speak for the publication day
 NEAR_COPY = 0.5  # word overlap (Jaccard) above which a sentence repeats one already chosen
+LONG_WORDS = 35  # a sentence's score is divided by 1 + its words beyond this / this (entries are one line)
 
 
 @dataclass(slots=True)
@@ -137,7 +139,9 @@ def _entry(day: str, candidates: list[_Said], terms: frozenset[str], wanted: int
     for candidate, vector in zip(candidates, vectors):
         central = sum(v * centroid[t] for t, v in vector.items()) / max(len(candidates), 1)
         asked = len(terms & set(vector)) / len(terms) if terms else 0.0
-        scored.append((candidate.weight * (asked + central), candidate))
+        length = max(0, len(candidate.text.split()) - LONG_WORDS) / LONG_WORDS
+        value = candidate.weight * (asked + central) / (1 + length)
+        scored.append((value, candidate))
     entry = TimelineEntry(day)
     chosen: list[frozenset[str]] = []
     for _, candidate in sorted(scored, key=lambda item: -item[0]):
