@@ -15,7 +15,6 @@ import functools
 import re
 from typing import Literal
 
-
 Kind = Literal["number", "date", "place", "person"]
 
 _NUMBER_WORDS = ("one two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty "
