@@ -460,7 +460,8 @@ def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
         index.catch_up()
         stories = digest(index, [None], since, last)
     for story in stories:
-        print(f"{story.dates[1] or '----------'}  {len(story.publishers):>2} publishers  {story.title[:80]}"
+        count = len(story.publishers)
+        print(f"{story.dates[1] or '----------'}  {count:>2} publisher{'s' * (count != 1)}  {story.title[:80]}"
               f"  ({', '.join(story.publishers[:4]) or 'source unknown'})")
     if not stories:
         print(f"No stories between {since} and {last}.", file=sys.stderr)
