@@ -117,3 +117,21 @@ def test_backends_smoke(seeded, pg_server, pg_url, tmp_path):
     out = run("benchmarks/backends.py", "processes", "--database", cloned, "--data-dir", str(seeded),
               "--questions", "2")
     assert "postgresql" in out and "embedded" in out
+
+
+@pytest.mark.slow
+def test_ask_during_upload_smoke(seeded):
+    out = run("benchmarks/ask_during_upload.py", "--library", str(seeded), "--megabytes", "0.05", "--seconds", "1")
+    assert out.count("question (2 uploads)") == 2 and "articles imported in the window" in out
+
+
+def test_follows_scale_smoke():
+    out = run("benchmarks/follows.py", "scale", "--questions", "50", "--articles", "10")
+    assert "ms per new article" in out
+
+
+@pytest.mark.slow
+def test_stories_smoke():
+    need_eval_data("ecbplus-dev")
+    out = run("benchmarks/stories.py", "--grid", "threshold=0.3")
+    assert "462 ECB+ dev articles" in out and "B3 F1" in out and "threshold 0.3" in out
