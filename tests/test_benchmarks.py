@@ -135,3 +135,13 @@ def test_stories_smoke():
     need_eval_data("ecbplus-dev")
     out = run("benchmarks/stories.py", "--grid", "threshold=0.3")
     assert "462 ECB+ dev articles" in out and "B3 F1" in out and "threshold 0.3" in out
+
+
+@pytest.mark.slow
+def test_timelines_smoke(tmp_path):
+    articles = need_eval_data("t17-dev", "articles.jsonl")
+    few = tmp_path / "few.jsonl"
+    few.write_text("".join(articles.read_text().splitlines(keepends=True)[:40]))
+    run("-m", "bot.cli", "--data-dir", str(tmp_path / "t17"), "ingest", str(few), "--no-progress")
+    out = run("benchmarks/timelines.py", str(tmp_path / "t17"))
+    assert "pubcount baseline: date-F1" in out and "product: date-F1" in out
