@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import numpy as np  # noqa: E402
 
 from config.settings import load_settings  # noqa: E402
-from retrieval.answerability import fit, signals  # noqa: E402
+from retrieval.answerability import FEATURES, fit, signals  # noqa: E402
 from retrieval.backend import open_library  # noqa: E402
 from retrieval.evaluation.questions import asked_at, load_questions, split_questions  # noqa: E402
 from retrieval.rank import confidence  # noqa: E402
@@ -72,12 +72,15 @@ def main() -> None:
     parser.add_argument("questions", type=Path)
     parser.add_argument("--split-at", required=True)
     parser.add_argument("--answered", type=float, default=0.98, help="share of tune questions to answer")
+    parser.add_argument("--option", action="append", default=[], metavar="NAME=VALUE",
+                        help="a SearchOptions number to ask with instead of the settings' (repeatable)")
     parser.add_argument("--save", action="store_true")
     args = parser.parse_args()
     settings = load_settings(data_dir=args.data_dir)
     library = open_library(settings)
     searcher = Searcher(library, cache_size=0)
-    base = SearchOptions.from_settings(settings, min_score=0.0, cutoff=0.0, highlight=False)
+    changed = {name: float(value) for name, value in (o.split("=", 1) for o in args.option)}
+    base = SearchOptions.from_settings(settings, min_score=0.0, cutoff=0.0, highlight=False, **changed)
     (tune_name, tune), (report_name, report) = split_questions(load_questions(args.questions), args.split_at)
     parts = {name: rows(searcher, part, base) for name, part in ((tune_name, tune), (report_name, report))}
     features, labels, old, present = (np.array(x) for x in zip(*parts[tune_name]))
@@ -86,7 +89,7 @@ def main() -> None:
     chosen = {"model": threshold_for(probability, present, args.answered),
               "single score": threshold_for(old, present, args.answered)}
     print(f"fitted on {tune_name}: {len(features)} answers; weights {np.round(model.weights, 3).tolist()} "
-          f"({', '.join(('cosine', 'coverage', 'score', 'margin'))}), bias {model.bias:.3f}")
+          f"({', '.join(FEATURES)}), bias {model.bias:.3f}")
     print(f"{'decision':<13} {'threshold':>9} {'part':<22} {'answered (gold in)':>18}"
           f" {'confidently wrong (gold out)':>28}")
     for name, data in parts.items():

@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     recency_days: float = Field(default=14.0, gt=0.0, description="Days over which the recency bonus fades.")
     answer_type_weight: float = Field(
         default=0.0, ge=0.0, le=1.0, description="Bonus for passages holding the kind of answer asked for.")
+    keyword_floor: float = Field(
+        default=8.0, ge=0.0, description="Keyword (BM25) scores are divided by the best one, or by this when the best "
+                                         "is weaker (a library of a few articles; docs/quality.md).")
     relative_cutoff: float = Field(
         default=0.70, ge=0.0, le=1.0, description="Show only results scoring this share of the best one.")
     max_file_bytes: int = Field(default=20_000_000, ge=1_000)

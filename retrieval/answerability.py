@@ -33,8 +33,14 @@ def signals(hits: list[Hit], coverages: list[float]) -> list[float] | None:
     if not hits:
         return None
     top = hits[0]
-    other = next((h.score for h in hits if h.article.id != top.article.id), 0.0)
-    return [top.dense, max(coverages) if coverages else 0.0, top.score, top.score - other]
+    best = _evidence(top)
+    other = next((_evidence(h) for h in hits if h.article.id != top.article.id), 0.0)
+    return [top.dense, max(coverages) if coverages else 0.0, best, best - other]
+
+
+def _evidence(hit: Hit) -> float:
+    """A hit's score on the scale the model was fitted on (see ``Hit.evidence``)."""
+    return hit.score if hit.evidence is None else hit.evidence
 
 
 @dataclass(frozen=True, slots=True)

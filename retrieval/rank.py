@@ -39,7 +39,7 @@ def rrf(rankings: Sequence[Sequence[tuple[int, float]]], weights: Sequence[float
 
 
 def convex(dense: dict[int, float], keyword: Sequence[tuple[int, float]],
-           dense_weight: float = 0.6) -> list[tuple[int, float]]:
+           dense_weight: float = 0.6, keyword_floor: float = 0.0) -> list[tuple[int, float]]:
     """Convex combination of cosine similarity and max-normalised BM25.
 
     ``score = w * cosine + (1 - w) * bm25 / max(bm25)`` over the union of candidates
@@ -47,15 +47,20 @@ def convex(dense: dict[int, float], keyword: Sequence[tuple[int, float]],
     BBC distractors this beats reciprocal-rank fusion and each signal alone for every
     weight from 0.4 to 0.7 (docs/quality.md).
 
+    The keyword scores are divided by ``max(max(bm25), keyword_floor)``: in a library of a few
+    articles most words are in every passage, and the best match may rest on one word; it then
+    counts as the weak match it is instead of as a full one.
+
     Args:
         dense: cosine similarity of every candidate (dense and keyword ones alike).
         keyword: (id, BM25 score) pairs, higher is better.
         dense_weight: w, the share of the cosine.
+        keyword_floor: the least BM25 score that counts as a full keyword match.
 
     Returns:
         (id, fused score) pairs, best first.
     """
-    top = max((score for _, score in keyword), default=0.0) or 1.0
+    top = max(max((score for _, score in keyword), default=0.0), keyword_floor) or 1.0
     rest = 1 - dense_weight
     fused = {item: dense_weight * cosine for item, cosine in dense.items()}
     for item, score in keyword:
@@ -105,29 +110,36 @@ def relative_cut(scores: Sequence[float], share: float) -> int:
 
 
 def cap_per_group(items: Sequence[tuple[int, float]], group_of: Callable[[int], Hashable],
-                  per_group: int, limit: int) -> list[tuple[int, float]]:
-    """Keep at most ``per_group`` items of each group, and ``limit`` in all, in order.
+                  per_group: int, limit: int, *, fill: bool = False) -> list[tuple[int, float]]:
+    """Keep at most ``per_group`` items of each group, and ``limit`` in all, best first.
 
     Args:
         items: (id, score) pairs, best first.
         group_of: the group (e.g. article id) of an id; ids it maps to None are skipped.
         per_group: the cap per group.
         limit: the total wanted.
+        fill: when the groups run out before ``limit`` (``items`` holds every candidate there
+            is: a library of two articles), the best of the items the cap held back fill the rest.
 
     Returns:
         The kept pairs, best first.
     """
     counts: dict[Hashable, int] = {}
-    kept = []
+    kept, held = [], []
     for item, score in items:
         group = group_of(item)
-        if group is None or counts.get(group, 0) >= per_group:
+        if group is None:
+            continue
+        if counts.get(group, 0) >= per_group:
+            held.append((item, score))
             continue
         counts[group] = counts.get(group, 0) + 1
         kept.append((item, score))
         if len(kept) >= limit:
-            break
-    return kept
+            return kept
+    if not fill:
+        return kept
+    return sorted(kept + held[:limit - len(kept)], key=lambda pair: -pair[1])
 
 
 def confidence(cosines: Sequence[float], coverages: Sequence[float]) -> float:

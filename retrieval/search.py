@@ -71,6 +71,7 @@ class SearchOptions:
     recency_weight: float = 0.2
     recency_days: float = 14.0
     cutoff: float = 0.70  # show only results scoring at least this share of the best (0: all k)
+    keyword_floor: float = 8.0  # BM25 over max(best, this): a weak best keyword match counts as weak (rank.convex)
     answer_type_weight: float = 0.0  # bonus for passages holding the kind of answer asked for (answer_type.py)
     read_time: bool = True  # words about time in the question set a window (retrieval/question_time.py)
     highlight: bool = True
@@ -83,7 +84,7 @@ class SearchOptions:
         base = {"k": settings.results, "max_per_article": settings.max_per_article,
                 "min_score": settings.min_score, "recency_weight": settings.recency_weight,
                 "recency_days": settings.recency_days, "cutoff": settings.relative_cutoff,
-                "answer_type_weight": settings.answer_type_weight}
+                "answer_type_weight": settings.answer_type_weight, "keyword_floor": settings.keyword_floor}
         return cls(**{**base, **changes})
 
     def key(self) -> tuple:
@@ -238,6 +239,7 @@ class Searcher:
         kept = self._by_answer_kind(question, kept, rows, options.answer_type_weight)
         clock.lap("rank")
         hits = self._hits(question, query, kept, rows, scores, options, early, gathered)[:options.k]
+        self._weigh_evidence(hits, found, options)
         sure = self.certainty(question, hits)
         answered = bool(hits) and (query is None or is_answered(sure, options.min_score))
         hits = hits[:relative_cut([h.score for h in hits], options.cutoff)]
@@ -264,6 +266,19 @@ class Searcher:
                 hit.also_reported_by.append(article)
                 shown.add(article.id)
                 publishers.add(article.source)
+
+    @staticmethod
+    def _weigh_evidence(hits: list[Hit], keyword: list[tuple[int, float]], options: SearchOptions) -> None:
+        """Give each hit its score on the answer model's scale (``Hit.evidence``): keyword scores over
+        the best one, without the floor. The floor ranks a library whose best keyword match is weak
+        (a few articles); the confidence stays as calibrated."""
+        top = max((score for _, score in keyword), default=0.0)
+        if options.mode != "hybrid" or not top or top >= options.keyword_floor:
+            return
+        found = dict(keyword)
+        extra = (1 - options.dense_weight) * (1 / top - 1 / options.keyword_floor)
+        for hit in hits:
+            hit.evidence = hit.score + extra * found.get(hit.passage_id, 0.0)
 
     def certainty(self, question: str, hits: list[Hit]) -> float:
         """The probability that the answer is among ``hits`` (ranked, before the cut-off), from the
@@ -365,7 +380,7 @@ class Searcher:
             rows.update(self.library.store.passages(part, scopes, options.filters, _sentences_wanted(options)))
             start += size
             kept = cap_per_group(ranked[:start], lambda pid: rows[pid]["id"] if pid in rows else None,
-                                 options.max_per_article, wanted)
+                                 options.max_per_article, wanted, fill=start >= len(ranked))
             if len(kept) >= wanted:
                 break
             size *= 4
@@ -445,7 +460,7 @@ class Searcher:
         if options.mode == "keyword":
             top = keyword[0][1] if keyword else 1.0
             return [(pid, score / top) for pid, score in keyword]
-        return convex(scores, keyword, options.dense_weight)
+        return convex(scores, keyword, options.dense_weight, options.keyword_floor)
 
     def _embed_alone(self, texts: list[str]) -> np.ndarray:
         """Sentences embedded on their own (for grouping), the latest few thousand remembered."""

@@ -274,6 +274,7 @@ async def test_more_results_pages_six_to_ten_then_eleven_to_fifteen(env, channel
     env.bot.service.library.add_documents([  # twenty articles, each about containers in words of its own
         doc(f"Containers {' '.join(nouns[n * 3:n * 3 + 3])}.", title=f"Containers {nouns[n * 3]}",
             url=f"u-containers-{n}") for n in range(20)])
+    env.bot.service.settings.keyword_floor = 0.0  # one shared word: counted in full, so all twenty are shown
     first = reply(await member.slash(channel, "ask", question="containers", results=5))
     assert [f.name.split(".")[0] for f in first.embeds[0].fields] == ["1", "2", "3", "4", "5"]
     second = reply(await member.click(first.message, label="More results"))

@@ -16,6 +16,12 @@ def test_signals_are_the_best_hit_s_and_its_margin_over_another_article():
     assert signals([], []) is None
 
 
+def test_signals_read_scores_on_the_model_s_scale_when_the_ranking_used_another():
+    hits = [hit(1, 0.6, dense=0.7), hit(2, 0.5)]
+    hits[0].evidence, hits[1].evidence = 0.8, 0.55
+    assert signals(hits, [0.5, 0.4]) == pytest.approx([0.7, 0.5, 0.8, 0.25])
+
+
 def test_the_shipped_model_loads_and_gives_probabilities_that_grow_with_the_score():
     model = AnswerModel.load()
     assert len(model.weights) == len(FEATURES) and model.fitted_on

@@ -47,6 +47,13 @@ def test_cap_per_group_keeps_order_and_limits():
     assert cap_per_group(items, group, per_group=1, limit=1) == [(1, 0.9)]
 
 
+def test_cap_per_group_fills_from_what_it_held_back_when_asked():
+    items = [(1, 0.9), (2, 0.8), (3, 0.7), (4, 0.6), (6, 0.4)]
+    group = {1: "a", 2: "a", 3: "a", 4: "b", 6: "a"}.get
+    assert cap_per_group(items, group, per_group=2, limit=4, fill=True) == [(1, 0.9), (2, 0.8), (3, 0.7), (4, 0.6)]
+    assert cap_per_group(items, group, per_group=2, limit=4) == [(1, 0.9), (2, 0.8), (4, 0.6)]
+
+
 def test_no_answer_threshold():
     assert is_answered(0.5, 0.4) and not is_answered(0.39, 0.4)
 
@@ -59,6 +66,14 @@ def test_convex_combines_cosine_and_normalised_bm25():
     assert fused[1] == pytest.approx(0.45)
     assert fused[4] == pytest.approx(0.4)  # keyword only
     assert [i for i, _ in convex(dense, keyword, 0.5)][:2] == [3, 2]
+
+
+def test_convex_counts_a_weak_best_keyword_match_as_weak():
+    dense = {1: 0.5, 2: 0.5}
+    keyword = [(1, 2.0)]
+    assert dict(convex(dense, keyword, 0.6))[1] == pytest.approx(0.3 + 0.4)
+    assert dict(convex(dense, keyword, 0.6, keyword_floor=8.0))[1] == pytest.approx(0.3 + 0.4 * 2.0 / 8.0)
+    assert dict(convex(dense, [(1, 20.0)], 0.6, keyword_floor=8.0))[1] == pytest.approx(0.7)  # a strong match: unchanged
 
 
 def test_convex_weight_one_is_dense_order():

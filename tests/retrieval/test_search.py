@@ -55,10 +55,23 @@ def test_other_servers_articles_are_invisible(searcher):
 
 def test_per_article_cap(library):
     long = "\n\n".join(f"Paragraph {i} tells about the harbour strike and its ships." for i in range(40))
+    others = [doc(f"Report {n} on the harbour ships.", title=f"Harbour {n}", url=f"u-harbour-{n}") for n in range(10)]
+    library.add_documents([doc(long, title="Strike", url="u-strike"), *others])
+    library.max_passage_tokens = 200
+    answer = Searcher(library).ask("harbour strike ships",
+                                   SearchOptions(k=5, max_per_article=2, min_score=0.0, cutoff=0.0, group=False))
+    assert len(answer.hits) == 5
+    assert sum(h.article.url == "u-strike" for h in answer.hits) == 2
+
+
+def test_a_library_of_few_articles_fills_the_results_past_the_cap(library):
+    long = "\n\n".join(f"Paragraph {i} tells about the harbour strike and its ships." for i in range(40))
     library.add_documents([doc(long, title="Strike", url="u-strike")])
     library.max_passage_tokens = 200
-    answer = Searcher(library).ask("harbour strike ships", SearchOptions(k=5, max_per_article=2, min_score=0.0))
-    assert len(answer.hits) == 2
+    answer = Searcher(library).ask("harbour strike ships",
+                                   SearchOptions(k=5, max_per_article=2, min_score=0.0, cutoff=0.0, group=False))
+    passages = library.store.count("passages")
+    assert passages > 2 and len(answer.hits) == min(5, passages)  # its other passages rather than nothing
 
 
 @pytest.mark.parametrize("raw, expected", [("  what\tis\nthis?  ", "what is this?"),
@@ -176,7 +189,8 @@ def test_results_beyond_the_first_rows_read_are_found_when_one_article_fills_the
     passages = library.store.count("passages")
     assert passages > 20  # more than the first rows read, nearly all of one article
     answer = Searcher(library).ask("harbour strike ships", SearchOptions(k=5, max_per_article=2, min_score=0.0))
-    assert sorted(h.article.url for h in answer.hits) == ["u-dover", "u-strike", "u-strike"]
+    urls = [h.article.url for h in answer.hits]
+    assert "u-dover" in urls and set(urls) == {"u-dover", "u-strike"}  # two articles: the strike fills the rest
 
 
 def test_rows_read_beside_the_embedding_are_not_read_again(searcher, monkeypatch):
@@ -199,10 +213,12 @@ def test_newer_reporting_ranks_first_when_both_say_the_same(library):
     ])
     searcher = Searcher(library)
     ask = "Why did ferry services across the strait stop?"
-    # (not grouped: grouping would show the two as one story under the earliest report)
+    # (not grouped: grouping would show the two as one story under the earliest report; the keywords
+    # counted in full, as in a library of many articles: the hash vectors of the tests say little)
     assert searcher.ask(ask, SearchOptions(min_score=0.0, group=False)).hits[0].article.url == "u-new"
-    plain = searcher.ask(ask, SearchOptions(min_score=0.0, recency_weight=0.0, cutoff=0.0, group=False))
-    aged = searcher.ask(ask, SearchOptions(min_score=0.0, cutoff=0.0, group=False))
+    plain = searcher.ask(ask, SearchOptions(min_score=0.0, recency_weight=0.0, cutoff=0.0, group=False,
+                                            keyword_floor=0.0))
+    aged = searcher.ask(ask, SearchOptions(min_score=0.0, cutoff=0.0, group=False, keyword_floor=0.0))
     assert plain.hits[0].article.url == "u-old"  # the shorter passage wins without the prior
     old = {h.article.url: h.score for h in plain.hits}["u-old"]
     assert {h.article.url: h.score for h in aged.hits}["u-old"] < old
@@ -283,3 +299,14 @@ def test_this_week_keeps_the_week_s_reporting_and_falls_back_when_it_has_none(li
     assert {h.article.url for h in everything.hits} == {"old", "new"}
     later = dataclasses.replace(asked, filters=Filters(as_of="2022-07-30"))  # nothing that week: asked again
     assert searcher.ask("What happened in the harbour strike this week?", later).hits
+
+
+def test_the_keyword_floor_reorders_a_small_library_but_keeps_its_confidence(library):
+    library.add_documents([doc("The shipments were revealed after the summit.", title="Summit", url="u-summit"),
+                           doc("Containers went by rail to a depot near Tikhoretsk.", title="Depot", url="u-depot")])
+    searcher = Searcher(library, cache_size=0)
+    question = "Where did the shipments end up?"
+    plain = searcher.ask(question, SearchOptions(min_score=0.0, keyword_floor=0.0))
+    floored = searcher.ask(question, SearchOptions(min_score=0.0, keyword_floor=8.0))
+    assert plain.hits[0].score > floored.hits[0].score  # the one-word keyword match no longer counts in full
+    assert floored.confidence == pytest.approx(plain.confidence, abs=1e-3)
