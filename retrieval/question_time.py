@@ -4,7 +4,8 @@ A news question is asked at a moment, and its words about time count from it: "t
 seven days before the asking day, "in March" the latest March before it. Such a phrase becomes a
 window of publication days: articles dated outside it are not used (undated ones are), and ages
 count from the window's end. A window that leaves nothing to answer from is dropped (the question
-is asked again without it). Explicit ``since`` / ``until`` filters win over the words.
+is asked again without it). Explicit ``since`` / ``until`` filters win over the words. Words that
+name no days ("latest", "recently", "initially") lean the age prior instead (:func:`time_lean`).
 
 The rules are a small table of phrases, each measured on its own (docs/quality.md); dateparser's
 ``search_dates`` was not used: it reads many ordinary words as dates ("may", "second", "march")
@@ -34,6 +35,11 @@ _MONTH = re.compile(r"\b(?:in|during|since|on|by)\s+(" + "|".join(MONTHS) + r")(
 _YEAR = re.compile(r"\b(?:in|during)\s+((?:19|20)\d{2})\b")
 _WEEKDAY = re.compile(r"\b(?:on|last)\s+(" + "|".join(WEEKDAYS) + r")\b")
 _THIS_YEAR = re.compile(r"\bthis year\b")
+# Words that lean towards the newest or the earliest reporting of a subject without naming days.
+# "first" alone is not one ("for the first time" is about the event, not the reporting).
+_RECENT = re.compile(r"\b(?:latest|newest|most recent(?:ly)?|recently|currently|right now|so far)\b")
+_EARLY = re.compile(r"\b(?:at first|initially|originally|earliest|first (?:reports?|reported|news|came)"
+                    r"|at the (?:start|beginning)|how did (?:it|this|the \w+) (?:begin|start))\b")
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +69,15 @@ def time_window(question: str, asked: dt.date) -> Window | None:
     if found := _THIS_YEAR.search(text):
         return Window(dt.date(asked.year, 1, 1), asked, found.group(0))
     return None
+
+
+def time_lean(question: str) -> str:
+    """"recent" for a question asking for the newest reporting ("what is the latest on …",
+    "recently"), "early" for one asking for the first ("initially", "first reports"), else ""."""
+    text = question.lower()[:2000]
+    if _EARLY.search(text):
+        return "early"
+    return "recent" if _RECENT.search(text) else ""
 
 
 def _month_window(found: re.Match[str], asked: dt.date) -> Window | None:

@@ -28,7 +28,7 @@ from retrieval.errors import BadInputError
 from retrieval.group import group_same_story
 from retrieval.highlight import highlights, sentence_overlaps
 from retrieval.library import Library
-from retrieval.question_time import time_window
+from retrieval.question_time import time_lean, time_window
 from retrieval.rank import cap_per_group, convex, is_answered, recency_prior, relative_cut
 from retrieval.records import Answer, Filters, Gathered, Hit
 from retrieval.rows import article_from_row, sentence_vectors_of
@@ -43,6 +43,8 @@ FILTERED_CANDIDATES = 2000  # filters drop candidates after the vector search: l
 GROUPING_SPARE = 3  # extra results highlighted so grouping still leaves k
 FIRST_ROWS = 16  # candidates whose rows are read at first (more only when too few are kept)
 EARLY_ROWS = 16  # best keyword candidates read beside the question's embedding
+RECENT_LEAN = 2.0  # the age prior's weight times this for "the latest on …", "recently" (docs/quality.md)
+EARLY_SHARE = 0.7  # "initially", "first reports": the earliest day among candidates this close to the best
 SENTENCE_CACHE = 4096  # sentences embedded alone for grouping, remembered
 MAX_ALSO = 3  # other publishers' articles of a result's story listed under it
 ARTICLE_TERMS_CACHE = 2048  # articles whose words are remembered for the confidence
@@ -74,6 +76,7 @@ class SearchOptions:
     keyword_floor: float = 8.0  # BM25 over max(best, this): a weak best keyword match counts as weak (rank.convex)
     answer_type_weight: float = 0.0  # bonus for passages holding the kind of answer asked for (answer_type.py)
     read_time: bool = True  # words about time in the question set a window (retrieval/question_time.py)
+    lean: str = ""  # "recent" / "early": asks for the newest / first reporting (read from its words; "none": never)
     highlight: bool = True
     group: bool = True
     filters: Filters = field(default_factory=Filters)
@@ -214,6 +217,8 @@ class Searcher:
         options = options or SearchOptions()
         scopes = list(guild_ids)
         clock = _Clock()
+        if options.read_time and not options.lean and (lean := time_lean(question)):
+            options = dataclasses.replace(options, lean=lean)
         windowed = self._in_window(question, options)
         if windowed is not options:
             answer = self.ask(question, windowed, scopes)
@@ -232,14 +237,14 @@ class Searcher:
         version, found, gathered, early = side.result()
         dense, scores = self._dense(query, gathered, options, scopes)
         clock.lap("search")
-        ranked = self._recency(self._fuse(dense, scores, found, options), options, version, scopes)
+        ranked, leaned = self._recency(self._fuse(dense, scores, found, options), options, version, scopes)
         clock.lap("fuse")
         early = early.result()
         kept, rows = self._keep(ranked, scopes, options, early)
         kept = self._by_answer_kind(question, kept, rows, options.answer_type_weight)
         clock.lap("rank")
         hits = self._hits(question, query, kept, rows, scores, options, early, gathered)[:options.k]
-        self._weigh_evidence(hits, found, options)
+        self._weigh_evidence(hits, found, leaned, options)
         sure = self.certainty(question, hits)
         answered = bool(hits) and (query is None or is_answered(sure, options.min_score))
         hits = hits[:relative_cut([h.score for h in hits], options.cutoff)]
@@ -268,17 +273,20 @@ class Searcher:
                 publishers.add(article.source)
 
     @staticmethod
-    def _weigh_evidence(hits: list[Hit], keyword: list[tuple[int, float]], options: SearchOptions) -> None:
+    def _weigh_evidence(hits: list[Hit], keyword: list[tuple[int, float]], leaned: dict[int, float],
+                        options: SearchOptions) -> None:
         """Give each hit its score on the answer model's scale (``Hit.evidence``): keyword scores over
-        the best one, without the floor. The floor ranks a library whose best keyword match is weak
-        (a few articles); the confidence stays as calibrated."""
+        the best one without the floor, and the usual age prior without the question's lean. The
+        floor ranks a library whose best keyword match is weak (a few articles), the lean ranks the
+        newest or first reports; the confidence stays as calibrated."""
         top = max((score for _, score in keyword), default=0.0)
-        if options.mode != "hybrid" or not top or top >= options.keyword_floor:
+        floored = options.mode == "hybrid" and 0 < top < options.keyword_floor
+        if not floored and not leaned:
             return
         found = dict(keyword)
-        extra = (1 - options.dense_weight) * (1 / top - 1 / options.keyword_floor)
+        extra = (1 - options.dense_weight) * (1 / top - 1 / options.keyword_floor) if floored else 0.0
         for hit in hits:
-            hit.evidence = hit.score + extra * found.get(hit.passage_id, 0.0)
+            hit.evidence = hit.score + extra * found.get(hit.passage_id, 0.0) + leaned.get(hit.passage_id, 0.0)
 
     def certainty(self, question: str, hits: list[Hit]) -> float:
         """The probability that the answer is among ``hits`` (ranked, before the cut-off), from the
@@ -336,21 +344,50 @@ class Searcher:
         return dataclasses.replace(options, filters=dataclasses.replace(options.filters, as_of=""))
 
     def _recency(self, ranked: list[tuple[int, float]], options: SearchOptions, version: tuple,
-                 scopes: list[int | None]) -> list[tuple[int, float]]:
-        """The candidates with the recency prior added (see :func:`retrieval.rank.recency_prior`).
+                 scopes: list[int | None]) -> tuple[list[tuple[int, float]], dict[int, float]]:
+        """The candidates with the age prior added (see :func:`retrieval.rank.recency_prior`), and what
+        a lean read from the question (``options.lean``) took off each beyond the usual prior.
 
         Ages count from the newest article of the question's own scopes published by the time it
         was asked (``filters.as_of``, else today): the library as the asker could have read it.
         One server's upload never moves another server's ranking, and an archive asked about
-        today does not decay."""
+        today does not decay. "The latest on …" doubles the prior (:data:`RECENT_LEAN`); "first
+        reports" turns it round (:meth:`_earliest_first`). The lean orders; the answer model still
+        reads the usual prior's scores (:meth:`_weigh_evidence`)."""
         if options.recency_weight <= 0 or not ranked:
-            return ranked
+            return ranked, {}
+        usual = self._aged(ranked, options.recency_weight, options, version, scopes)
+        if options.lean == "recent":
+            leaned = self._aged(ranked, options.recency_weight * RECENT_LEAN, options, version, scopes)
+        elif options.lean == "early":
+            leaned = self._earliest_first(ranked, options)
+        else:
+            return usual, {}
+        scores = dict(usual)
+        return leaned, {pid: scores[pid] - score for pid, score in leaned}
+
+    def _aged(self, ranked: list[tuple[int, float]], weight: float, options: SearchOptions, version: tuple,
+              scopes: list[int | None]) -> list[tuple[int, float]]:
+        """The candidates less ``weight`` times the age prior counted back from the newest day."""
         newest = self._newest_day(version, scopes, options.filters.as_of or dt.date.today().isoformat())
         if newest is None:
             return ranked
         dates = self.library.store.passage_dates([pid for pid, _ in ranked])
         ages = {pid: (newest - _day(date)).days for pid, date in dates.items()}
-        return recency_prior(ranked, ages, options.recency_weight, options.recency_days)
+        return recency_prior(ranked, ages, weight, options.recency_days)
+
+    def _earliest_first(self, ranked: list[tuple[int, float]], options: SearchOptions) -> list[tuple[int, float]]:
+        """The prior turned round for a question asking for the first reporting ("initially"): ages
+        count forward from the earliest day among the candidates within :data:`EARLY_SHARE` of the
+        best, so the subject's first reports lose nothing and later ones up to the prior's weight."""
+        dates = self.library.store.passage_dates([pid for pid, _ in ranked])
+        floor = ranked[0][1] * EARLY_SHARE
+        relevant = [_day(dates[pid]) for pid, score in ranked if score >= floor and pid in dates]
+        if not relevant:
+            return ranked
+        first = min(relevant)
+        later = {pid: (_day(date) - first).days for pid, date in dates.items()}
+        return recency_prior(ranked, later, options.recency_weight, options.recency_days)
 
     def _newest_day(self, version: tuple, scopes: list[int | None], until: str) -> dt.date | None:
         """The newest article's day of the scopes, at most ``until`` (""; none), once per library version."""

@@ -137,11 +137,24 @@ def test_stories_smoke():
     assert "462 ECB+ dev articles" in out and "B3 F1" in out and "threshold 0.3" in out
 
 
-@pytest.mark.slow
-def test_timelines_smoke(tmp_path):
+@pytest.fixture(scope="module")
+def t17_few(tmp_path_factory):
+    """A library of the first 40 Timeline17 dev articles."""
     articles = need_eval_data("t17-dev", "articles.jsonl")
-    few = tmp_path / "few.jsonl"
+    folder = tmp_path_factory.mktemp("t17")
+    few = folder / "few.jsonl"
     few.write_text("".join(articles.read_text().splitlines(keepends=True)[:40]))
-    run("-m", "bot.cli", "--data-dir", str(tmp_path / "t17"), "ingest", str(few), "--no-progress")
-    out = run("benchmarks/timelines.py", str(tmp_path / "t17"))
+    run("-m", "bot.cli", "--data-dir", str(folder / "t17"), "ingest", str(few), "--no-progress")
+    return folder / "t17"
+
+
+@pytest.mark.slow
+def test_timelines_smoke(t17_few):
+    out = run("benchmarks/timelines.py", str(t17_few))
     assert "pubcount baseline: date-F1" in out and "product: date-F1" in out
+
+
+@pytest.mark.slow
+def test_time_lean_smoke(t17_few):
+    out = run("benchmarks/time_lean.py", str(t17_few))
+    assert "latest: mean age" in out and "read (lean)" in out

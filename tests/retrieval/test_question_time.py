@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from retrieval.question_time import time_window
+from retrieval.question_time import time_lean, time_window
 
 ASKED = dt.date(2022, 6, 16)  # a Thursday
 
@@ -29,3 +29,17 @@ def test_words_about_time_set_a_window_counted_from_the_asking_day(question, sin
                                       "What happens in 2030?", "Which weekday is best?"])
 def test_questions_without_a_time_or_about_the_future_set_none(question):
     assert time_window(question, ASKED) is None
+
+
+@pytest.mark.parametrize("question, lean", [
+    ("What is the latest on the strike?", "recent"),
+    ("Which show was recently renewed?", "recent"),
+    ("Who is currently leading the talks?", "recent"),
+    ("What did officials say initially about the leak?", "early"),
+    ("What were the first reports of the earthquake?", "early"),
+    ("How did it start?", "early"),
+    ("Gas hit $5 for the first time: which state is dearest?", ""),  # "first time" is the event's
+    ("Who won the final?", ""),
+])
+def test_words_that_lean_towards_the_newest_or_the_first_reporting(question, lean):
+    assert time_lean(question) == lean

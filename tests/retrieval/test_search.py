@@ -310,3 +310,27 @@ def test_the_keyword_floor_reorders_a_small_library_but_keeps_its_confidence(lib
     floored = searcher.ask(question, SearchOptions(min_score=0.0, keyword_floor=8.0))
     assert plain.hits[0].score > floored.hits[0].score  # the one-word keyword match no longer counts in full
     assert floored.confidence == pytest.approx(plain.confidence, abs=1e-3)
+
+
+DATED = [doc(f"Talks on the harbour strike went on with the union and the port. Round {word} ended late.",
+             title="Strike talks", url=f"u-talks-{day}", date=f"2024-03-{day:02d}")
+         for day, word in ((1, "one"), (8, "two"), (15, "three"), (22, "four"), (29, "five"))]
+
+
+def test_asking_for_the_latest_leans_towards_the_newest_reporting(library):
+    library.add_documents(DATED)
+    searcher = Searcher(library, cache_size=0)
+    options = SearchOptions(min_score=0.0, cutoff=0.0, group=False, filters=Filters(as_of="2024-03-30"))
+    latest = searcher.ask("What is the latest on the harbour strike talks?", options)
+    plain = searcher.ask("What is the latest on the harbour strike talks?", dataclasses.replace(options, lean="none"))
+    assert latest.hits[0].article.url == "u-talks-29"
+    assert latest.hits[-1].score < plain.hits[-1].score  # older reports lose more
+    assert latest.confidence == pytest.approx(plain.confidence, abs=1e-3)  # the lean orders, it does not assure
+
+
+def test_asking_for_the_first_reports_turns_the_age_prior_round(library):
+    library.add_documents(DATED)
+    searcher = Searcher(library, cache_size=0)
+    options = SearchOptions(min_score=0.0, cutoff=0.0, group=False, filters=Filters(as_of="2024-03-30"))
+    first = searcher.ask("What were the first reports of the harbour strike talks?", options)
+    assert first.hits[0].article.url == "u-talks-1"
