@@ -37,7 +37,13 @@ _WEEKDAY = re.compile(r"\b(?:on|last)\s+(" + "|".join(WEEKDAYS) + r")\b")
 _THIS_YEAR = re.compile(r"\bthis year\b")
 # Words that lean towards the newest or the earliest reporting of a subject without naming days.
 # "first" alone is not one ("for the first time" is about the event, not the reporting).
-_RECENT = re.compile(r"\b(?:latest|newest|most recent(?:ly)?|recently|currently|right now|so far)\b")
+# "latest" counts before "on", "news" and the like or at the end ("the latest epoch" is a thing asked about).
+_RECENT = re.compile(r"\b(?:(?:latest|newest|most recent)(?=\s+(?:on|about|in|with|from|news|developments?|updates?"
+                     r"|reports?|word)\b|\s*[?.!]*\s*$)|most recently|recently|lately|currently|right now|so far)\b")
+# Of those, the words about reporting alone (not "currently", "originally": "what was it originally called?").
+_REPORTING = re.compile(r"\b(?:(?:latest|newest|most recent)(?=\s+(?:on|about|in|with|from|news|developments?"
+                        r"|updates?|reports?|word)\b|\s*[?.!]*\s*$)|most recently|recently|lately"
+                        r"|first (?:reports?|reported|news))\b")
 _EARLY = re.compile(r"\b(?:at first|initially|originally|earliest|first (?:reports?|reported|news|came)"
                     r"|at the (?:start|beginning)|how did (?:it|this|the \w+) (?:begin|start))\b")
 
@@ -78,6 +84,12 @@ def time_lean(question: str) -> str:
     if _EARLY.search(text):
         return "early"
     return "recent" if _RECENT.search(text) else ""
+
+
+def without_lean_words(question: str) -> str:
+    """The question less its words about reporting ("the latest on the strike" → "the on the strike",
+    "recently"): they say which reports, not what about, so the keyword side does not look for them."""
+    return _REPORTING.sub(" ", question.lower()[:2000])
 
 
 def _month_window(found: re.Match[str], asked: dt.date) -> Window | None:

@@ -28,7 +28,7 @@ from retrieval.errors import BadInputError
 from retrieval.group import group_same_story
 from retrieval.highlight import highlights, sentence_overlaps
 from retrieval.library import Library
-from retrieval.question_time import time_lean, time_window
+from retrieval.question_time import time_lean, time_window, without_lean_words
 from retrieval.rank import cap_per_group, convex, is_answered, recency_prior, relative_cut
 from retrieval.records import Answer, Filters, Gathered, Hit
 from retrieval.rows import article_from_row, sentence_vectors_of
@@ -454,7 +454,8 @@ class Searcher:
         just their ids while an import holds the index: the vector search gathers them then, in
         the one wait for the lock) and the future of :meth:`_read_early`."""
         version = self._version()
-        found = self.library.store.keyword_search(question, self._pool_size(options), scopes, options.filters)
+        words = without_lean_words(question) if options.lean in ("recent", "early") else question
+        found = self.library.store.keyword_search(words, self._pool_size(options), scopes, options.filters)
         early = self._side.submit(self._read_early, question, found[:EARLY_ROWS], options, scopes)
         ids = [pid for pid, _ in found]
         gathered = (self.library.gather(ids, wait=False) or ids) if options.mode != "keyword" else Gathered.nothing()

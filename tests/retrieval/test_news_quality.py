@@ -30,8 +30,8 @@ def test_hybrid_ranks_news_ahead_of_each_side_alone(rtqa):
     scores = {mode: evaluate(searcher, questions, mode, SearchOptions()) for mode in ("hybrid", "dense", "keyword")}
     hybrid = scores["hybrid"]
     print({m: (round(r.hit_at(1), 3), round(r.hit_at(5), 3), round(r.mrr, 3)) for m, r in scores.items()})
-    assert hybrid.hit_at(1) >= 0.84 and hybrid.hit_at(5) >= 0.94  # measured 0.862 / 0.957 (ceiling 0.968)
-    assert hybrid.mrr >= max(scores["dense"].mrr, scores["keyword"].mrr)  # 0.907 against 0.882 / 0.903
+    assert hybrid.hit_at(1) >= 0.84 and hybrid.hit_at(5) >= 0.94  # measured 0.872 / 0.957 (ceiling 0.968)
+    assert hybrid.mrr >= max(scores["dense"].mrr, scores["keyword"].mrr)  # 0.912 against 0.877 / 0.903
 
 
 def test_news_is_answered_and_missing_news_mostly_refused(rtqa):

@@ -40,6 +40,17 @@ def test_questions_without_a_time_or_about_the_future_set_none(question):
     ("How did it start?", "early"),
     ("Gas hit $5 for the first time: which state is dearest?", ""),  # "first time" is the event's
     ("Who won the final?", ""),
+    ("What is the name of the latest epoch?", ""),  # a thing asked about, not the newest reports
+    ("Any news on the strike? What's the latest?", "recent"),
 ])
 def test_words_that_lean_towards_the_newest_or_the_first_reporting(question, lean):
     assert time_lean(question) == lean
+
+
+def test_leaning_words_are_left_out_of_the_keyword_words():
+    from retrieval.question_time import without_lean_words
+
+    assert without_lean_words("What is the latest on the BP oil spill?").split() == ["what", "is", "the", "on",
+                                                                                     "the", "bp", "oil", "spill?"]
+    assert "recently" not in without_lean_words("Which show was recently renewed?")
+    assert "currently" in without_lean_words("Which party is currently the largest?")  # says what about
