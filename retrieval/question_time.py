@@ -36,7 +36,8 @@ _YEAR = re.compile(r"\b(?:in|during)\s+((?:19|20)\d{2})\b")
 _WEEKDAY = re.compile(r"\b(?:on|last)\s+(" + "|".join(WEEKDAYS) + r")\b")
 _THIS_YEAR = re.compile(r"\bthis year\b")
 # Words that lean towards the newest or the earliest reporting of a subject without naming days.
-# "first" alone is not one ("for the first time" is about the event, not the reporting).
+# "first" alone is not one ("for the first time" is about the event, not the reporting), nor are
+# "originally" and "earliest" alone ("what was the museum originally called?" asks about the museum).
 # "latest" counts before "on", "news" and the like or at the end ("the latest epoch" is a thing asked about).
 _RECENT = re.compile(r"\b(?:(?:latest|newest|most recent)(?=\s+(?:on|about|in|with|from|news|developments?|updates?"
                      r"|reports?|word)\b|\s*[?.!]*\s*$)|most recently|recently|lately|currently|right now|so far)\b")
@@ -44,7 +45,7 @@ _RECENT = re.compile(r"\b(?:(?:latest|newest|most recent)(?=\s+(?:on|about|in|wi
 _REPORTING = re.compile(r"\b(?:(?:latest|newest|most recent)(?=\s+(?:on|about|in|with|from|news|developments?"
                         r"|updates?|reports?|word)\b|\s*[?.!]*\s*$)|most recently|recently|lately"
                         r"|first (?:reports?|reported|news))\b")
-_EARLY = re.compile(r"\b(?:at first|initially|originally|earliest|first (?:reports?|reported|news|came)"
+_EARLY = re.compile(r"\b(?:at first|initially|(?:first|earliest) (?:reports?|reported|news|accounts?)|first came"
                     r"|at the (?:start|beginning)|how did (?:it|this|the \w+) (?:begin|start))\b")
 
 

@@ -40,7 +40,9 @@ def test_questions_without_a_time_or_about_the_future_set_none(question):
     ("How did it start?", "early"),
     ("Gas hit $5 for the first time: which state is dearest?", ""),  # "first time" is the event's
     ("Who won the final?", ""),
-    ("What is the name of the latest epoch?", ""),  # a thing asked about, not the newest reports
+    ("What is the name of the latest epoch?", ""),
+    ("What was the museum originally called?", ""),
+    ("What were the earliest reports of the leak?", "early"),  # a thing asked about, not the newest reports
     ("Any news on the strike? What's the latest?", "recent"),
 ])
 def test_words_that_lean_towards_the_newest_or_the_first_reporting(question, lean):
