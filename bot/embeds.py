@@ -104,6 +104,8 @@ def answer_embed(answer: Answer, *, start: int = 1, why_not: str = "") -> discor
     footer = f"Search took {answer.took_ms:.0f} ms"
     if newest := newest_date(answer.hits):
         footer = f"Newest article cited: {newest} · " + footer
+    if answer.time_read:
+        footer = f"Time read: {answer.time_read} · " + footer
     embed.set_footer(text=trim(footer, FOOTER_LIMIT))
     budget = MESSAGE_LIMIT - len(embed.title) - len(embed.footer.text or "")
     for number, hit in enumerate(answer.hits, start=start):

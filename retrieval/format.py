@@ -34,12 +34,13 @@ def answer_json(answer: Answer) -> dict:
 
     ``{"question", "answered", "confidence", "results": [{"text", "highlight", "score", "paragraph",
     "article": {"id", "title", "source", "author", "date", "url"}, "also_reported_by": [...]}],
-    "newest_date", "took_ms"}``; ``confidence`` is the probability that the answer is among the
+    "newest_date", "time_read", "took_ms"}``; ``time_read`` says how words about time in the question
+    were read ("" when none); ``confidence`` is the probability that the answer is among the
     results (:mod:`retrieval.answerability`), given whether or not the question was answered.
     """
     return {"question": answer.question, "answered": answer.answered, "confidence": round(answer.confidence, 3),
             "results": [hit_json(h) for h in answer.hits], "newest_date": newest_date(answer.hits),
-            "took_ms": round(answer.took_ms, 1)}
+            "time_read": answer.time_read, "took_ms": round(answer.took_ms, 1)}
 
 
 def citation_line(hit: Hit) -> str:
@@ -71,6 +72,8 @@ def answer_text(answer: Answer, *, width: int = 88, color: bool = False) -> str:
         blocks.append(f"{number}. [{hit.score:.2f}]\n{body}\n   — {citation_line(hit)}{also}")
     if newest := newest_date(answer.hits):
         blocks.append(f"Newest article cited: {newest}")
+    if answer.time_read:
+        blocks.append(f"Time read: {answer.time_read}")
     return "\n\n".join(blocks)
 
 

@@ -87,6 +87,24 @@ def time_lean(question: str) -> str:
     return "recent" if _RECENT.search(text) else ""
 
 
+def describe_window(window: Window, also: str = "", *, held: bool) -> str:
+    """How a window was read, for the reply: '"this week": articles of 2024-09-13 to 2024-09-20', or,
+    when nothing in it answered, that every day was searched; ``also``: another note to keep."""
+    days = f"{window.since.isoformat()} to {window.until.isoformat()}"
+    note = (f'"{window.phrase}": articles of {days}' if held
+            else f'"{window.phrase}" ({days}) held no answer: articles of every day')
+    return "; ".join(n for n in (note, also) if n)
+
+
+def describe_lean(question: str) -> str:
+    """How a leaning word was read, for the reply ('"the latest": newest reports first'), or ""."""
+    if found := _EARLY.search(question.lower()[:2000]):
+        return f'"{found.group(0)}": earliest reports first'
+    if found := _RECENT.search(question.lower()[:2000]):
+        return f'"{found.group(0)}": newest reports first'
+    return ""
+
+
 def without_lean_words(question: str) -> str:
     """The question less its words about reporting ("the latest on the strike" → "the on the strike",
     "recently"): they say which reports, not what about, so the keyword side does not look for them."""

@@ -82,6 +82,7 @@ class Answer:
     took_ms: float
     confidence: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)  # ms per step: embed, search, rank, highlight
+    time_read: str = ""  # how the question's words about time were read ("this week": articles of …), or ""
 
 
 @dataclass(slots=True)

@@ -28,7 +28,7 @@ from retrieval.errors import BadInputError
 from retrieval.group import group_same_story
 from retrieval.highlight import highlights, sentence_overlaps
 from retrieval.library import Library
-from retrieval.question_time import time_lean, time_window, without_lean_words
+from retrieval.question_time import Window, describe_lean, describe_window, time_lean, time_window, without_lean_words
 from retrieval.rank import cap_per_group, convex, is_answered, recency_prior, relative_cut
 from retrieval.records import Answer, Filters, Gathered, Hit
 from retrieval.rows import article_from_row, sentence_vectors_of
@@ -219,12 +219,13 @@ class Searcher:
         clock = _Clock()
         if options.read_time and not options.lean and (lean := time_lean(question)):
             options = dataclasses.replace(options, lean=lean)
-        windowed = self._in_window(question, options)
-        if windowed is not options:
-            answer = self.ask(question, windowed, scopes)
-            if answer.answered:
-                return answer
-            return self.ask(question, dataclasses.replace(options, read_time=False), scopes)  # nothing in it
+        windowed, window = self._in_window(question, options)
+        if window is not None:
+            inside = self.ask(question, windowed, scopes)
+            if inside.answered:
+                return dataclasses.replace(inside, time_read=describe_window(window, inside.time_read, held=True))
+            every = self.ask(question, dataclasses.replace(options, read_time=False), scopes)  # nothing in it
+            return dataclasses.replace(every, time_read=describe_window(window, every.time_read, held=False))
         options = self._as_asked(options, scopes)
         key = (question, options.key(), tuple(scopes))
         if key in self.cache and (cached := self.cache.get(key, self._version())) is not None:
@@ -252,7 +253,8 @@ class Searcher:
             self._add_story_mates(hits, scopes, options.filters.as_of)
         clock.lap("highlight")
         answer = Answer(question=question, answered=answered, hits=hits if answered else [],
-                        took_ms=clock.total(), confidence=sure, timings=clock.laps)
+                        took_ms=clock.total(), confidence=sure, timings=clock.laps,
+                        time_read=describe_lean(question) if options.lean in ("recent", "early") else "")
         self.cache.put(key, version, answer)
         return answer
 
@@ -318,18 +320,18 @@ class Searcher:
         return known
 
     @staticmethod
-    def _in_window(question: str, options: SearchOptions) -> SearchOptions:
-        """The options with the window the question's words about time set (none when explicit
-        dates are given, or already applied)."""
+    def _in_window(question: str, options: SearchOptions) -> tuple[SearchOptions, Window | None]:
+        """The options with the window the question's words about time set, and the window (none
+        when explicit dates are given, or already applied)."""
         filters = options.filters
         if not options.read_time or filters.since or filters.until:
-            return options
+            return options, None
         asked = _day(filters.as_of) if filters.as_of else dt.date.today()
         window = time_window(question, asked)
         if window is None:
-            return options
+            return options, None
         narrowed = dataclasses.replace(filters, after=window.since.isoformat(), as_of=window.until.isoformat())
-        return dataclasses.replace(options, filters=narrowed, read_time=False)
+        return dataclasses.replace(options, filters=narrowed, read_time=False), window
 
     def _as_asked(self, options: SearchOptions, scopes: list[int | None]) -> SearchOptions:
         """The options for a question asked at ``options.filters.as_of``: the asking-time filter is

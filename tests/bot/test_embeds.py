@@ -96,3 +96,9 @@ def test_help_shows_the_servers_setup_and_admin_commands_only_to_admins():
     assert "For admins" not in [f.name for f in member.fields]
     assert "For admins (Manage Server)" in [f.name for f in help_embed(setup, admin=True).fields]
     assert len(help_embed(setup, admin=True)) < 6000
+
+
+def test_the_footer_says_how_the_question_s_time_was_read():
+    answer = Answer("What happened this week?", True, [hit()], 5.0,
+                    time_read='"this week": articles of 2024-01-01 to 2024-01-07')
+    assert answer_embed(answer).footer.text.startswith('Time read: "this week": articles of 2024-01-01 to 2024-01-07 ·')

@@ -13,7 +13,7 @@ def make_hit(**article):
 
 def test_json_contract_keys_and_types():
     data = answer_json(Answer(question="q?", answered=True, hits=[make_hit()], took_ms=12.345))
-    assert set(data) == {"question", "answered", "confidence", "results", "newest_date", "took_ms"}
+    assert set(data) == {"question", "answered", "confidence", "results", "newest_date", "time_read", "took_ms"}
     assert data["newest_date"] == "2024-01-02"
     result = data["results"][0]
     assert set(result) >= {"text", "highlight", "score", "paragraph", "article"}
@@ -38,3 +38,9 @@ def test_text_marks_the_highlight_and_cites():
 
 def test_no_answer_text():
     assert answer_text(Answer("q", False, [], 1.0)) == NO_ANSWER
+
+
+def test_how_time_was_read_is_said_in_the_text_and_the_json():
+    answer = Answer("q", True, [make_hit()], 1.0, time_read='"this week": articles of 2024-09-13 to 2024-09-20')
+    assert answer_json(answer)["time_read"].startswith('"this week"')
+    assert answer_text(answer).endswith('Time read: "this week": articles of 2024-09-13 to 2024-09-20')

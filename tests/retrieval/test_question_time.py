@@ -56,3 +56,13 @@ def test_leaning_words_are_left_out_of_the_keyword_words():
                                                                                      "the", "bp", "oil", "spill?"]
     assert "recently" not in without_lean_words("Which show was recently renewed?")
     assert "currently" in without_lean_words("Which party is currently the largest?")  # says what about
+
+
+def test_a_window_and_a_lean_are_described_for_the_reply():
+    from retrieval.question_time import describe_lean, describe_window
+
+    window = time_window("What happened this week?", dt.date(2024, 9, 20))
+    assert describe_window(window, held=True) == '"this week": articles of 2024-09-13 to 2024-09-20'
+    assert "held no answer" in describe_window(window, held=False)
+    assert describe_lean("What is the latest on the strike?") == '"latest": newest reports first'
+    assert describe_lean("Who won?") == ""

@@ -334,3 +334,16 @@ def test_asking_for_the_first_reports_turns_the_age_prior_round(library):
     options = SearchOptions(min_score=0.0, cutoff=0.0, group=False, filters=Filters(as_of="2024-03-30"))
     first = searcher.ask("What were the first reports of the harbour strike talks?", options)
     assert first.hits[0].article.url == "u-talks-1"
+
+
+def test_the_reply_says_how_the_question_s_time_was_read(library):
+    library.add_documents(DATED)
+    searcher = Searcher(library, cache_size=0)
+    options = SearchOptions(min_score=0.0, filters=Filters(as_of="2024-03-30"))
+    inside = searcher.ask("What happened in the harbour strike talks this week?", options)
+    assert inside.time_read == '"this week": articles of 2024-03-23 to 2024-03-30'
+    assert {h.article.url for h in inside.hits} == {"u-talks-29"}
+    empty = searcher.ask("What happened in the harbour strike talks yesterday?",
+                         SearchOptions(min_score=0.0, filters=Filters(as_of="2024-03-20")))
+    assert "held no answer" in empty.time_read and empty.hits  # said, then every day searched
+    assert searcher.ask("harbour strike talks", options).time_read == ""
