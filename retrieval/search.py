@@ -22,6 +22,7 @@ from typing import Any, Literal
 import numpy as np
 
 from config.settings import Settings
+from retrieval.age_prior import AgePrior, day_of
 from retrieval.answer_type import expected_kind, holds_answer_kind
 from retrieval.answerability import AnswerModel, signals
 from retrieval.errors import BadInputError
@@ -29,7 +30,7 @@ from retrieval.group import group_same_story
 from retrieval.highlight import highlights, sentence_overlaps
 from retrieval.library import Library
 from retrieval.question_time import Window, describe_lean, describe_window, time_lean, time_window, without_lean_words
-from retrieval.rank import cap_per_group, convex, is_answered, recency_prior, relative_cut
+from retrieval.rank import cap_per_group, convex, is_answered, relative_cut
 from retrieval.records import Answer, Filters, Gathered, Hit
 from retrieval.rows import article_from_row, sentence_vectors_of
 from retrieval.stories import StoryIndex
@@ -43,8 +44,6 @@ FILTERED_CANDIDATES = 2000  # filters drop candidates after the vector search: l
 GROUPING_SPARE = 3  # extra results highlighted so grouping still leaves k
 FIRST_ROWS = 16  # candidates whose rows are read at first (more only when too few are kept)
 EARLY_ROWS = 16  # best keyword candidates read beside the question's embedding
-RECENT_LEAN = 2.0  # the age prior's weight times this for "the latest on …", "recently" (docs/quality.md)
-EARLY_SHARE = 0.7  # "initially", "first reports": the earliest day among candidates this close to the best
 SENTENCE_CACHE = 4096  # sentences embedded alone for grouping, remembered
 MAX_ALSO = 3  # other publishers' articles of a result's story listed under it
 ARTICLE_TERMS_CACHE = 2048  # articles whose words are remembered for the confidence
@@ -116,11 +115,6 @@ def clean_question(question: str, max_chars: int = 1000) -> str:
 
 
 @functools.lru_cache(maxsize=8192)
-def _day(iso: str) -> dt.date:
-    """An ISO day as a date (articles' dates are stored as YYYY-MM-DD)."""
-    return dt.date.fromisoformat(iso)
-
-
 class _Clock:
     """Milliseconds spent in each step of a search."""
 
@@ -189,7 +183,7 @@ class Searcher:
         self._alone_lock = threading.Lock()
         self._terms: OrderedDict[int, frozenset[str]] = OrderedDict()
         self._terms_lock = threading.Lock()
-        self._newest: dict[tuple, tuple[tuple, dt.date | None]] = {}  # (scopes, until) -> (version, day)
+        self.age = AgePrior(library.store)  # older reporting loses a little (retrieval/age_prior.py)
 
     def warm(self, keyword_postings: bool = True) -> None:
         """Load the embedding model now rather than on the first question.
@@ -238,7 +232,9 @@ class Searcher:
         version, found, gathered, early = side.result()
         dense, scores = self._dense(query, gathered, options, scopes)
         clock.lap("search")
-        ranked, leaned = self._recency(self._fuse(dense, scores, found, options), options, version, scopes)
+        ranked, leaned = self.age.apply(self._fuse(dense, scores, found, options), weight=options.recency_weight,
+                                        days=options.recency_days, lean=options.lean, as_of=options.filters.as_of,
+                                        version=version, scopes=scopes)
         clock.lap("fuse")
         early = early.result()
         kept, rows = self._keep(ranked, scopes, options, early)
@@ -326,7 +322,7 @@ class Searcher:
         filters = options.filters
         if not options.read_time or filters.since or filters.until:
             return options, None
-        asked = _day(filters.as_of) if filters.as_of else dt.date.today()
+        asked = day_of(filters.as_of) if filters.as_of else dt.date.today()
         window = time_window(question, asked)
         if window is None:
             return options, None
@@ -340,67 +336,10 @@ class Searcher:
         as_of = options.filters.as_of
         if not as_of:
             return options
-        newest = self._newest_day(self._version(), scopes, "")
+        newest = self.age.newest_day(self._version(), scopes, "")
         if newest is not None and newest.isoformat() > as_of:
             return options
         return dataclasses.replace(options, filters=dataclasses.replace(options.filters, as_of=""))
-
-    def _recency(self, ranked: list[tuple[int, float]], options: SearchOptions, version: tuple,
-                 scopes: list[int | None]) -> tuple[list[tuple[int, float]], dict[int, float]]:
-        """The candidates with the age prior added (see :func:`retrieval.rank.recency_prior`), and what
-        a lean read from the question (``options.lean``) took off each beyond the usual prior.
-
-        Ages count from the newest article of the question's own scopes published by the time it
-        was asked (``filters.as_of``, else today): the library as the asker could have read it.
-        One server's upload never moves another server's ranking, and an archive asked about
-        today does not decay. "The latest on …" doubles the prior (:data:`RECENT_LEAN`); "first
-        reports" turns it round (:meth:`_earliest_first`). The lean orders; the answer model still
-        reads the usual prior's scores (:meth:`_weigh_evidence`)."""
-        if options.recency_weight <= 0 or not ranked:
-            return ranked, {}
-        usual = self._aged(ranked, options.recency_weight, options, version, scopes)
-        if options.lean == "recent":
-            leaned = self._aged(ranked, options.recency_weight * RECENT_LEAN, options, version, scopes)
-        elif options.lean == "early":
-            leaned = self._earliest_first(ranked, options)
-        else:
-            return usual, {}
-        scores = dict(usual)
-        return leaned, {pid: scores[pid] - score for pid, score in leaned}
-
-    def _aged(self, ranked: list[tuple[int, float]], weight: float, options: SearchOptions, version: tuple,
-              scopes: list[int | None]) -> list[tuple[int, float]]:
-        """The candidates less ``weight`` times the age prior counted back from the newest day."""
-        newest = self._newest_day(version, scopes, options.filters.as_of or dt.date.today().isoformat())
-        if newest is None:
-            return ranked
-        dates = self.library.store.passage_dates([pid for pid, _ in ranked])
-        ages = {pid: (newest - _day(date)).days for pid, date in dates.items()}
-        return recency_prior(ranked, ages, weight, options.recency_days)
-
-    def _earliest_first(self, ranked: list[tuple[int, float]], options: SearchOptions) -> list[tuple[int, float]]:
-        """The prior turned round for a question asking for the first reporting ("initially"): ages
-        count forward from the earliest day among the candidates within :data:`EARLY_SHARE` of the
-        best, so the subject's first reports lose nothing and later ones up to the prior's weight."""
-        dates = self.library.store.passage_dates([pid for pid, _ in ranked])
-        floor = ranked[0][1] * EARLY_SHARE
-        relevant = [_day(dates[pid]) for pid, score in ranked if score >= floor and pid in dates]
-        if not relevant:
-            return ranked
-        first = min(relevant)
-        later = {pid: (_day(date) - first).days for pid, date in dates.items()}
-        return recency_prior(ranked, later, options.recency_weight, options.recency_days)
-
-    def _newest_day(self, version: tuple, scopes: list[int | None], until: str) -> dt.date | None:
-        """The newest article's day of the scopes, at most ``until`` (""; none), once per library version."""
-        key = (tuple(sorted({g or 0 for g in scopes})), until)
-        known = self._newest.get(key)
-        if known is None or known[0] != version:
-            newest = self.library.store.newest_date(scopes, until)
-            if len(self._newest) > 1024:
-                self._newest.clear()
-            known = self._newest[key] = (version, _day(newest) if newest else None)
-        return known[1]
 
     def _keep(self, ranked: list[tuple[int, float]], scopes: list[int | None], options: SearchOptions,
               early: _Early) -> tuple[list[tuple[int, float]], dict]:
