@@ -80,7 +80,7 @@ def main() -> None:
     library = open_library(settings)
     searcher = Searcher(library, cache_size=0)
     changed = {name: float(value) for name, value in (o.split("=", 1) for o in args.option)}
-    base = SearchOptions.from_settings(settings, min_score=0.0, cutoff=0.0, highlight=False, **changed)
+    base = SearchOptions.from_settings(settings, min_score=0.0, cutoff=0.0, **changed)  # as the product shows
     (tune_name, tune), (report_name, report) = split_questions(load_questions(args.questions), args.split_at)
     parts = {name: rows(searcher, part, base) for name, part in ((tune_name, tune), (report_name, report))}
     features, labels, old, present = (np.array(x) for x in zip(*parts[tune_name]))

@@ -29,6 +29,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from retrieval.answer_type import Kind, expected_kind, names_new
 from retrieval.records import Article, Hit
 
 SAME_SENTENCE = 0.70
@@ -74,15 +75,26 @@ def _may_join(hit: Hit, group: list[Hit]) -> bool:
                for other in group)
 
 
+def _same_words(a: str, b: str) -> bool:
+    """Two highlighted sentences with the same words (a copy whose passages were cut differently)."""
+    return bool(a) and a.split() == b.split()
+
+
+def _says_more(question: str, kind: Kind | None, hit: Hit, lead: Hit) -> bool:
+    """Whether ``hit``'s highlighted sentence names something of the expected ``kind`` of answer
+    that neither the question nor ``lead``'s sentence names ("in February 2022" against "last year")."""
+    return kind is not None and names_new(f"{question} {lead.highlight}", hit.highlight, kind)
+
+
 def group_same_story(hits: list[Hit], sentences: Sequence[np.ndarray | None],
                      passages: Sequence[np.ndarray | None] | None = None,
                      embed: Callable[[list[str]], np.ndarray] | None = None,
-                     shown: int | None = None) -> list[Hit]:
+                     shown: int | None = None, question: str = "") -> list[Hit]:
     """Merge results from different publications that say the same thing.
 
-    Each group becomes one result at the position of its best-ranked member, showing the
-    earliest-published article's passage; the other articles go to ``also_reported_by``,
-    earliest first.
+    Each group becomes one result at the position of its best-ranked member, with its scores,
+    showing the earliest-published article's passage when the members are copies of one text,
+    else the best-ranked one's; the other articles go to ``also_reported_by``, earliest first.
 
     Args:
         hits: ranked results.
@@ -93,6 +105,9 @@ def group_same_story(hits: list[Hit], sentences: Sequence[np.ndarray | None],
         shown: how many results will be shown (None: all). Once that many groups exist, a
             later result can only be dropped or listed under ``also_reported_by``, so a pair
             left in doubt there is not embedded and stays apart.
+        question: the question asked: a result whose highlighted sentence names something of the
+            kind of answer it expects (a date for "when") that neither the question nor the group's
+            lead names says more than the lead and stays apart.
 
     Returns:
         The grouped results, in rank order.
@@ -100,19 +115,24 @@ def group_same_story(hits: list[Hit], sentences: Sequence[np.ndarray | None],
     passages = passages if passages is not None else [None] * len(hits)
     verdicts = Verdicts(hits, sentences, passages, embed)
     copies = _Cosines(passages)
+    kind = expected_kind(question) if question else None
     groups: list[list[int]] = []
+    reworded: set[int] = set()  # groups (by lead) joined by a passage that is not a copy of the lead
     for index in range(len(hits)):
         settle = shown is None or len(groups) < shown
         for group in groups:
             lead = group[0]
-            if not _may_join(hits[index], [hits[i] for i in group]):
+            if _says_more(question, kind, hits[index], hits[lead]) or not _may_join(hits[index],
+                                                                                   [hits[i] for i in group]):
                 continue
-            if copies.similar(lead, index, SAME_PASSAGE) or verdicts.same(lead, index, settle):
+            copy = copies.similar(lead, index, SAME_PASSAGE) or _same_words(hits[lead].highlight, hits[index].highlight)
+            if copy or verdicts.same(lead, index, settle):
                 group.append(index)
+                reworded.update(() if copy else (lead,))
                 break
         else:
             groups.append([index])
-    return [_merge([hits[i] for i in group]) for group in groups]
+    return [_merge([hits[i] for i in group], original_first=group[0] not in reworded) for group in groups]
 
 
 class Verdicts:
@@ -167,11 +187,15 @@ def _without_context(sentence: np.ndarray | None, passage: np.ndarray | None) ->
     return rest / norm if norm > 0 else sentence
 
 
-def _merge(members: list[Hit]) -> Hit:
+def _merge(members: list[Hit], original_first: bool) -> Hit:
+    """One result for a group: the earliest article's passage when all are copies of one text (the
+    original is credited), else the best-ranked one (the same statement in other words may lack
+    what the best one answers); either way with the best-ranked member's scores."""
     if len(members) == 1:
         return members[0]
+    best = members[0]
     ordered = sorted(members, key=lambda h: _date_key(h.article))
-    primary = ordered[0]
-    primary.score = max(h.score for h in members)
-    primary.also_reported_by = [h.article for h in ordered[1:]]
+    primary = ordered[0] if original_first else best
+    primary.score, primary.dense, primary.evidence = best.score, best.dense, best.evidence
+    primary.also_reported_by = [h.article for h in ordered if h is not primary]
     return primary

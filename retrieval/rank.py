@@ -119,10 +119,11 @@ def cap_per_group(items: Sequence[tuple[int, float]], group_of: Callable[[int], 
         per_group: the cap per group.
         limit: the total wanted.
         fill: when the groups run out before ``limit`` (``items`` holds every candidate there
-            is: a library of two articles), the best of the items the cap held back fill the rest.
+            is: a library of two articles), the best of the items the cap held back fill the rest,
+            after the kept ones (the top stays varied).
 
     Returns:
-        The kept pairs, best first.
+        The kept pairs, best first (then the filled ones, best first).
     """
     counts: dict[Hashable, int] = {}
     kept, held = [], []
@@ -139,7 +140,7 @@ def cap_per_group(items: Sequence[tuple[int, float]], group_of: Callable[[int], 
             return kept
     if not fill:
         return kept
-    return sorted(kept + held[:limit - len(kept)], key=lambda pair: -pair[1])
+    return kept + held[:limit - len(kept)]  # after the capped ones: the top stays varied
 
 
 def confidence(cosines: Sequence[float], coverages: Sequence[float]) -> float:

@@ -240,8 +240,9 @@ class Searcher:
         kept, rows = self._keep(ranked, scopes, options, early)
         kept = self._by_answer_kind(question, kept, rows, options.answer_type_weight)
         clock.lap("rank")
-        hits = self._hits(question, query, kept, rows, scores, options, early, gathered)[:options.k]
-        self._weigh_evidence(hits, found, leaned, options)
+        hits, sentences = self._hits(question, query, kept, rows, scores, options, early)
+        self._weigh_evidence(hits, found, leaned, options)  # before grouping: a group shows its best's
+        hits = self._grouped(question, hits, sentences, kept, options, gathered)[:options.k]
         sure = self.certainty(question, hits)
         answered = bool(hits) and (query is None or is_answered(sure, options.min_score))
         hits = hits[:relative_cut([h.score for h in hits], options.cutoff)]
@@ -455,9 +456,10 @@ class Searcher:
                     self._alone.popitem(last=False)
         return np.stack([known[t] for t in texts])
 
-    def _hits(self, question: str, query: np.ndarray | None, kept: list[tuple[int, float]],
-              rows: dict, dense: dict[int, float], options: SearchOptions, early: _Early,
-              gathered: Gathered | list[int]) -> list[Hit]:
+    def _hits(self, question: str, query: np.ndarray | None, kept: list[tuple[int, float]], rows: dict,
+              dense: dict[int, float], options: SearchOptions, early: _Early
+              ) -> tuple[list[Hit], list[np.ndarray | None]]:
+        """The kept passages as hits, each with its highlighted sentence, and that sentence's vector."""
         texts = [rows[pid]["text"] for pid, _ in kept]
         if options.highlight:
             ready = early.sentences  # the others' came with their rows (see _keep)
@@ -474,13 +476,17 @@ class Searcher:
             hits.append(Hit(passage_id=pid, text=text, highlight=sentence, score=round(score, 4),
                             paragraph=str(start) if start == end else f"{start}-{end}",
                             article=article_from_row(row), dense=dense.get(pid, 0.0)))
-        if options.group:
-            passage_vectors = (dict(zip(gathered.ids, gathered.vectors)) if isinstance(gathered, Gathered)
-                               else {})  # most results are keyword candidates
-            missing = [pid for pid, _ in kept if pid not in passage_vectors]
-            if missing:
-                passage_vectors.update(self.library.vectors_for(missing))
-            hits = group_same_story(hits, [vector for _, vector in best],
-                                    [passage_vectors.get(pid) for pid, _ in kept], self._embed_alone,
-                                    shown=options.k)
-        return hits
+        return hits, [vector for _, vector in best]
+
+    def _grouped(self, question: str, hits: list[Hit], sentences: list[np.ndarray | None],
+                 kept: list[tuple[int, float]], options: SearchOptions, gathered: Gathered | list[int]) -> list[Hit]:
+        """The hits with results saying the same thing merged (see :mod:`retrieval.group`)."""
+        if not options.group:
+            return hits
+        passage_vectors = (dict(zip(gathered.ids, gathered.vectors)) if isinstance(gathered, Gathered)
+                           else {})  # most results are keyword candidates
+        missing = [pid for pid, _ in kept if pid not in passage_vectors]
+        if missing:
+            passage_vectors.update(self.library.vectors_for(missing))
+        return group_same_story(hits, sentences, [passage_vectors.get(pid) for pid, _ in kept], self._embed_alone,
+                                shown=options.k, question=question)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from retrieval.errors import BadInputError
-from retrieval.records import Answer
+from retrieval.records import Answer, Hit
 from retrieval.search import Mode, Searcher, SearchOptions
 
 MODES = ("hybrid", "dense", "keyword")
@@ -159,19 +159,18 @@ def evaluate(searcher: Searcher, questions: list[dict], mode: Mode, base: Search
     the refusals and the confidently wrong answers (answered, but the question's ``answer`` text is
     in no passage shown)."""
     result = EvalResult(mode=mode, threshold=base.min_score)
-    answer_opts = dataclasses.replace(base, k=3, mode=mode, highlight=False)
+    product = dataclasses.replace(base, mode=mode)  # answers as the product shows them (highlighted, grouped)
     # 20 passages, at most 2 per article: at least 10 articles, in the order the product ranks them
     rank_opts = dataclasses.replace(base, k=20, min_score=0.0, mode=mode, highlight=False, cutoff=0.0)
     for item in questions:
         result.questions += 1
         if item.get("gold_urls"):
-            answer = searcher.ask(item["question"], asked_at(rank_opts, item))
-            _score_ranking(result, answer, item["gold_urls"])
-            _score_answerability(result, searcher, item["question"], answer, set(item["gold_urls"]), base.k)
+            _score_ranking(result, searcher.ask(item["question"], asked_at(rank_opts, item)), item["gold_urls"])
+            _score_answerability(result, searcher, item, product)
             if without_gold:
-                _score_without_gold(result, searcher, item, dataclasses.replace(base, mode=mode, highlight=False))
+                _score_without_gold(result, searcher, item, product)
         else:
-            _score_answer(result, item, searcher.ask(item["question"], asked_at(answer_opts, item)))
+            _score_answer(result, item, searcher.ask(item["question"], asked_at(product, item)))
         if progress:
             progress(1)
     return result
@@ -196,16 +195,19 @@ def _score_ranking(result: EvalResult, answer: Answer, gold: list[str]) -> None:
             result.hits[k] += 1
 
 
-def _score_answerability(result: EvalResult, searcher: Searcher, question: str, answer: Answer, gold: set[str],
-                         k: int) -> None:
-    """The confidence of the answer as the product computes it, with and without the gold articles."""
+def _score_answerability(result: EvalResult, searcher: Searcher, item: dict, product: SearchOptions) -> None:
+    """The confidence of the answer as the product computes it, with and without the gold articles
+    (the second from the same results with the gold ones left out)."""
+    question, gold = item["question"], set(item["gold_urls"])
+    answer = searcher.ask(question, asked_at(dataclasses.replace(product, min_score=0.0), item))
+    correct = any(link in gold for hit in answer.hits[:3] for link in _links(hit))
+    result.answerable.append((answer.confidence, correct))
+    result.unanswerable.append(searcher.certainty(question, [h for h in answer.hits if not gold & set(_links(h))]))
 
-    def sure(hits: list) -> float:
-        return searcher.certainty(question, hits[:k])
 
-    correct = any(h.article.link in gold for h in answer.hits[:3])
-    result.answerable.append((sure(answer.hits), correct))
-    result.unanswerable.append(sure([h for h in answer.hits if h.article.link not in gold]))
+def _links(hit: Hit) -> list[str]:
+    """The links a result cites: its article's and those of the articles "also reported by"."""
+    return [hit.article.link, *(article.link for article in hit.also_reported_by)]
 
 
 def _score_without_gold(result: EvalResult, searcher: Searcher, item: dict, options: SearchOptions) -> None:

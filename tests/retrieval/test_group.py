@@ -14,20 +14,45 @@ def unit(*values):
     return v / np.linalg.norm(v)
 
 
-def test_same_statement_in_two_articles_becomes_one_result_earliest_first():
+def test_copies_of_one_text_become_one_result_crediting_the_earliest():
     hits = [hit(1, 10, date="2024-05-02", source="Wire"), hit(2, 11, source="Other"),
             hit(3, 12, date="2024-05-01", source="BBC")]
-    vectors = [unit(1, 0, 0), unit(0, 1, 0), unit(1, 0.1, 0)]
-    grouped = group_same_story(hits, vectors)
+    passages = [unit(1, 0, 0), unit(0, 1, 0), unit(1, 0.05, 0)]
+    grouped = group_same_story(hits, [None] * 3, passages)
     assert [h.passage_id for h in grouped] == [3, 2]
     assert [a.source for a in grouped[0].also_reported_by] == ["Wire"]
     assert grouped[0].score == hits[0].score  # the group keeps its best score and position
 
 
-def test_undated_articles_come_after_dated_ones():
+def test_the_same_statement_reworded_shows_the_best_ranked_passage():
+    hits = [hit(1, 10, date="2024-05-02", source="Wire"), hit(2, 11, date="2024-05-01", source="BBC")]
+    hits[0].dense, hits[0].evidence = 0.7, 0.9
+    grouped = group_same_story(hits, [unit(1, 0), unit(1, 0.1)], [unit(1, 0), unit(0, 1)])
+    assert [h.passage_id for h in grouped] == [1]
+    assert [a.source for a in grouped[0].also_reported_by] == ["BBC"]
+    assert (grouped[0].dense, grouped[0].evidence) == (0.7, 0.9)
+
+
+def test_undated_copies_come_after_dated_ones():
     hits = [hit(1, 10), hit(2, 11, date="2023-01-01")]
-    grouped = group_same_story(hits, [unit(1, 0), unit(1, 0)])
+    grouped = group_same_story(hits, [None, None], [unit(1, 0), unit(1, 0)])
     assert grouped[0].article.id == 11 and grouped[0].also_reported_by[0].id == 10
+
+
+def test_a_group_shown_from_a_copy_keeps_the_best_ranked_members_evidence():
+    hits = [hit(1, 10, date="2024-05-02", source="Wire"), hit(2, 11, date="2024-05-01", source="BBC")]
+    hits[0].dense, hits[0].evidence = 0.7, 0.9
+    grouped = group_same_story(hits, [None, None], [unit(1, 0), unit(1, 0)])
+    assert grouped[0].passage_id == 2 and (grouped[0].dense, grouped[0].evidence) == (0.7, 0.9)
+
+
+def test_a_sentence_naming_the_answer_the_lead_lacks_stays_apart():
+    hits = [hit(1, 10, source="Wire"), hit(2, 11, source="BBC")]
+    hits[0].highlight = "Since the early days of the war, officials suspected the supplies."
+    hits[1].highlight = "Since the invasion in February 2022, officials suspected the supplies."
+    vectors = [unit(1, 0), unit(1, 0.05)]
+    assert len(group_same_story(hits, vectors, question="When did the invasion start?")) == 2
+    assert len(group_same_story(hits, vectors, question="What did officials suspect?")) == 1
 
 
 def test_passages_of_one_article_are_never_grouped():
