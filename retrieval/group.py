@@ -125,10 +125,11 @@ def group_same_story(hits: list[Hit], sentences: Sequence[np.ndarray | None],
             if _says_more(question, kind, hits[index], hits[lead]) or not _may_join(hits[index],
                                                                                    [hits[i] for i in group]):
                 continue
-            copy = copies.similar(lead, index, SAME_PASSAGE) or _same_words(hits[lead].highlight, hits[index].highlight)
+            copy = copies.similar(lead, index, SAME_PASSAGE)
             if copy or verdicts.same(lead, index, settle):
                 group.append(index)
-                reworded.update(() if copy else (lead,))
+                if not (copy or _same_words(hits[lead].highlight, hits[index].highlight)):
+                    reworded.add(lead)
                 break
         else:
             groups.append([index])

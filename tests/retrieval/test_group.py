@@ -27,6 +27,7 @@ def test_copies_of_one_text_become_one_result_crediting_the_earliest():
 def test_the_same_statement_reworded_shows_the_best_ranked_passage():
     hits = [hit(1, 10, date="2024-05-02", source="Wire"), hit(2, 11, date="2024-05-01", source="BBC")]
     hits[0].dense, hits[0].evidence = 0.7, 0.9
+    hits[0].highlight, hits[1].highlight = "Kim displayed the Hwasong missile.", "Kim showed weapons."
     grouped = group_same_story(hits, [unit(1, 0), unit(1, 0.1)], [unit(1, 0), unit(0, 1)])
     assert [h.passage_id for h in grouped] == [1]
     assert [a.source for a in grouped[0].also_reported_by] == ["BBC"]
