@@ -29,12 +29,13 @@ MODEL_FILE = Path(__file__).with_name("answer_model.json")
 def signals(hits: list[Hit], coverages: list[float]) -> list[float] | None:
     """The model's features for ranked hits (None when there is no hit): the best hit's cosine, the
     best article coverage of the question's words, the best fused score, and its margin over the
-    best hit of another article."""
+    best hit of another article. "Best" is on the model's scale (``Hit.evidence``), which may order
+    the hits otherwise than the ranking did (a small library's keyword floor, a question's lean)."""
     if not hits:
         return None
-    top = hits[0]
+    top = max(hits, key=_evidence)
     best = _evidence(top)
-    other = next((_evidence(h) for h in hits if h.article.id != top.article.id), 0.0)
+    other = max((_evidence(h) for h in hits if h.article.id != top.article.id), default=0.0)
     return [top.dense, max(coverages) if coverages else 0.0, best, best - other]
 
 

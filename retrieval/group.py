@@ -29,7 +29,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from retrieval.answer_type import Kind, expected_kind, names_new
+from retrieval.answer_type import expected_kind, mentions
 from retrieval.records import Article, Hit
 
 SAME_SENTENCE = 0.70
@@ -80,10 +80,25 @@ def _same_words(a: str, b: str) -> bool:
     return bool(a) and a.split() == b.split()
 
 
-def _says_more(question: str, kind: Kind | None, hit: Hit, lead: Hit) -> bool:
-    """Whether ``hit``'s highlighted sentence names something of the expected ``kind`` of answer
-    that neither the question nor ``lead``'s sentence names ("in February 2022" against "last year")."""
-    return kind is not None and names_new(f"{question} {lead.highlight}", hit.highlight, kind)
+class _SaysMore:
+    """Whether a result's highlighted sentence names something of the kind of answer the question
+    expects that neither the question nor another result's sentence names ("in February 2022"
+    against "last year" for "when"); each sentence read once."""
+
+    def __init__(self, question: str, hits: list[Hit]) -> None:
+        self.kind = expected_kind(question) if question else None
+        self.question = question.lower()
+        self.hits = hits
+        self._found: dict[int, list[str]] = {}
+
+    def __call__(self, index: int, lead: int) -> bool:
+        """True when result ``index`` says more of the expected kind than result ``lead``."""
+        if self.kind is None:
+            return False
+        if index not in self._found:
+            self._found[index] = [m.lower() for m in mentions(self.hits[index].highlight, self.kind)]
+        other = self.hits[lead].highlight.lower()
+        return any(m not in self.question and m not in other for m in self._found[index])
 
 
 def group_same_story(hits: list[Hit], sentences: Sequence[np.ndarray | None],
@@ -115,15 +130,14 @@ def group_same_story(hits: list[Hit], sentences: Sequence[np.ndarray | None],
     passages = passages if passages is not None else [None] * len(hits)
     verdicts = Verdicts(hits, sentences, passages, embed)
     copies = _Cosines(passages)
-    kind = expected_kind(question) if question else None
+    says_more = _SaysMore(question, hits)
     groups: list[list[int]] = []
     reworded: set[int] = set()  # groups (by lead) joined by a passage that is not a copy of the lead
     for index in range(len(hits)):
         settle = shown is None or len(groups) < shown
         for group in groups:
             lead = group[0]
-            if _says_more(question, kind, hits[index], hits[lead]) or not _may_join(hits[index],
-                                                                                   [hits[i] for i in group]):
+            if not _may_join(hits[index], [hits[i] for i in group]) or says_more(index, lead):
                 continue
             copy = copies.similar(lead, index, SAME_PASSAGE)
             if copy or verdicts.same(lead, index, settle):

@@ -22,6 +22,12 @@ def test_signals_read_scores_on_the_model_s_scale_when_the_ranking_used_another(
     assert signals(hits, [0.5, 0.4]) == pytest.approx([0.7, 0.5, 0.8, 0.25])
 
 
+def test_the_best_hit_is_the_best_on_the_model_s_scale_not_the_first_ranked():
+    hits = [hit(2, 0.39, dense=0.5), hit(1, 0.37, dense=0.45)]  # a keyword floor ranked article 2 first
+    hits[0].evidence, hits[1].evidence = 0.63, 0.68
+    assert signals(hits, [0.5, 0.5]) == pytest.approx([0.45, 0.5, 0.68, 0.05])
+
+
 def test_the_shipped_model_loads_and_gives_probabilities_that_grow_with_the_score():
     model = AnswerModel.load()
     assert len(model.weights) == len(FEATURES) and model.fitted_on
