@@ -8,7 +8,7 @@ from bot.jobs import ImportJob
 from bot.service import ServerSetup, StoryNotice
 from retrieval.feed_store import Feed, FeedFilter
 from retrieval.follows import FollowMatch
-from retrieval.format import newest_date
+from retrieval.format import UNSURE, newest_date
 from retrieval.records import Answer, Article, Hit
 from retrieval.sentences import sentences
 from retrieval.stories import Story
@@ -100,6 +100,10 @@ def answer_embed(answer: Answer, *, start: int = 1, why_not: str = "") -> discor
     if not answer.answered:
         embed.description = f"I found nothing to answer this: {why_not}." if why_not else NO_ANSWER_TEXT
         embed.colour = discord.Colour.light_grey()
+        for hit in answer.closest[:1]:  # unsure: the closest passage, said to be so
+            embed.description = UNSURE.format(confidence=answer.confidence)
+            name, value = hit_field(1, hit)
+            embed.add_field(name=name, value=value, inline=False)
         return embed
     footer = f"Search took {answer.took_ms:.0f} ms"
     if newest := newest_date(answer.hits):

@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     max_per_article: int = Field(default=2, ge=1, le=10)
     min_score: float = Field(
         default=0.49, ge=0.0, le=1.0, description="Answer from this probability of the answer shown (docs/quality.md).")
+    hint_score: float = Field(
+        default=0.10, ge=0.0, le=1.0, description="A question not answered still shows its closest passage, marked "
+                                                  "unsure, from this probability (1: never; docs/quality.md).")
     recency_weight: float = Field(
         default=0.2, ge=0.0, le=1.0, description="Bonus for the newest reporting (0: off; docs/quality.md).")
     recency_days: float = Field(default=14.0, gt=0.0, description="Days over which the recency bonus fades.")

@@ -8,6 +8,8 @@ from retrieval.library import Store
 from retrieval.records import Answer, Article, Filters, Hit
 
 NO_ANSWER = "The library does not cover this question."
+UNSURE = ("No confident answer in the library (confidence {confidence:.2f}). "
+          "The closest passage, which may not answer it:")
 
 
 def article_json(article: Article) -> dict:
@@ -34,13 +36,16 @@ def answer_json(answer: Answer) -> dict:
 
     ``{"question", "answered", "confidence", "results": [{"text", "highlight", "score", "paragraph",
     "article": {"id", "title", "source", "author", "date", "url"}, "also_reported_by": [...]}],
-    "newest_date", "time_read", "took_ms"}``; ``time_read`` says how words about time in the question
-    were read ("" when none); ``confidence`` is the probability that the answer is among the
-    results (:mod:`retrieval.answerability`), given whether or not the question was answered.
+    "newest_date", "time_read", "closest", "took_ms"}``; ``time_read`` says how words about time in the
+    question were read ("" when none); ``confidence`` is the probability that the answer is among the
+    results (:mod:`retrieval.answerability`), given whether or not the question was answered;
+    ``closest`` holds, for a question not answered, the best result when the confidence still
+    reaches ``NEWSBOT_HINT_SCORE`` (shown as unsure; else and when answered, empty).
     """
     return {"question": answer.question, "answered": answer.answered, "confidence": round(answer.confidence, 3),
             "results": [hit_json(h) for h in answer.hits], "newest_date": newest_date(answer.hits),
-            "time_read": answer.time_read, "took_ms": round(answer.took_ms, 1)}
+            "time_read": answer.time_read, "closest": [hit_json(h) for h in answer.closest],
+            "took_ms": round(answer.took_ms, 1)}
 
 
 def citation_line(hit: Hit) -> str:
@@ -59,22 +64,28 @@ def emphasise(text: str, sentence: str, start: str, end: str) -> str:
 
 def answer_text(answer: Answer, *, width: int = 88, color: bool = False) -> str:
     """An answer for a terminal: each passage with its best sentence marked, then its citation."""
+    marks = ("\033[1m", "\033[0m") if color else ("»", "«")
     if not answer.answered:
-        return NO_ANSWER
-    start, end = ("\033[1m", "\033[0m") if color else ("»", "«")
-    blocks = []
-    for number, hit in enumerate(answer.hits, start=1):
-        marked = emphasise(hit.text, hit.highlight, start, end)
-        body = "\n".join(textwrap.fill(paragraph, width=width, initial_indent="   ", subsequent_indent="   ")
-                         for paragraph in marked.split("\n\n"))
-        also = "".join(f"\n   also reported by: {a.source or a.title}{f' ({a.date})' if a.date else ''}"
-                       f" — {a.link}" for a in hit.also_reported_by)
-        blocks.append(f"{number}. [{hit.score:.2f}]\n{body}\n   — {citation_line(hit)}{also}")
+        if not answer.closest:
+            return NO_ANSWER
+        unsure = UNSURE.format(confidence=answer.confidence)
+        return "\n\n".join([unsure, *(_block(1, hit, width, marks) for hit in answer.closest)])
+    blocks = [_block(number, hit, width, marks) for number, hit in enumerate(answer.hits, start=1)]
     if newest := newest_date(answer.hits):
         blocks.append(f"Newest article cited: {newest}")
     if answer.time_read:
         blocks.append(f"Time read: {answer.time_read}")
     return "\n\n".join(blocks)
+
+
+def _block(number: int, hit: Hit, width: int, marks: tuple[str, str]) -> str:
+    """One numbered result for a terminal: its passage wrapped, best sentence marked, citation."""
+    marked = emphasise(hit.text, hit.highlight, *marks)
+    body = "\n".join(textwrap.fill(paragraph, width=width, initial_indent="   ", subsequent_indent="   ")
+                     for paragraph in marked.split("\n\n"))
+    also = "".join(f"\n   also reported by: {a.source or a.title}{f' ({a.date})' if a.date else ''}"
+                   f" — {a.link}" for a in hit.also_reported_by)
+    return f"{number}. [{hit.score:.2f}]\n{body}\n   — {citation_line(hit)}{also}"
 
 
 def filters_note(store: Store, filters: Filters, scopes: list[int | None], flag: str = "") -> str:

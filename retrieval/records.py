@@ -83,6 +83,7 @@ class Answer:
     confidence: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)  # ms per step: embed, search, rank, highlight
     time_read: str = ""  # how the question's words about time were read ("this week": articles of …), or ""
+    closest: list[Hit] = field(default_factory=list)  # not answered: the best result, shown as unsure (or none)
 
 
 @dataclass(slots=True)

@@ -67,6 +67,7 @@ class SearchOptions:
     k: int = 5
     max_per_article: int = 2
     min_score: float = 0.49
+    hint_score: float = 0.10  # not answered, but this sure: the closest passage is shown, marked unsure
     mode: Mode = "hybrid"
     dense_weight: float = 0.6
     recency_weight: float = 0.2
@@ -84,7 +85,8 @@ class SearchOptions:
     def from_settings(cls, settings: Settings, **changes: Any) -> SearchOptions:
         """The operator's defaults (results, caps, threshold, recency, cut-off), with ``changes``."""
         base = {"k": settings.results, "max_per_article": settings.max_per_article,
-                "min_score": settings.min_score, "recency_weight": settings.recency_weight,
+                "min_score": settings.min_score, "hint_score": settings.hint_score,
+                "recency_weight": settings.recency_weight,
                 "recency_days": settings.recency_days, "cutoff": settings.relative_cutoff,
                 "answer_type_weight": settings.answer_type_weight, "keyword_floor": settings.keyword_floor}
         return cls(**{**base, **changes})
@@ -251,7 +253,8 @@ class Searcher:
         clock.lap("highlight")
         answer = Answer(question=question, answered=answered, hits=hits if answered else [],
                         took_ms=clock.total(), confidence=sure, timings=clock.laps,
-                        time_read=describe_lean(question) if options.lean in ("recent", "early") else "")
+                        time_read=describe_lean(question) if options.lean in ("recent", "early") else "",
+                        closest=hits[:1] if not answered and hits and sure >= options.hint_score else [])
         self.cache.put(key, version, answer)
         return answer
 

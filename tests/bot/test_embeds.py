@@ -76,6 +76,12 @@ def test_no_answer_embed():
     assert embed.description == NO_ANSWER_TEXT and not embed.fields
 
 
+def test_unsure_no_answer_embed_shows_the_closest_passage_said_to_be_unsure():
+    embed = answer_embed(Answer("When did boats come?", False, [], 1.0, confidence=0.4, closest=[hit()]))
+    assert embed.description.startswith("No confident answer in the library (confidence 0.40).")
+    assert len(embed.fields) == 1 and "**Boats came at night.**" in embed.fields[0].value
+
+
 def test_newest_date():
     older = hit(date="2020-01-01")
     newer = hit(date="2024-05-05")

@@ -13,7 +13,9 @@ def make_hit(**article):
 
 def test_json_contract_keys_and_types():
     data = answer_json(Answer(question="q?", answered=True, hits=[make_hit()], took_ms=12.345))
-    assert set(data) == {"question", "answered", "confidence", "results", "newest_date", "time_read", "took_ms"}
+    assert set(data) == {"question", "answered", "confidence", "results", "newest_date", "time_read", "closest",
+                         "took_ms"}
+    assert data["closest"] == []
     assert data["newest_date"] == "2024-01-02"
     result = data["results"][0]
     assert set(result) >= {"text", "highlight", "score", "paragraph", "article"}
@@ -38,6 +40,14 @@ def test_text_marks_the_highlight_and_cites():
 
 def test_no_answer_text():
     assert answer_text(Answer("q", False, [], 1.0)) == NO_ANSWER
+
+
+def test_an_unsure_refusal_shows_its_closest_passage_marked_as_such():
+    answer = Answer("q", False, [], 1.0, confidence=0.43, closest=[make_hit()])
+    text = answer_text(answer)
+    assert text.startswith("No confident answer in the library (confidence 0.43).") and "»Boats came.«" in text
+    data = answer_json(answer)
+    assert not data["answered"] and data["results"] == [] and data["closest"][0]["highlight"] == "Boats came."
 
 
 def test_how_time_was_read_is_said_in_the_text_and_the_json():

@@ -45,6 +45,14 @@ def test_weak_evidence_is_no_answer(searcher):
     assert not answer.answered and answer.hits == []
 
 
+def test_a_refusal_still_this_sure_shows_its_closest_passage(searcher):
+    sure = searcher.ask("Which village did rescue boats reach?", SearchOptions(min_score=1.0, hint_score=0.0))
+    assert not sure.answered and sure.hits == [] and len(sure.closest) == 1
+    assert sure.closest[0].article.title == "Valley flood"
+    unsure = searcher.ask("Which village did rescue boats reach?", SearchOptions(min_score=1.0, hint_score=1.0))
+    assert unsure.closest == []
+
+
 def test_other_servers_articles_are_invisible(searcher):
     urls = {h.article.url for h in searcher.ask("river parade Upton", SearchOptions(min_score=0.0, k=10)).hits}
     assert "u-private" not in urls
