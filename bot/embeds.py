@@ -101,7 +101,8 @@ def answer_embed(answer: Answer, *, start: int = 1, why_not: str = "") -> discor
         embed.description = f"I found nothing to answer this: {why_not}." if why_not else NO_ANSWER_TEXT
         embed.colour = discord.Colour.light_grey()
         for hit in answer.closest[:1]:  # unsure: the closest passage, said to be so
-            embed.description = UNSURE.format(confidence=answer.confidence)
+            embed.description = UNSURE.format(confidence=answer.confidence) + (f"\n(Searched {why_not}.)"
+                                                                              if why_not else "")
             name, value = hit_field(1, hit)
             embed.add_field(name=name, value=value, inline=False)
         return embed

@@ -80,6 +80,8 @@ def test_unsure_no_answer_embed_shows_the_closest_passage_said_to_be_unsure():
     embed = answer_embed(Answer("When did boats come?", False, [], 1.0, confidence=0.4, closest=[hit()]))
     assert embed.description.startswith("No confident answer in the library (confidence 0.40).")
     assert len(embed.fields) == 1 and "**Boats came at night.**" in embed.fields[0].value
+    filtered = answer_embed(Answer("q", False, [], 1.0, confidence=0.4, closest=[hit()]), why_not="only BBC")
+    assert filtered.description.endswith("(Searched only BBC.)")
 
 
 def test_newest_date():
