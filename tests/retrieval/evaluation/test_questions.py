@@ -80,3 +80,14 @@ def test_without_gold_counts_refusals_and_confident_wrong_answers(library):
     assert answering.without_gold_shares() == (0.0, 0.5) and "conf. wrong" in results_table([answering])
     refusing = evaluate(searcher, questions, "hybrid", SearchOptions(min_score=0.99), without_gold=True)
     assert refusing.without_gold_shares() == (1.0, 0.0)
+
+
+def test_a_reply_is_scored_as_shown_a_gold_copy_listed_under_also_reported_by_counts(library):
+    text = "The ferry to Skarvik sails at noon every weekday from the old harbour."
+    library.add_documents([doc(text, title="Ferry times", url="first", source="Daily", date="2024-01-01"),
+                           doc(text + " (Wire)", title="Ferry times", url="copy", source="Wire", date="2024-01-02")])
+    item = {"id": "a", "question": "When does the ferry to Skarvik sail?", "gold_urls": ["copy"]}
+    shown = Searcher(library).ask(item["question"], SearchOptions(min_score=0.0))
+    assert [h.article.url for h in shown.hits] == ["first"] and shown.hits[0].also_reported_by[0].url == "copy"
+    result = evaluate(Searcher(library), [item], "hybrid", SearchOptions(min_score=0.0))
+    assert result.answerable[0][1] is True
