@@ -112,7 +112,9 @@ def answer_embed(answer: Answer, *, start: int = 1, why_not: str = "") -> discor
     if answer.time_read:
         footer = f"Time read: {answer.time_read} · " + footer
     embed.set_footer(text=trim(footer, FOOTER_LIMIT))
-    budget = MESSAGE_LIMIT - len(embed.title) - len(embed.footer.text or "")
+    if answer.article_facts:  # a question about the articles themselves: their citations answer it
+        embed.description = trim("\n".join(escape(fact) for fact in answer.article_facts), 1000)
+    budget = MESSAGE_LIMIT - len(embed.title) - len(embed.footer.text or "") - len(embed.description or "")
     for number, hit in enumerate(answer.hits, start=start):
         name, value = hit_field(number, hit)
         if len(name) + len(value) > budget or len(embed.fields) >= 25:

@@ -36,16 +36,18 @@ def answer_json(answer: Answer) -> dict:
 
     ``{"question", "answered", "confidence", "results": [{"text", "highlight", "score", "paragraph",
     "article": {"id", "title", "source", "author", "date", "url"}, "also_reported_by": [...]}],
-    "newest_date", "time_read", "closest", "took_ms"}``; ``time_read`` says how words about time in the
+    "newest_date", "time_read", "closest", "article_facts", "took_ms"}``; ``time_read`` says how words about time in the
     question were read ("" when none); ``confidence`` is the probability that the answer is among the
     results (:mod:`retrieval.answerability`), given whether or not the question was answered;
     ``closest`` holds, for a question not answered, the best result when the confidence still
-    reaches ``NEWSBOT_HINT_SCORE`` (shown as unsure; else and when answered, empty).
+    reaches ``NEWSBOT_HINT_SCORE`` (shown as unsure; else and when answered, empty);
+    ``article_facts``, for a question about the articles themselves ("Who wrote the BBC
+    article?"), says the author, publisher or date of each article found, from its citation.
     """
     return {"question": answer.question, "answered": answer.answered, "confidence": round(answer.confidence, 3),
             "results": [hit_json(h) for h in answer.hits], "newest_date": newest_date(answer.hits),
             "time_read": answer.time_read, "closest": [hit_json(h) for h in answer.closest],
-            "took_ms": round(answer.took_ms, 1)}
+            "article_facts": answer.article_facts if answer.answered else [], "took_ms": round(answer.took_ms, 1)}
 
 
 def citation_line(hit: Hit) -> str:
@@ -71,6 +73,8 @@ def answer_text(answer: Answer, *, width: int = 88, color: bool = False) -> str:
         unsure = UNSURE.format(confidence=answer.confidence)
         return "\n\n".join([unsure, *(_block(1, hit, width, marks) for hit in answer.closest)])
     blocks = [_block(number, hit, width, marks) for number, hit in enumerate(answer.hits, start=1)]
+    if answer.article_facts:
+        blocks.insert(0, "From the articles' citations:\n" + "\n".join(f"   {fact}" for fact in answer.article_facts))
     if newest := newest_date(answer.hits):
         blocks.append(f"Newest article cited: {newest}")
     if answer.time_read:

@@ -84,6 +84,7 @@ class Answer:
     timings: dict[str, float] = field(default_factory=dict)  # ms per step: embed, search, rank, highlight
     time_read: str = ""  # how the question's words about time were read ("this week": articles of …), or ""
     closest: list[Hit] = field(default_factory=list)  # not answered: the best result, shown as unsure (or none)
+    article_facts: list[str] = field(default_factory=list)  # asked about the articles: their author, publisher, date
 
 
 @dataclass(slots=True)

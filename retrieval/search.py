@@ -25,6 +25,7 @@ from config.settings import Settings
 from retrieval.age_prior import AgePrior, day_of
 from retrieval.answer_type import expected_kind, holds_answer_kind
 from retrieval.answerability import AnswerModel, signals
+from retrieval.article_question import ArticleQuestion, about_article, article_fact, named_sources, without_sources
 from retrieval.errors import BadInputError
 from retrieval.group import group_same_story
 from retrieval.highlight import highlights, sentence_overlaps
@@ -46,6 +47,7 @@ FIRST_ROWS = 16  # candidates whose rows are read at first (more only when too f
 EARLY_ROWS = 16  # best keyword candidates read beside the question's embedding
 SENTENCE_CACHE = 4096  # sentences embedded alone for grouping, remembered
 MAX_ALSO = 3  # other publishers' articles of a result's story listed under it
+MAX_FACTS = 3  # articles whose author / publisher / date a question about the articles is told
 ARTICLE_TERMS_CACHE = 2048  # articles whose words are remembered for the confidence
 
 
@@ -208,19 +210,49 @@ class Searcher:
             guild_ids: the scopes to search (None is the global library).
 
         Returns:
-            The answer, with ``answered`` False when the evidence is weak.
+            The answer, with ``answered`` False when the evidence is weak. A question about the
+            articles themselves ("Who wrote the BBC article?") is answered from their citations
+            (``Answer.article_facts``).
         """
         options = options or SearchOptions()
-        scopes = list(guild_ids)
+        if (about := about_article(question)) is not None:
+            return self._about_articles(question, about, options, list(guild_ids))
+        return self._ask_news(question, options, list(guild_ids))
+
+    def _about_articles(self, question: str, about: ArticleQuestion, options: SearchOptions,
+                        scopes: list[int | None]) -> Answer:
+        """Who wrote, published or dated the articles the question points to: those its topic
+        finds among the publishers it names, each with the detail asked for. Without a topic,
+        the named publisher's articles that best match the question, confidence shared among them."""
+        started = time.perf_counter()
+        known = () if options.filters.sources else self.library.store.sources(scopes, limit=1000)
+        named = named_sources(question, known)
+        if named:
+            options = dataclasses.replace(options, filters=dataclasses.replace(options.filters, sources=named))
+        topic = without_sources(about.topic, named)
+        if content_terms(topic):
+            found = self._ask_news(topic, options, scopes)
+        elif named:
+            found = self._ask_news(question, dataclasses.replace(options, min_score=0.0, hint_score=1.0), scopes)
+            found.confidence = 1 / len({h.article.id for h in found.hits}) if found.hits else 0.0
+        else:
+            return Answer(question=question, answered=False, hits=[], took_ms=(time.perf_counter() - started) * 1000)
+        articles = list({h.article.id: h.article for h in found.hits}.values())[:MAX_FACTS]
+        facts = [article_fact(about.detail, article) for article in articles]
+        return dataclasses.replace(found, question=question, article_facts=facts,
+                                   took_ms=(time.perf_counter() - started) * 1000)
+
+    def _ask_news(self, question: str, options: SearchOptions, scopes: list[int | None]) -> Answer:
+        """Answer a question about the news from the passages (see :meth:`ask`)."""
         clock = _Clock()
         if options.read_time and not options.lean and (lean := time_lean(question)):
             options = dataclasses.replace(options, lean=lean)
         windowed, window = self._in_window(question, options)
         if window is not None:
-            inside = self.ask(question, windowed, scopes)
+            inside = self._ask_news(question, windowed, scopes)
             if inside.answered:
                 return dataclasses.replace(inside, time_read=describe_window(window, inside.time_read, held=True))
-            every = self.ask(question, dataclasses.replace(options, read_time=False), scopes)  # nothing in it
+            every = self._ask_news(question, dataclasses.replace(options, read_time=False), scopes)  # nothing in it
             return dataclasses.replace(every, time_read=describe_window(window, every.time_read, held=False))
         options = self._as_asked(options, scopes)
         key = (question, options.key(), tuple(scopes))

@@ -1,7 +1,8 @@
 """Evaluating answers on JSONL question sets.
 
 Each line is a question with one of:
-- ``expect``: strings, at least one of which must appear in a top-3 passage;
+- ``expect``: strings, at least one of which must appear in a top-3 passage (or, for a question
+  about the articles themselves, in what their citations say);
 - ``expect_none``: true when the right reply is "no answer";
 - ``gold_urls``: the urls of the articles that answer it (hit@1/3/5 and MRR@10, article level).
 """
@@ -235,7 +236,7 @@ def _score_answer(result: EvalResult, item: dict, answer: Answer) -> None:
     if isinstance(expected, str):
         expected = [expected]
     result.expect_total += 1
-    texts = [h.text for h in answer.hits[:3]]
+    texts = [*answer.article_facts, *(h.text for h in answer.hits[:3])]  # a byline question: its citations
     if answer.answered and any(e in t for e in expected for t in texts):
         result.expect_passed += 1
     else:

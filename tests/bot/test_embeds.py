@@ -84,6 +84,12 @@ def test_unsure_no_answer_embed_shows_the_closest_passage_said_to_be_unsure():
     assert filtered.description.endswith("(Searched only BBC.)")
 
 
+def test_a_question_about_the_articles_says_their_detail_above_the_passages():
+    embed = answer_embed(Answer("Who wrote it?", True, [hit()], 1.0, article_facts=["“Flood” was written by *Ann*."]))
+    assert embed.description == "“Flood” was written by \\*Ann\\*." and len(embed.fields) == 1
+    assert len(embed) <= MESSAGE_LIMIT
+
+
 def test_newest_date():
     older = hit(date="2020-01-01")
     newer = hit(date="2024-05-05")

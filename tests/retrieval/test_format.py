@@ -14,8 +14,8 @@ def make_hit(**article):
 def test_json_contract_keys_and_types():
     data = answer_json(Answer(question="q?", answered=True, hits=[make_hit()], took_ms=12.345))
     assert set(data) == {"question", "answered", "confidence", "results", "newest_date", "time_read", "closest",
-                         "took_ms"}
-    assert data["closest"] == []
+                         "article_facts", "took_ms"}
+    assert data["closest"] == [] and data["article_facts"] == []
     assert data["newest_date"] == "2024-01-02"
     result = data["results"][0]
     assert set(result) >= {"text", "highlight", "score", "paragraph", "article"}
@@ -54,3 +54,10 @@ def test_how_time_was_read_is_said_in_the_text_and_the_json():
     answer = Answer("q", True, [make_hit()], 1.0, time_read='"this week": articles of 2024-09-13 to 2024-09-20')
     assert answer_json(answer)["time_read"].startswith('"this week"')
     assert answer_text(answer).endswith('Time read: "this week": articles of 2024-09-13 to 2024-09-20')
+
+
+def test_a_question_about_the_articles_is_answered_first_from_their_citations():
+    answer = Answer("Who wrote it?", True, [make_hit()], 1.0, article_facts=["“Flood” (Daily) was written by Ann."])
+    text = answer_text(answer)
+    assert text.startswith("From the articles' citations:\n   “Flood” (Daily) was written by Ann.")
+    assert answer_json(answer)["article_facts"] == ["“Flood” (Daily) was written by Ann."]

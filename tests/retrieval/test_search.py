@@ -355,3 +355,16 @@ def test_the_reply_says_how_the_question_s_time_was_read(library):
                          SearchOptions(min_score=0.0, filters=Filters(as_of="2024-03-20")))
     assert "held no answer" in empty.time_read and empty.hits  # said, then every day searched
     assert searcher.ask("harbour strike talks", options).time_read == ""
+
+
+def test_a_question_about_an_article_is_answered_from_its_citation(searcher):
+    answer = searcher.ask("Who wrote the article about the river flood and the rescue boats?",
+                          SearchOptions(min_score=0.0))
+    assert answer.answered and answer.hits[0].article.title == "Valley flood"
+    assert answer.article_facts[0] == "“Valley flood” (Daily, 2024-01-02) does not name its author."
+
+
+def test_a_named_publisher_chooses_the_article_a_question_about_articles_means(searcher):
+    answer = searcher.ask("When was the Daily article published?")
+    assert answer.answered and answer.article_facts == ["“Valley flood” (Daily) was published on 2024-01-02."]
+    assert answer.confidence == 1.0  # the only article of that publisher
