@@ -28,13 +28,14 @@ from retrieval.answerability import AnswerModel, signals
 from retrieval.article_question import ArticleQuestion, about_article, article_fact, named_sources, without_sources
 from retrieval.errors import BadInputError
 from retrieval.group import group_same_story
+from retrieval.headlines import asks_for_headlines, story_hit
 from retrieval.highlight import highlights, sentence_overlaps
 from retrieval.library import Library
 from retrieval.question_time import Window, describe_lean, describe_window, time_lean, time_window, without_lean_words
 from retrieval.rank import cap_per_group, convex, is_answered, relative_cut
 from retrieval.records import Answer, Filters, Gathered, Hit
 from retrieval.rows import article_from_row, sentence_vectors_of
-from retrieval.stories import StoryIndex
+from retrieval.stories import StoryIndex, digest
 from retrieval.terms import content_terms, terms_of
 
 logger = logging.getLogger(__name__)
@@ -47,6 +48,7 @@ FIRST_ROWS = 16  # candidates whose rows are read at first (more only when too f
 EARLY_ROWS = 16  # best keyword candidates read beside the question's embedding
 SENTENCE_CACHE = 4096  # sentences embedded alone for grouping, remembered
 MAX_ALSO = 3  # other publishers' articles of a result's story listed under it
+HEADLINE_DAYS = 7  # "What's the latest news?" without a period: the week up to the asking day
 MAX_FACTS = 3  # articles whose author / publisher / date a question about the articles is told
 ARTICLE_TERMS_CACHE = 2048  # articles whose words are remembered for the confidence
 
@@ -217,7 +219,38 @@ class Searcher:
         options = options or SearchOptions()
         if (about := about_article(question)) is not None:
             return self._about_articles(question, about, options, list(guild_ids))
+        if asks_for_headlines(question):
+            return self._headlines(question, options, list(guild_ids))
         return self._ask_news(question, options, list(guild_ids))
+
+    def _headlines(self, question: str, options: SearchOptions, scopes: list[int | None]) -> Answer:
+        """"What's the latest news?": the stories of the window the question's words set (else the
+        week up to the asking day), most covered first, as a digest ranks them; when the window
+        holds none, the latest stories before its end. Each is shown by its central article's opening."""
+        started = time.perf_counter()
+        filters = options.filters
+        asked = day_of(filters.as_of) if filters.as_of else dt.date.today()
+        window = time_window(question, asked) if options.read_time else None
+        until = filters.until or (window.until if window else asked).isoformat()
+        since = filters.since or (window.since if window else asked - dt.timedelta(days=HEADLINE_DAYS)).isoformat()
+        self.stories.catch_up()
+        wanted = {s.lower() for s in filters.sources}
+        def kept(stories: list) -> list:
+            return [s for s in stories if not wanted or any(a.source.lower() in wanted for a in s.articles)]
+        stories = kept(digest(self.stories, scopes, since, until, limit=10_000))[:options.k]
+        said = f'"{window.phrase}"' if window else "the past week"
+        read = f"{said}: stories of {since} to {until}"
+        if not stories:
+            stories = kept(self.stories.stories(scopes, until=until))[:options.k]
+            read += " held none; the latest before it"
+        hits = [self._story_hit(story) for story in stories]
+        return Answer(question=question, answered=bool(hits), hits=hits, confidence=1.0 if hits else 0.0,
+                      took_ms=(time.perf_counter() - started) * 1000, time_read=read)
+
+    def _story_hit(self, story) -> Hit:
+        """A story as a result: its headline article's opening (retrieval/headlines.py)."""
+        central = next((a for a in story.articles if a.title == story.title), story.articles[-1])
+        return story_hit(story, self.library.store.article_body(central.id), central, MAX_ALSO)
 
     def _about_articles(self, question: str, about: ArticleQuestion, options: SearchOptions,
                         scopes: list[int | None]) -> Answer:

@@ -368,3 +368,18 @@ def test_a_named_publisher_chooses_the_article_a_question_about_articles_means(s
     answer = searcher.ask("When was the Daily article published?")
     assert answer.answered and answer.article_facts == ["“Valley flood” (Daily) was published on 2024-01-02."]
     assert answer.confidence == 1.0  # the only article of that publisher
+
+
+def test_asking_for_the_news_lists_the_period_s_stories_and_else_the_latest(library):
+    library.add_documents([
+        doc("The river flooded the valley. Families left.", title="Flood", url="u1", source="Daily", date="2024-01-02"),
+        doc("Dock workers went on strike at the port. Ships waited.", title="Strike", url="u2", source="Post",
+            date="2024-01-09"),
+    ])
+    searcher = Searcher(library)
+    week = searcher.ask("What happened this week?", SearchOptions(filters=Filters(as_of="2024-01-10")))
+    assert week.answered and [h.article.title for h in week.hits] == ["Strike"]
+    assert week.time_read == '"this week": stories of 2024-01-03 to 2024-01-10'
+    later = searcher.ask("What's the latest news?", SearchOptions(filters=Filters(as_of="2024-03-01")))
+    assert [h.article.title for h in later.hits] == ["Strike", "Flood"]
+    assert later.time_read.endswith("held none; the latest before it")
