@@ -226,26 +226,33 @@ class Searcher:
     def _headlines(self, question: str, options: SearchOptions, scopes: list[int | None]) -> Answer:
         """"What's the latest news?": the stories of the window the question's words set (else the
         week up to the asking day), most covered first, as a digest ranks them; when the window
-        holds none, the latest stories before its end. Each is shown by its central article's opening."""
+        holds none, those of the week up to the newest article before its end. Each is shown by
+        its central article's opening."""
         started = time.perf_counter()
         filters = options.filters
         asked = day_of(filters.as_of) if filters.as_of else dt.date.today()
         window = time_window(question, asked) if options.read_time else None
         until = filters.until or (window.until if window else asked).isoformat()
         since = filters.since or (window.since if window else asked - dt.timedelta(days=HEADLINE_DAYS)).isoformat()
-        self.stories.catch_up()
-        wanted = {s.lower() for s in filters.sources}
-        def kept(stories: list) -> list:
-            return [s for s in stories if not wanted or any(a.source.lower() in wanted for a in s.articles)]
-        stories = kept(digest(self.stories, scopes, since, until, limit=10_000))[:options.k]
         said = f'"{window.phrase}"' if window else "the past week"
         read = f"{said}: stories of {since} to {until}"
-        if not stories:
-            stories = kept(self.stories.stories(scopes, until=until))[:options.k]
-            read += " held none; the latest before it"
+        self.stories.catch_up()
+        stories = self._top_stories(scopes, since, until, filters.sources, options.k)
+        if not stories and (newest := self.library.store.newest_date(scopes, until=until)):
+            since = (day_of(newest) - dt.timedelta(days=HEADLINE_DAYS)).isoformat()
+            stories = self._top_stories(scopes, since, newest, filters.sources, options.k)
+            read += f" held none; the latest, of {since} to {newest}"
         hits = [self._story_hit(story) for story in stories]
         return Answer(question=question, answered=bool(hits), hits=hits, confidence=1.0 if hits else 0.0,
                       took_ms=(time.perf_counter() - started) * 1000, time_read=read)
+
+    def _top_stories(self, scopes: list[int | None], since: str, until: str, sources: tuple[str, ...],
+                     k: int) -> list:
+        """The period's ``k`` most covered stories (:func:`retrieval.stories.digest`), those with
+        an article from ``sources`` when given."""
+        wanted = {source.lower() for source in sources}
+        stories = digest(self.stories, scopes, since, until, limit=1_000_000 if wanted else k)
+        return [s for s in stories if not wanted or any(a.source.lower() in wanted for a in s.articles)][:k]
 
     def _story_hit(self, story) -> Hit:
         """A story as a result: its headline article's opening (retrieval/headlines.py)."""

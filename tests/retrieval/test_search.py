@@ -382,4 +382,6 @@ def test_asking_for_the_news_lists_the_period_s_stories_and_else_the_latest(libr
     assert week.time_read == '"this week": stories of 2024-01-03 to 2024-01-10'
     later = searcher.ask("What's the latest news?", SearchOptions(filters=Filters(as_of="2024-03-01")))
     assert [h.article.title for h in later.hits] == ["Strike", "Flood"]
-    assert later.time_read.endswith("held none; the latest before it")
+    assert later.time_read == "the past week: stories of 2024-02-23 to 2024-03-01 held none; the latest, of 2024-01-02 to 2024-01-09"
+    only = searcher.ask("What's new?", SearchOptions(filters=Filters(as_of="2024-03-01", sources=("daily",))))
+    assert [h.article.title for h in only.hits] == ["Flood"]
