@@ -244,7 +244,7 @@ class Searcher:
             read += f" held none; the latest, of {since} to {newest}"
         hits = [self._story_hit(story) for story in stories]
         return Answer(question=question, answered=bool(hits), hits=hits, confidence=1.0 if hits else 0.0,
-                      took_ms=(time.perf_counter() - started) * 1000, time_read=read)
+                      took_ms=(time.perf_counter() - started) * 1000, time_read=read, reply="stories")
 
     def _top_stories(self, scopes: list[int | None], since: str, until: str, sources: tuple[str, ...],
                      k: int) -> list:
@@ -279,7 +279,7 @@ class Searcher:
             return Answer(question=question, answered=False, hits=[], took_ms=(time.perf_counter() - started) * 1000)
         articles = list({h.article.id: h.article for h in found.hits}.values())[:MAX_FACTS]
         facts = [article_fact(about.detail, article) for article in articles]
-        return dataclasses.replace(found, question=question, article_facts=facts,
+        return dataclasses.replace(found, question=question, article_facts=facts, reply="citations",
                                    took_ms=(time.perf_counter() - started) * 1000)
 
     def _ask_news(self, question: str, options: SearchOptions, scopes: list[int | None]) -> Answer:

@@ -121,14 +121,19 @@ class TimelineButton(discord.ui.DynamicItem[discord.ui.Button], template=r"nb:tl
 
 def answer_view(answer: Answer, question_id: int, shown: int) -> discord.ui.View:
     """The buttons under an answer: feedback always (a wrong "not in the library" is worth hearing
-    about too); "More results", starting after the ``shown`` results rendered, when answered."""
+    about too); "More results", starting after the ``shown`` results rendered, when answered;
+    "Timeline" and "Follow" for a question about the news (not for one about the articles
+    themselves, nor for "What's the latest news?", which names no topic)."""
     view = discord.ui.View(timeout=None)
     view.add_item(FeedbackButton(question_id, True))
     view.add_item(FeedbackButton(question_id, False))
+    topical = answer.reply == "passages"
     if answer.answered:
         view.add_item(MoreButton(question_id, shown))
-        view.add_item(TimelineButton(question_id))
-    view.add_item(FollowButton(question_id))
+        if topical:
+            view.add_item(TimelineButton(question_id))
+    if topical:
+        view.add_item(FollowButton(question_id))
     return view
 
 

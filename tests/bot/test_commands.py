@@ -40,6 +40,22 @@ async def test_ask_answers_with_cited_passage_and_buttons(env, channel, member):
     assert labels == ["Helpful", "Not helpful", "More results", "Timeline", "Follow"]
 
 
+async def test_a_question_about_the_articles_is_answered_from_their_citations(env, channel, member):
+    message = reply(await member.slash(channel, "ask", question="Who wrote the BBC article?"))
+    assert message.embeds[0].description.endswith("was written by Matt Murphy.")
+    labels = [c["label"] for row in message.components for c in row["components"]]
+    assert labels == ["Helpful", "Not helpful", "More results"]  # nothing to follow or date
+
+
+async def test_asking_for_the_news_lists_stories_with_no_timeline_or_follow(env, channel, member):
+    message = reply(await member.slash(channel, "ask", question="What's the latest news?"))
+    embed = message.embeds[0]
+    assert embed.fields and "North Korea" in embed.fields[0].value
+    assert "held none; the latest, of" in embed.footer.text  # the seeds are of 2024, asked today
+    labels = [c["label"] for row in message.components for c in row["components"]]
+    assert labels == ["Helpful", "Not helpful", "More results"]
+
+
 async def test_results_option_limits_passages(env, channel, member):
     message = reply(await member.slash(channel, "ask", question=TIKHORETSK_Q, results=1))
     assert len(message.embeds[0].fields) == 1
