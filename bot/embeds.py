@@ -8,7 +8,7 @@ from bot.jobs import ImportJob
 from bot.service import ServerSetup, StoryNotice
 from retrieval.feed_store import Feed, FeedFilter
 from retrieval.follows import FollowMatch
-from retrieval.format import UNSURE, newest_date
+from retrieval.format import UNSURE, never_mentioned, newest_date
 from retrieval.records import Answer, Article, Hit
 from retrieval.sentences import sentences
 from retrieval.stories import Story
@@ -99,6 +99,8 @@ def answer_embed(answer: Answer, *, start: int = 1, why_not: str = "") -> discor
     embed = discord.Embed(title=trim(answer.question, TITLE_LIMIT), colour=discord.Colour.blurple())
     if not answer.answered:
         embed.description = f"I found nothing to answer this: {why_not}." if why_not else NO_ANSWER_TEXT
+        if answer.unknown_names:
+            embed.description = escape(never_mentioned(answer.unknown_names))
         embed.colour = discord.Colour.light_grey()
         for hit in answer.closest[:1]:  # unsure: the closest passage, said to be so
             embed.description = UNSURE.format(confidence=answer.confidence) + (f"\n(Searched {why_not}.)"

@@ -36,18 +36,22 @@ def answer_json(answer: Answer) -> dict:
 
     ``{"question", "answered", "confidence", "results": [{"text", "highlight", "score", "paragraph",
     "article": {"id", "title", "source", "author", "date", "url"}, "also_reported_by": [...]}],
-    "newest_date", "time_read", "closest", "article_facts", "took_ms"}``; ``time_read`` says how words about time in the
-    question were read ("" when none); ``confidence`` is the probability that the answer is among the
-    results (:mod:`retrieval.answerability`), given whether or not the question was answered;
+    "newest_date", "time_read", "closest", "article_facts", "unknown_names", "took_ms"}``;
+    ``time_read`` says how words about time in the question were read ("" when none);
+    ``confidence`` is the probability that the answer is among the results
+    (:mod:`retrieval.answerability`), given whether or not the question was answered;
     ``closest`` holds, for a question not answered, the best result when the confidence still
     reaches ``NEWSBOT_HINT_SCORE`` (shown as unsure; else and when answered, empty);
     ``article_facts``, for a question about the articles themselves ("Who wrote the BBC
-    article?"), says the author, publisher or date of each article found, from its citation.
+    article?"), says the author, publisher or date of each article found, from its citation;
+    ``unknown_names`` lists the names a question asks about that no article mentions (then it is
+    not answered, its confidence 0).
     """
     return {"question": answer.question, "answered": answer.answered, "confidence": round(answer.confidence, 3),
             "results": [hit_json(h) for h in answer.hits], "newest_date": newest_date(answer.hits),
             "time_read": answer.time_read, "closest": [hit_json(h) for h in answer.closest],
-            "article_facts": answer.article_facts if answer.answered else [], "took_ms": round(answer.took_ms, 1)}
+            "article_facts": answer.article_facts if answer.answered else [],
+            "unknown_names": answer.unknown_names, "took_ms": round(answer.took_ms, 1)}
 
 
 def citation_line(hit: Hit) -> str:
@@ -64,10 +68,19 @@ def emphasise(text: str, sentence: str, start: str, end: str) -> str:
     return text.replace(sentence, f"{start}{sentence}{end}", 1)
 
 
+def never_mentioned(names: list[str]) -> str:
+    """The refusal of a question about names no article mentions: 'No article in the library
+    mentions “Zelensky”, so it cannot answer this.'"""
+    quoted = " or ".join(f"“{name}”" for name in names)
+    return f"No article in the library mentions {quoted}, so it cannot answer this."
+
+
 def answer_text(answer: Answer, *, width: int = 88, color: bool = False) -> str:
     """An answer for a terminal: each passage with its best sentence marked, then its citation."""
     marks = ("\033[1m", "\033[0m") if color else ("»", "«")
     if not answer.answered:
+        if answer.unknown_names:
+            return never_mentioned(answer.unknown_names)
         if not answer.closest:
             return NO_ANSWER
         unsure = UNSURE.format(confidence=answer.confidence)

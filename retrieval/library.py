@@ -159,6 +159,10 @@ class Store(Protocol):
                        filters: Filters = Filters()) -> list[tuple[int, float]]:
         """BM25 (FTS5's formula and tokens on both backends): (passage id, score), best first."""
 
+    def absent_words(self, words: list[str]) -> list[str]:
+        """Those of ``words`` that no passage of the library holds, in any scope (as the keyword
+        side counts them: cached, or one lookup of their document frequencies)."""
+
 
 class Library(Protocol):
     """A library of articles: the store, the vectors kept in step with it, and the model that made them."""

@@ -85,6 +85,7 @@ class Answer:
     time_read: str = ""  # how the question's words about time were read ("this week": articles of …), or ""
     closest: list[Hit] = field(default_factory=list)  # not answered: the best result, shown as unsure (or none)
     article_facts: list[str] = field(default_factory=list)  # asked about the articles: their author, publisher, date
+    unknown_names: list[str] = field(default_factory=list)  # names the question asks about that no article mentions
     reply: str = "passages"  # what answers it: "passages", "citations" (asked about the articles), "stories"
 
 

@@ -31,6 +31,7 @@ from retrieval.group import group_same_story
 from retrieval.headlines import asks_for_headlines, story_hit
 from retrieval.highlight import highlights, sentence_overlaps
 from retrieval.library import Library
+from retrieval.question_names import question_names
 from retrieval.question_time import Window, describe_lean, describe_window, time_lean, time_window, without_lean_words
 from retrieval.rank import cap_per_group, convex, is_answered, relative_cut
 from retrieval.records import Answer, Filters, Gathered, Hit
@@ -317,8 +318,10 @@ class Searcher:
         hits, sentences = self._hits(question, query, kept, rows, scores, options, early)
         self._weigh_evidence(hits, found, leaned, options)  # before grouping: a group shows its best's
         hits = self._grouped(question, hits, sentences, kept, options, gathered)[:options.k]
-        sure = self.certainty(question, hits)
+        unknown = self.unknown_names(question)
+        sure = self._certainty(question, hits, unknown)
         answered = bool(hits) and (query is None or is_answered(sure, options.min_score))
+        hint = not answered and not unknown and sure >= options.hint_score
         hits = hits[:relative_cut([h.score for h in hits], options.cutoff)]
         if answered and options.group:
             self._add_story_mates(hits, scopes, options.filters.as_of)
@@ -326,7 +329,8 @@ class Searcher:
         answer = Answer(question=question, answered=answered, hits=hits if answered else [],
                         took_ms=clock.total(), confidence=sure, timings=clock.laps,
                         time_read=describe_lean(question) if options.lean in ("recent", "early") else "",
-                        closest=hits[:1] if not answered and hits and sure >= options.hint_score else [])
+                        unknown_names=unknown if not answered else [],
+                        closest=hits[:1] if hint else [])
         self.cache.put(key, version, answer)
         return answer
 
@@ -364,8 +368,24 @@ class Searcher:
 
     def certainty(self, question: str, hits: list[Hit]) -> float:
         """The probability that the answer is among ``hits`` (ranked, before the cut-off), from the
-        calibrated answer model (:mod:`retrieval.answerability`)."""
+        calibrated answer model (:mod:`retrieval.answerability`); 0 when the question asks about a
+        name that no article mentions (:meth:`unknown_names`)."""
+        return self._certainty(question, hits, self.unknown_names(question))
+
+    def _certainty(self, question: str, hits: list[Hit], unknown: list[str]) -> float:
+        if unknown:
+            return 0.0
         return self.answer_model.probability(signals(hits, self.coverage(question, hits)))
+
+    def unknown_names(self, question: str) -> list[str]:
+        """The names the question asks about (:mod:`retrieval.question_names`) that no passage of
+        the library holds, in any scope: "What did Japan say about the deal?" cannot be answered
+        by a library that never mentions Japan, however close its passages come to the rest."""
+        names = question_names(question)
+        if not names:
+            return []
+        absent = set(self.library.store.absent_words([name.lower() for name in names]))
+        return [name for name in names if name.lower() in absent]
 
     def coverage(self, question: str, hits: list[Hit]) -> list[float]:
         """For each hit, the share of the question's content words found in its article (headline

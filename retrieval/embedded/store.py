@@ -20,6 +20,7 @@ from retrieval.embedded.term_sync import TermIndex
 from retrieval.errors import StoreError
 from retrieval.records import Article, Chunk, Document, Filters
 from retrieval.rows import ARTICLE_COLUMNS, counted_article
+from retrieval.scoring.bm25 import KeywordQuery
 from retrieval.scoring.fts5_terms import TOKENIZE
 from retrieval.sentence_vectors import SentenceVectors, pack, unpack_many
 from retrieval.writing import content_hash, identity_of
@@ -388,6 +389,11 @@ class SqliteStore:
             ).fetchall()
             out.update((r["pid"], r) for r in rows)
         return out
+
+    def absent_words(self, words: list[str]) -> list[str]:
+        """Those of ``words`` that no passage holds, in any scope (the keyword side's counts)."""
+        generation = self.generation()
+        return [w for w in words if not self._keyword.matches(KeywordQuery((w,)), generation)]
 
     def keyword_search(self, question: str, limit: int, guild_ids: Iterable[int | None],
                        filters: Filters = Filters()) -> list[tuple[int, float]]:

@@ -94,6 +94,14 @@ class PgKeywordIndex:
             idf = [idf_of(passages, frequencies.get(term, 0)) for term in terms]
             return self._score(conn, terms, idf, average, query.every, limit, guild_ids, filters)
 
+    def absent(self, words: list[str]) -> list[str]:
+        """Those of ``words`` whose term no passage holds (a document frequency of 0)."""
+        if not words:
+            return []
+        with self.db.connection() as conn:
+            frequencies = self._frequencies(conn, " ".join(words))
+        return [w for w in words if not frequencies.get(self._term(w), 0)]
+
     def _score(self, conn: psycopg.Connection, terms: list[str], idf: list[float], average: float, every: bool,
                limit: int, guild_ids: list[int | None], filters: Filters) -> list[tuple[int, float]]:
         if filters.active:

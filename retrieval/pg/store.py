@@ -314,6 +314,10 @@ class PgStore:
         """Passages that have sentence vectors."""
         return int(self.db.value("SELECT count(*) FROM sentence_vectors"))
 
+    def absent_words(self, words: list[str]) -> list[str]:
+        """Those of ``words`` that no passage holds, in any scope (their document frequencies)."""
+        return self.keywords.absent(words)
+
     def keyword_search(self, question: str, limit: int, guild_ids: Iterable[int | None],
                        filters: Filters = Filters()) -> list[tuple[int, float]]:
         """BM25 over passages, as the embedded store scores it (see :mod:`retrieval.pg.keyword`)."""

@@ -90,6 +90,11 @@ def test_a_question_about_the_articles_says_their_detail_above_the_passages():
     assert len(embed) <= MESSAGE_LIMIT
 
 
+def test_a_refusal_for_a_name_no_article_mentions_names_it():
+    embed = answer_embed(Answer("What did Zelensky say?", False, [], 1.0, unknown_names=["Zelensky"]))
+    assert embed.description == "No article in the library mentions “Zelensky”, so it cannot answer this."
+
+
 def test_newest_date():
     older = hit(date="2020-01-01")
     newer = hit(date="2024-05-05")

@@ -14,8 +14,8 @@ def make_hit(**article):
 def test_json_contract_keys_and_types():
     data = answer_json(Answer(question="q?", answered=True, hits=[make_hit()], took_ms=12.345))
     assert set(data) == {"question", "answered", "confidence", "results", "newest_date", "time_read", "closest",
-                         "article_facts", "took_ms"}
-    assert data["closest"] == [] and data["article_facts"] == []
+                         "article_facts", "unknown_names", "took_ms"}
+    assert data["closest"] == [] and data["article_facts"] == [] and data["unknown_names"] == []
     assert data["newest_date"] == "2024-01-02"
     result = data["results"][0]
     assert set(result) >= {"text", "highlight", "score", "paragraph", "article"}
@@ -61,3 +61,9 @@ def test_a_question_about_the_articles_is_answered_first_from_their_citations():
     text = answer_text(answer)
     assert text.startswith("From the articles' citations:\n   “Flood” (Daily) was written by Ann.")
     assert answer_json(answer)["article_facts"] == ["“Flood” (Daily) was written by Ann."]
+
+
+def test_a_refusal_for_names_no_article_mentions_names_them():
+    answer = Answer("What did Japan and China say?", False, [], 1.0, unknown_names=["Japan", "China"])
+    assert answer_text(answer) == "No article in the library mentions “Japan” or “China”, so it cannot answer this."
+    assert answer_json(answer)["unknown_names"] == ["Japan", "China"]

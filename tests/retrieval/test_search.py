@@ -385,3 +385,13 @@ def test_asking_for_the_news_lists_the_period_s_stories_and_else_the_latest(libr
     assert later.time_read == "the past week: stories of 2024-02-23 to 2024-03-01 held none; the latest, of 2024-01-02 to 2024-01-09"
     only = searcher.ask("What's new?", SearchOptions(filters=Filters(as_of="2024-03-01", sources=("daily",))))
     assert [h.article.title for h in only.hits] == ["Flood"]
+
+
+def test_a_question_about_a_name_no_article_mentions_is_refused_and_says_so(searcher):
+    never = searcher.ask("What did Zelensky say about the river flood?", SearchOptions(min_score=0.01, hint_score=0.0))
+    assert not never.answered and never.confidence == 0.0 and never.unknown_names == ["Zelensky"]
+    assert never.closest == []  # nothing close to show: the library cannot hold it
+    known = searcher.ask("Which boats reached Upton?", SearchOptions(min_score=0.01))
+    assert known.answered and known.unknown_names == []
+    private = searcher.ask("What happened at the Upton parade?", SearchOptions(min_score=0.01))
+    assert private.unknown_names == []  # a word of another server's article: not said to be unknown

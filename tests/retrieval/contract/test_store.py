@@ -23,6 +23,14 @@ def test_keyword_search_ranks_by_bm25_within_the_scopes_asked(library):
     assert library.store.keyword_search("zebra", 10, [None]) == []
 
 
+def test_absent_words_are_those_no_passage_of_any_scope_holds(library):
+    library.add_documents([doc("Kirby spoke in Najin.", title="Harbour", url="u1")])
+    library.add_documents([doc("Tikhoretsk lies near the border.", url="u2")], guild_id=7)
+    assert library.store.absent_words(["kirby", "harbour", "tikhoretsk", "zelensky", "japan"]) == ["zelensky", "japan"]
+    library.remove(library.articles([None])[0].id)  # its words leave with it
+    assert library.store.absent_words(["kirby", "tikhoretsk"]) == ["kirby"]
+
+
 def test_keyword_search_survives_query_syntax_in_questions(library):
     library.add_documents([doc("The river flooded the valley.", url="u1")])
     for question in ('river" OR NEAR(', "AND OR NOT", "*", "'); DROP TABLE articles; --", "", "%_\\"):
