@@ -38,6 +38,7 @@ from retrieval.records import Answer, Filters, Gathered, Hit
 from retrieval.rows import article_from_row, sentence_vectors_of
 from retrieval.stories import StoryIndex, digest
 from retrieval.terms import content_terms, terms_of
+from retrieval.terms import words as terms_words
 
 logger = logging.getLogger(__name__)
 
@@ -271,6 +272,10 @@ class Searcher:
         if named:
             options = dataclasses.replace(options, filters=dataclasses.replace(options.filters, sources=named))
         topic = without_sources(about.topic, named)
+        publishers = {word for source in named for word in terms_words(source)}
+        if unknown := [n for n in self.unknown_names(question) if n.lower() not in publishers]:
+            return Answer(question=question, answered=False, hits=[], unknown_names=unknown, reply="citations",
+                          took_ms=(time.perf_counter() - started) * 1000)
         if content_terms(topic):
             found = self._ask_news(topic, options, scopes)
         elif named:

@@ -395,3 +395,10 @@ def test_a_question_about_a_name_no_article_mentions_is_refused_and_says_so(sear
     assert known.answered and known.unknown_names == []
     private = searcher.ask("What happened at the Upton parade?", SearchOptions(min_score=0.01))
     assert private.unknown_names == []  # a word of another server's article: not said to be unknown
+
+
+def test_a_question_about_articles_on_a_name_no_article_mentions_says_so(searcher):
+    answer = searcher.ask("Who wrote the article about Zelensky?")
+    assert not answer.answered and answer.unknown_names == ["Zelensky"] and answer.article_facts == []
+    named = searcher.ask("When was the Daily article published?")  # a publisher's name is no unknown name
+    assert named.answered and named.unknown_names == []
