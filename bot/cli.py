@@ -266,7 +266,7 @@ def cmd_follow(args: argparse.Namespace, settings: Settings) -> int:
             for match in follows.matches():
                 print(json.dumps(follow_match_json(match), ensure_ascii=False) if args.json
                       else f"{match.follow.id:>4}  {match.score:.2f}  {match.follow.question}\n"
-                           f"      → {match.title or match.url} ({match.source or '?'}) <{match.url}>")
+                           f"      → {match.title or match.url}{f' ({match.source})' if match.source else ''} <{match.url}>")
     return 0
 
 
@@ -504,9 +504,14 @@ def timeline_entry_json(entry) -> dict:
         {"title": a.title, "url": a.link, "source": a.source, "date": a.date} for a in entry.citations]}
 
 
+def _publisher(article) -> str:
+    """An article's publisher, else its headline quoted (a file has no publisher)."""
+    return article.source or f"“{article.title or 'Untitled'}”"
+
+
 def timeline_entry_text(entry) -> str:
     """One day for a person: the date, what happened, where it was said."""
-    cited = "; ".join(f"{a.source or '?'}, {a.date} <{a.link}>" for a in entry.citations)
+    cited = "; ".join(f"{_publisher(a)}, {a.date} <{a.link}>" for a in entry.citations)
     return "\n".join([entry.date, *(f"  • {s}" for s in entry.sentences), f"    ({cited})"])
 
 

@@ -210,3 +210,15 @@ def test_stories_lists_the_seed_story_as_json_lines_and_rebuilds_the_same(run, t
     assert text.startswith("story ") and "Harbour strike ends" in text and "North Korea" not in text
     code, _, err = run("stories", "--since", "2024-06-01", "--until", "2024-05-01")
     assert code != 0 and "after --until" in err and "Traceback" not in err
+
+
+def test_a_timeline_day_cites_the_publisher_or_else_the_headline():
+    from bot.cli import timeline_entry_text
+    from retrieval.records import Article
+    from retrieval.timeline import TimelineEntry
+
+    wire = Article(id=1, title="Flood", source="Daily", author="", date="2024-01-02", url="https://d/1", path="")
+    file = Article(id=2, title="Bridge opens", source="", author="", date="2024-01-02", url="", path="/lib/b.txt")
+    text = timeline_entry_text(TimelineEntry("2024-01-02", ["The river rose."], [wire, file]))
+    assert text.splitlines() == ["2024-01-02", "  • The river rose.",
+                                 "    (Daily, 2024-01-02 <https://d/1>; “Bridge opens”, 2024-01-02 </lib/b.txt>)"]
