@@ -264,9 +264,10 @@ def cmd_follow(args: argparse.Namespace, settings: Settings) -> int:
             print(f"stopped following {follow.id}: {follow.question}")
         else:
             for match in follows.matches():
+                by = f" ({match.source})" if match.source else ""
                 print(json.dumps(follow_match_json(match), ensure_ascii=False) if args.json
                       else f"{match.follow.id:>4}  {match.score:.2f}  {match.follow.question}\n"
-                           f"      → {match.title or match.url}{f' ({match.source})' if match.source else ''} <{match.url}>")
+                           f"      → {match.title or match.url}{by} <{match.url}>")
     return 0
 
 
