@@ -36,7 +36,7 @@ from retrieval.question_time import Window, describe_lean, describe_window, time
 from retrieval.rank import cap_per_group, convex, is_answered, relative_cut
 from retrieval.records import Answer, Filters, Gathered, Hit
 from retrieval.rows import article_from_row, sentence_vectors_of
-from retrieval.stories import StoryIndex, digest
+from retrieval.stories import Story, StoryIndex, digest
 from retrieval.terms import content_terms, terms_of
 from retrieval.terms import words as terms_words
 
@@ -249,14 +249,14 @@ class Searcher:
                       took_ms=(time.perf_counter() - started) * 1000, time_read=read, reply="stories")
 
     def _top_stories(self, scopes: list[int | None], since: str, until: str, sources: tuple[str, ...],
-                     k: int) -> list:
+                     k: int) -> list[Story]:
         """The period's ``k`` most covered stories (:func:`retrieval.stories.digest`), those with
         an article from ``sources`` when given."""
         wanted = {source.lower() for source in sources}
         stories = digest(self.stories, scopes, since, until, limit=1_000_000 if wanted else k)
         return [s for s in stories if not wanted or any(a.source.lower() in wanted for a in s.articles)][:k]
 
-    def _story_hit(self, story) -> Hit:
+    def _story_hit(self, story: Story) -> Hit:
         """A story as a result: its headline article's opening (retrieval/headlines.py)."""
         central = next((a for a in story.articles if a.title == story.title), story.articles[-1])
         return story_hit(story, self.library.store.article_body(central.id), central, MAX_ALSO)
