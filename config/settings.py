@@ -63,6 +63,9 @@ class Settings(BaseSettings):
     recency_days: float = Field(default=14.0, gt=0.0, description="Days over which the recency bonus fades.")
     answer_type_weight: float = Field(
         default=0.0, ge=0.0, le=1.0, description="Bonus for passages holding the kind of answer asked for.")
+    sentence_weight: float = Field(
+        default=0.25, ge=0.0, le=1.0, description="Share of a passage's dense score read from its highlighted "
+                                                 "sentence instead (0: the passage alone; docs/quality.md).")
     keyword_floor: float = Field(
         default=8.0, ge=0.0, description="Keyword (BM25) scores are divided by the best one, or by this when the best "
                                          "is weaker (a library of a few articles; docs/quality.md).")

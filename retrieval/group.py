@@ -212,5 +212,6 @@ def _merge(members: list[Hit], original_first: bool) -> Hit:
     ordered = sorted(members, key=lambda h: _date_key(h.article))
     primary = ordered[0] if original_first else best
     primary.score, primary.dense, primary.evidence = best.score, best.dense, best.evidence
+    primary.passage_score = best.passage_score
     primary.also_reported_by = [h.article for h in ordered if h is not primary]
     return primary

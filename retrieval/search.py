@@ -81,6 +81,7 @@ class SearchOptions:
     cutoff: float = 0.70  # show only results scoring at least this share of the best (0: all k)
     keyword_floor: float = 8.0  # BM25 over max(best, this): a weak best keyword match counts as weak (rank.convex)
     answer_type_weight: float = 0.0  # bonus for passages holding the kind of answer asked for (answer_type.py)
+    sentence_weight: float = 0.25  # share of the dense side read from the highlighted sentence (docs/quality.md)
     read_time: bool = True  # words about time in the question set a window (retrieval/question_time.py)
     lean: str = ""  # "recent" / "early": asks for the newest / first reporting (read from its words; "none": never)
     highlight: bool = True
@@ -94,7 +95,8 @@ class SearchOptions:
                 "min_score": settings.min_score, "hint_score": settings.hint_score,
                 "recency_weight": settings.recency_weight,
                 "recency_days": settings.recency_days, "cutoff": settings.relative_cutoff,
-                "answer_type_weight": settings.answer_type_weight, "keyword_floor": settings.keyword_floor}
+                "answer_type_weight": settings.answer_type_weight, "keyword_floor": settings.keyword_floor,
+                "sentence_weight": settings.sentence_weight}
         return cls(**{**base, **changes})
 
     def key(self) -> tuple:
@@ -322,12 +324,13 @@ class Searcher:
         clock.lap("rank")
         hits, sentences = self._hits(question, query, kept, rows, scores, options, early)
         self._weigh_evidence(hits, found, leaned, options)  # before grouping: a group shows its best's
+        hits, sentences, kept = self._by_sentence(query, hits, sentences, kept, options)
         hits = self._grouped(question, hits, sentences, kept, options, gathered)[:options.k]
         unknown = self.unknown_names(question)
         sure = self._certainty(question, hits, unknown)
         answered = bool(hits) and (query is None or is_answered(sure, options.min_score))
         hint = not answered and not unknown and sure >= options.hint_score
-        hits = hits[:relative_cut([h.score for h in hits], options.cutoff)]
+        hits = hits[:self._shown(hits, options.cutoff)]
         if answered and options.group:
             self._add_story_mates(hits, scopes, options.filters.as_of)
         clock.lap("highlight")
@@ -354,6 +357,33 @@ class Searcher:
                 hit.also_reported_by.append(article)
                 shown.add(article.id)
                 publishers.add(article.source)
+
+    @staticmethod
+    def _shown(hits: list[Hit], cutoff: float) -> int:
+        """How many results to show: as many as score at least ``cutoff`` of the best by their
+        passages' own scores (the cut-off's scale), whatever order the sentences put them in."""
+        return relative_cut(sorted((h.score if h.passage_score is None else h.passage_score for h in hits),
+                                   reverse=True), cutoff)
+
+    @staticmethod
+    def _by_sentence(query: np.ndarray | None, hits: list[Hit], sentences: list[np.ndarray | None],
+                     kept: list[tuple[int, float]], options: SearchOptions
+                     ) -> tuple[list[Hit], list[np.ndarray | None], list[tuple[int, float]]]:
+        """The hits ranked again with ``sentence_weight`` of their dense side read from their
+        highlighted sentence (a long passage's vector averages its paragraphs; the sentence that
+        answers may be much closer), best first; the answer model and the cut-off still read the
+        passage's own scores (``Hit.evidence``, ``Hit.passage_score``)."""
+        weight = options.sentence_weight * options.dense_weight
+        if weight <= 0 or query is None or options.mode == "keyword":
+            return hits, sentences, kept
+        for hit, vector in zip(hits, sentences):
+            if hit.evidence is None:
+                hit.evidence = hit.score
+            if vector is not None:
+                hit.passage_score = hit.score
+                hit.score = round(hit.score + weight * (float(vector @ query) - hit.dense), 4)
+        order = sorted(range(len(hits)), key=lambda i: -hits[i].score)
+        return [hits[i] for i in order], [sentences[i] for i in order], [kept[i] for i in order]
 
     @staticmethod
     def _weigh_evidence(hits: list[Hit], keyword: list[tuple[int, float]], leaned: dict[int, float],

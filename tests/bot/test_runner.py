@@ -65,7 +65,9 @@ def test_settle_heap_takes_what_is_loaded_out_of_collections():
         frozen = gc.get_freeze_count()
         assert frozen > 10_000  # the test process: pytest, numpy, discord.py...
         gc.collect()
-        assert gc.get_freeze_count() == frozen  # a full collection leaves them be
+        # a full collection leaves them be (a few may still be freed by other threads dropping the
+        # last reference to them: the count only falls by those)
+        assert gc.get_freeze_count() >= frozen - 1_000
     finally:
         gc.unfreeze()
 

@@ -402,3 +402,33 @@ def test_a_question_about_articles_on_a_name_no_article_mentions_says_so(searche
     assert not answer.answered and answer.unknown_names == ["Zelensky"] and answer.article_facts == []
     named = searcher.ask("When was the Daily article published?")  # a publisher's name is no unknown name
     assert named.answered and named.unknown_names == []
+
+
+def test_a_passage_whose_highlighted_sentence_is_closer_ranks_higher_but_keeps_its_evidence():
+    import numpy as np
+
+    from retrieval.records import Article, Hit
+
+    article = Article(id=1, title="t", source="", author="", date="", url="u", path="")
+    long = Hit(passage_id=1, text="a", highlight="a", score=0.50, paragraph="1", article=article, dense=0.30)
+    short = Hit(passage_id=2, text="b", highlight="b", score=0.52, paragraph="2", article=article, dense=0.60)
+    query = np.array([1.0, 0.0])
+    close, far = np.array([0.9, 0.436]), np.array([0.6, 0.8])  # the long passage's sentence answers
+    options = SearchOptions(sentence_weight=0.5, dense_weight=0.6)
+    hits, sentences, kept = Searcher._by_sentence(query, [short, long], [far, close], [(2, 0.52), (1, 0.50)], options)
+    assert [h.passage_id for h in hits] == [1, 2] and [pid for pid, _ in kept] == [1, 2]
+    assert sentences[0] is close
+    assert long.score == round(0.50 + 0.3 * (0.9 - 0.30), 4) and long.evidence == 0.50 and long.passage_score == 0.50
+    unchanged = Searcher._by_sentence(query, [short], [far], [(2, 0.52)], SearchOptions(sentence_weight=0.0))
+    assert unchanged[0][0].score == 0.52
+
+
+def test_how_many_results_show_is_read_on_the_passages_own_scores():
+    from retrieval.records import Article, Hit
+
+    article = Article(id=1, title="t", source="", author="", date="", url="u", path="")
+    lifted = Hit(passage_id=1, text="a", highlight="a", score=0.90, paragraph="1", article=article, passage_score=0.50)
+    other = Hit(passage_id=2, text="b", highlight="b", score=0.55, paragraph="2", article=article)
+    assert Searcher._shown([lifted, other], 0.7) == 2  # 0.55 is within 0.7 of 0.55, not of 0.90
+    assert Searcher._shown([Hit(passage_id=3, text="c", highlight="c", score=0.9, paragraph="1", article=article),
+                            other], 0.7) == 1
