@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from retrieval.embedded.term_sync import TermIndex
 from retrieval.scoring.bm25 import COLUMN_WEIGHTS, MATCH_BUDGET, KeywordQuery, choose_words
 from retrieval.scoring.fts5_terms import WordTerms
+from retrieval.scoring.spelling import length_range, spelled_alike
 
 _CACHE_WORDS = 4096
 _BM25 = f"bm25(passages_fts, {COLUMN_WEIGHTS[0]}, {COLUMN_WEIGHTS[1]})"
@@ -77,6 +78,22 @@ class KeywordSearch:
         return int(self.conn.execute(
             "SELECT count(*) FROM (SELECT 1 FROM passages_fts WHERE passages_fts MATCH ? LIMIT ?)",
             (query.fts(), cap)).fetchone()[0])
+
+    def spelled_alike(self, word: str) -> bool:
+        """Whether some passage holds a term spelled like ``word``'s (see
+        :mod:`retrieval.scoring.spelling`): read from FTS5's vocabulary, the terms sharing its
+        first letter and of a close length."""
+        terms = self._word_terms(word)
+        if not terms:
+            return False
+        term = terms[0]
+        shortest, longest = length_range(term)
+        self.conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.passages_vocab"
+                          " USING fts5vocab(main, passages_fts, row)")
+        rows = self.conn.execute(
+            "SELECT term FROM temp.passages_vocab WHERE term >= ? AND term < ? AND length(term) BETWEEN ? AND ?",
+            (term[0], chr(ord(term[0]) + 1), shortest, longest)).fetchall()
+        return spelled_alike(term, (r[0] for r in rows))
 
     def _single_terms(self, query: KeywordQuery) -> list[str] | None:
         """The FTS5 term of each word, or None when a word is not exactly one term (FTS5 decides)."""

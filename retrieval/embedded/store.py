@@ -391,9 +391,11 @@ class SqliteStore:
         return out
 
     def absent_words(self, words: list[str]) -> list[str]:
-        """Those of ``words`` that no passage holds, in any scope (the keyword side's counts)."""
+        """Those of ``words`` that no passage holds, in any scope, nor a word spelled like them
+        (the keyword side's counts; the vocabulary only for a word they lack)."""
         generation = self.generation()
-        return [w for w in words if not self._keyword.matches(KeywordQuery((w,)), generation)]
+        return [w for w in words if not self._keyword.matches(KeywordQuery((w,)), generation)
+                and not self._keyword.spelled_alike(w)]
 
     def keyword_search(self, question: str, limit: int, guild_ids: Iterable[int | None],
                        filters: Filters = Filters()) -> list[tuple[int, float]]:

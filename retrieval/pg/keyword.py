@@ -21,6 +21,7 @@ from retrieval.pg.filters import filter_sql, scope_list
 from retrieval.records import Filters
 from retrieval.scoring.bm25 import K1, MATCH_BUDGET, B, KeywordQuery, choose_words, idf_of
 from retrieval.scoring.fts5_terms import WordTerms, tokenise_rows
+from retrieval.scoring.spelling import length_range, spelled_alike
 from retrieval.terms import content_words
 
 
@@ -95,12 +96,23 @@ class PgKeywordIndex:
             return self._score(conn, terms, idf, average, query.every, limit, guild_ids, filters)
 
     def absent(self, words: list[str]) -> list[str]:
-        """Those of ``words`` whose term no passage holds (a document frequency of 0)."""
+        """Those of ``words`` whose term no passage holds (a document frequency of 0), nor a term
+        spelled like it (:mod:`retrieval.scoring.spelling`)."""
         if not words:
             return []
         with self.db.connection() as conn:
             frequencies = self._frequencies(conn, " ".join(words))
-        return [w for w in words if not frequencies.get(self._term(w), 0)]
+            return [w for w in words if not frequencies.get(self._term(w), 0) and not self._spelled_alike(conn, w)]
+
+    def _spelled_alike(self, conn: psycopg.Connection, word: str) -> bool:
+        term = self._term(word)
+        if not term:
+            return False
+        shortest, longest = length_range(term)
+        rows = conn.execute("SELECT term FROM term_stats WHERE term >= %s AND term < %s AND df > 0"
+                            " AND length(term) BETWEEN %s AND %s",
+                            (term[0], chr(ord(term[0]) + 1), shortest, longest)).fetchall()
+        return spelled_alike(term, (r[0] for r in rows))
 
     def _score(self, conn: psycopg.Connection, terms: list[str], idf: list[float], average: float, every: bool,
                limit: int, guild_ids: list[int | None], filters: Filters) -> list[tuple[int, float]]:

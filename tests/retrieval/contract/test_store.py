@@ -27,6 +27,7 @@ def test_absent_words_are_those_no_passage_of_any_scope_holds(library):
     library.add_documents([doc("Kirby spoke in Najin.", title="Harbour", url="u1")])
     library.add_documents([doc("Tikhoretsk lies near the border.", url="u2")], guild_id=7)
     assert library.store.absent_words(["kirby", "harbour", "tikhoretsk", "zelensky", "japan"]) == ["zelensky", "japan"]
+    assert library.store.absent_words(["tikhoretzk", "najim"]) == ["najim"]  # a long name misspelled is known
     library.remove(library.articles([None])[0].id)  # its words leave with it
     assert library.store.absent_words(["kirby", "tikhoretsk"]) == ["kirby"]
 

@@ -1,0 +1,54 @@
+"""Words spelled alike: "Ghandi" and "Gandhi", "Maastrich" and "Maastricht".
+
+A name a question asks about counts as mentioned by the library when the library holds it or a
+word spelled within a letter or two of it (people misspell names; the meaning of the rest of the
+question still finds the passage). Short words must match exactly: three letters from "UMC" lie
+many words that mean something else. Both storage backends look up their candidates (terms
+sharing the first letter, of a close length) and decide with :func:`spelled_alike`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+SHORTEST_FUZZY = 6  # letters below which a word must match exactly
+TWO_EDITS_FROM = 8  # letters from which two edits are allowed (one below)
+
+
+def allowed_edits(word: str) -> int:
+    """Edits (a letter added, dropped, changed, or two swapped) a word of this length may differ by."""
+    if len(word) < SHORTEST_FUZZY:
+        return 0
+    return 2 if len(word) >= TWO_EDITS_FROM else 1
+
+
+def edit_distance(a: str, b: str, limit: int) -> int:
+    """Damerau-Levenshtein distance (optimal string alignment) of ``a`` and ``b``, or ``limit + 1``
+    as soon as it must exceed ``limit``."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    before: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        current = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = a[i - 1] != b[j - 1]
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                current[j] = min(current[j], before[j - 2] + 1)
+        if min(current) > limit:
+            return limit + 1
+        before, previous = previous, current
+    return previous[-1]
+
+
+def spelled_alike(word: str, others: Iterable[str]) -> bool:
+    """Whether one of ``others`` is ``word`` or within its :func:`allowed_edits`."""
+    limit = allowed_edits(word)
+    return any(other == word or (limit and edit_distance(word, other, limit) <= limit) for other in others)
+
+
+def length_range(word: str) -> tuple[int, int]:
+    """The shortest and longest candidate spelled alike could have."""
+    limit = allowed_edits(word)
+    return max(1, len(word) - limit), len(word) + limit
