@@ -25,9 +25,43 @@ def content_words(text: str) -> list[str]:
     return content or found
 
 
+# irregular English verbs whose past forms share no five-letter stem with the present ("took
+# place" answers "when did it take place?"): the past forms read as the present
+_IRREGULAR = {past: present for present, forms in (
+    ("take", "took taken"), ("meet", "met"), ("say", "said"), ("give", "gave given"), ("send", "sent"),
+    ("come", "came"), ("go", "went gone"), ("make", "made"), ("begin", "began begun"), ("bring", "brought"),
+    ("buy", "bought"), ("build", "built"), ("catch", "caught"), ("choose", "chose chosen"), ("drive", "drove"),
+    ("fall", "fell fallen"), ("fight", "fought"), ("find", "found"), ("fly", "flew flown"), ("get", "got gotten"),
+    ("grow", "grew grown"), ("hold", "held"), ("keep", "kept"), ("know", "knew known"), ("lead", "led"),
+    ("leave", "left"), ("lose", "lost"), ("pay", "paid"), ("rise", "rose risen"), ("run", "ran"), ("see", "saw seen"),
+    ("sell", "sold"), ("shoot", "shot"), ("speak", "spoke spoken"), ("spend", "spent"), ("stand", "stood"),
+    ("steal", "stole stolen"), ("strike", "struck"), ("teach", "taught"), ("tell", "told"), ("think", "thought"),
+    ("throw", "threw thrown"), ("win", "won"), ("write", "wrote written"), ("break", "broke broken"),
+    ("sink", "sank sunk"), ("flee", "fled"), ("feel", "felt"), ("hear", "heard"), ("seek", "sought"),
+    ("bear", "bore born"), ("beat", "beaten"), ("arise", "arose arisen"), ("swear", "swore sworn"),
+    ("wear", "wore worn"), ("forbid", "forbade"), ("freeze", "froze frozen"), ("hide", "hid hidden"),
+    ("ride", "rode ridden"), ("shake", "shook shaken"), ("sing", "sang sung"), ("swim", "swam swum"),
+    ("drink", "drank drunk"), ("eat", "ate eaten"), ("draw", "drew drawn"), ("overtake", "overtook"),
+    ("undertake", "undertook"), ("withdraw", "withdrew withdrawn"), ("understand", "understood"),
+) for past in forms.split()}
+
+
 def terms_of(text: str) -> frozenset[str]:
-    """Content words cut to a five-letter stem, so "delivered" meets "deliveries"."""
-    return frozenset(w[:5] for w in words(text) if w not in STOPWORDS)
+    """Content words cut to a five-letter stem, so "delivered" meets "deliveries" (and the past of
+    an irregular verb its present: "took" meets "take")."""
+    return frozenset(_stem(w) for w in words(text) if w not in STOPWORDS)
+
+
+def _stem(word: str) -> str:
+    """A word's five-letter stem, a short word's inflection dropped first ("meets", "meeting" and
+    "met" meet "meet"; longer words share five letters anyway)."""
+    word = _IRREGULAR.get(word, word)
+    if len(word) <= 7:
+        for suffix in ("ing", "ed", "es", "s"):
+            if word.endswith(suffix) and len(word) - len(suffix) >= 3 and not word.endswith("ss"):
+                word = word[:-len(suffix)]
+                break
+    return word[:5]
 
 
 # sentences of popular passages come back question after question
