@@ -49,9 +49,10 @@ _IRREGULAR = {past: present for present, forms in (
 def terms_of(text: str) -> frozenset[str]:
     """Content words cut to a five-letter stem, so "delivered" meets "deliveries" (and the past of
     an irregular verb its present: "took" meets "take")."""
-    return frozenset(_stem(w) for w in words(text) if w not in STOPWORDS)
+    return frozenset(map(_stem, set(words(text)) - STOPWORDS))
 
 
+@functools.lru_cache(maxsize=65536)
 def _stem(word: str) -> str:
     """A word's five-letter stem, a short word's inflection dropped first ("meets", "meeting" and
     "met" meet "meet"; longer words share five letters anyway)."""
