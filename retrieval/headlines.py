@@ -40,17 +40,21 @@ def asks_for_headlines(question: str) -> bool:
     return not left
 
 
-def story_hit(story: Story, body: str, central: Article, max_also: int = 3) -> Hit:
-    """A story shown as one result: the opening of its ``central`` article (whose text is ``body``),
-    its first sentence highlighted, and up to ``max_also`` articles of other publishers, newest first.
-    """
+def opening_hit(article: Article, body: str) -> Hit:
+    """An article shown by its opening (the first paragraph of ``body``, its text), the first
+    sentence highlighted."""
     opening = body.split("\n\n")[0][:OPENING_CHARS].strip() or body[:OPENING_CHARS].strip()
     first = next(iter(sentences(opening)), opening)
-    also: list[Article] = []
+    return Hit(passage_id=0, text=opening, highlight=first, score=1.0, paragraph="1", article=article)
+
+
+def story_hit(story: Story, body: str, central: Article, max_also: int = 3) -> Hit:
+    """A story shown as one result: the opening of its ``central`` article (whose text is ``body``)
+    and up to ``max_also`` articles of other publishers, newest first."""
+    hit = opening_hit(central, body)
     publishers = {central.source}
     for article in sorted(story.articles, key=lambda a: (a.date, a.id), reverse=True):
-        if len(also) < max_also and article.id != central.id and article.source not in publishers:
-            also.append(article)
+        if len(hit.also_reported_by) < max_also and article.id != central.id and article.source not in publishers:
+            hit.also_reported_by.append(article)
             publishers.add(article.source)
-    return Hit(passage_id=0, text=opening, highlight=first, score=1.0, paragraph="1", article=central,
-               also_reported_by=also)
+    return hit

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import functools
 import logging
 import threading
 import time
@@ -28,7 +27,7 @@ from retrieval.answerability import AnswerModel, signals
 from retrieval.article_question import ArticleQuestion, about_article, article_fact, named_sources, without_sources
 from retrieval.errors import BadInputError
 from retrieval.group import group_same_story
-from retrieval.headlines import asks_for_headlines, story_hit
+from retrieval.headlines import asks_for_headlines, opening_hit, story_hit
 from retrieval.highlight import highlights, sentence_overlaps
 from retrieval.library import Library
 from retrieval.question_names import question_names
@@ -124,7 +123,11 @@ def clean_question(question: str, max_chars: int = 1000) -> str:
     return text
 
 
-@functools.lru_cache(maxsize=8192)
+def _articles_of(hits: list[Hit]) -> list:
+    """The distinct articles of ``hits``, in their order."""
+    return list({hit.article.id: hit.article for hit in hits}.values())
+
+
 class _Clock:
     """Milliseconds spent in each step of a search."""
 
@@ -280,12 +283,14 @@ class Searcher:
                           took_ms=(time.perf_counter() - started) * 1000)
         if content_terms(topic):
             found = self._ask_news(topic, options, scopes)
-        elif named:
+        elif named:  # no topic: the publisher's articles that best match, each shown by its opening
             found = self._ask_news(question, dataclasses.replace(options, min_score=0.0, hint_score=1.0), scopes)
             found.confidence = 1 / len({h.article.id for h in found.hits}) if found.hits else 0.0
+            bodies = self.library.store.article_bodies(list({h.article.id for h in found.hits}))
+            found.hits = [opening_hit(a, bodies.get(a.id, "")) for a in _articles_of(found.hits)[:MAX_FACTS]]
         else:
             return Answer(question=question, answered=False, hits=[], took_ms=(time.perf_counter() - started) * 1000)
-        articles = list({h.article.id: h.article for h in found.hits}.values())[:MAX_FACTS]
+        articles = _articles_of(found.hits)[:MAX_FACTS]
         facts = [article_fact(about.detail, article) for article in articles]
         return dataclasses.replace(found, question=question, article_facts=facts, reply="citations",
                                    took_ms=(time.perf_counter() - started) * 1000)

@@ -368,6 +368,8 @@ def test_a_named_publisher_chooses_the_article_a_question_about_articles_means(s
     answer = searcher.ask("When was the Daily article published?")
     assert answer.answered and answer.article_facts == ["“Valley flood” (Daily) was published on 2024-01-02."]
     assert answer.confidence == 1.0  # the only article of that publisher
+    assert answer.hits[0].text.startswith("The river flooded the valley on Monday.")  # shown by its opening
+    assert answer.hits[0].paragraph == "1"
 
 
 def test_asking_for_the_news_lists_the_period_s_stories_and_else_the_latest(library):
@@ -432,3 +434,13 @@ def test_how_many_results_show_is_read_on_the_passages_own_scores():
     assert Searcher._shown([lifted, other], 0.7) == 2  # 0.55 is within 0.7 of 0.55, not of 0.90
     assert Searcher._shown([Hit(passage_id=3, text="c", highlight="c", score=0.9, paragraph="1", article=article),
                             other], 0.7) == 1
+
+
+def test_each_answer_times_its_own_search(searcher):
+    import time
+
+    first = searcher.ask("Which village did rescue boats reach?", SearchOptions(min_score=0.0))
+    time.sleep(0.2)
+    second = searcher.ask("Who passed the city budget?", SearchOptions(min_score=0.0))
+    assert second.took_ms < 150 and first.timings is not second.timings  # not counted from the first question
+    assert second.timings["embed"] < 150
