@@ -85,7 +85,8 @@ def answer_text(answer: Answer, *, width: int = 88, color: bool = False) -> str:
             return NO_ANSWER
         unsure = UNSURE.format(confidence=answer.confidence)
         return "\n\n".join([unsure, *(_block(1, hit, width, marks) for hit in answer.closest)])
-    blocks = [_block(number, hit, width, marks) for number, hit in enumerate(answer.hits, start=1)]
+    scored = answer.reply == "passages"  # a listed story or an article's opening has no score to show
+    blocks = [_block(number, hit, width, marks, scored) for number, hit in enumerate(answer.hits, start=1)]
     if answer.article_facts:
         blocks.insert(0, "From the articles' citations:\n" + "\n".join(f"   {fact}" for fact in answer.article_facts))
     if newest := newest_date(answer.hits):
@@ -95,14 +96,16 @@ def answer_text(answer: Answer, *, width: int = 88, color: bool = False) -> str:
     return "\n\n".join(blocks)
 
 
-def _block(number: int, hit: Hit, width: int, marks: tuple[str, str]) -> str:
-    """One numbered result for a terminal: its passage wrapped, best sentence marked, citation."""
+def _block(number: int, hit: Hit, width: int, marks: tuple[str, str], scored: bool = True) -> str:
+    """One numbered result for a terminal: its score, its passage wrapped, best sentence marked,
+    citation."""
     marked = emphasise(hit.text, hit.highlight, *marks)
     body = "\n".join(textwrap.fill(paragraph, width=width, initial_indent="   ", subsequent_indent="   ")
                      for paragraph in marked.split("\n\n"))
     also = "".join(f"\n   also reported by: {a.source or a.title}{f' ({a.date})' if a.date else ''}"
                    f" — {a.link}" for a in hit.also_reported_by)
-    return f"{number}. [{hit.score:.2f}]\n{body}\n   — {citation_line(hit)}{also}"
+    score = f" [{hit.score:.2f}]" if scored else ""
+    return f"{number}.{score}\n{body}\n   — {citation_line(hit)}{also}"
 
 
 def filters_note(store: Store, filters: Filters, scopes: list[int | None], flag: str = "") -> str:

@@ -109,8 +109,8 @@ class StoryIndex:
                     tx.executemany("INSERT INTO story_members (article_id, story_id, vector, terms, words, date)"
                                    " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING", records)
                 placed += len(records)
-        if placed:
-            logger.info("%d articles placed in stories", placed)
+        if placed:  # a few as a question is asked are no news for the log
+            logger.log(logging.INFO if placed >= 100 else logging.DEBUG, "%d articles placed in stories", placed)
         return placed
 
     def rebuild(self) -> int:

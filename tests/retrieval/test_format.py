@@ -67,3 +67,9 @@ def test_a_refusal_for_names_no_article_mentions_names_them():
     answer = Answer("What did Japan and China say?", False, [], 1.0, unknown_names=["Japan", "China"])
     assert answer_text(answer) == "No article in the library mentions “Japan” or “China”, so it cannot answer this."
     assert answer_json(answer)["unknown_names"] == ["Japan", "China"]
+
+
+def test_a_listed_story_shows_no_score():
+    listed = answer_text(Answer("What's new?", True, [make_hit()], 1.0, reply="stories"))
+    assert listed.startswith("1.\n") and "[0.88]" not in listed
+    assert answer_text(Answer("q", True, [make_hit()], 1.0)).startswith("1. [0.88]\n")
