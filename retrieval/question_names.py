@@ -6,7 +6,8 @@ library about the deal that never mentions Japan). :func:`question_names` reads 
 written with a capital inside the question (not its first word, which English capitalises
 anyway, unless written all in capitals like "NATO"), without titles ("General", "President"),
 calendar words and "I". Whether the library mentions them is the store's to say
-(``Store.absent_words``), from the counts its keyword side keeps.
+(``Store.absent_words``), from the counts its keyword side keeps; an acronym the library spells
+out ("UMC" for "United Methodist Church") is read by :func:`spelled_out` in the passages found.
 """
 
 from __future__ import annotations
@@ -41,3 +42,15 @@ def question_names(question: str, limit: int = 8) -> list[str]:
         if len(names) == limit:
             break
     return list(names.values())
+
+
+_JOINS = r"(?:(?:of|and|the|for|on|in|de|des|du|la|le|&)\s+)*"  # small words an acronym skips
+
+
+def spelled_out(acronym: str, text: str) -> bool:
+    """Whether ``text`` spells out ``acronym``: words whose capitals are its letters, in order
+    ("United Methodist Church" for "UMC", "Democratic People's Republic of Korea" for "DPRK")."""
+    if not (2 <= len(acronym) <= 8 and acronym.isalpha() and acronym.isupper()):
+        return False
+    between = r"[\w'’.-]*\s+" + _JOINS
+    return re.search(r"\b" + between.join(acronym) + r"[\w'’-]*", text) is not None

@@ -30,7 +30,8 @@ from retrieval.group import group_same_story
 from retrieval.headlines import asks_for_headlines, opening_hit, story_hit
 from retrieval.highlight import highlights, sentence_overlaps
 from retrieval.library import Library
-from retrieval.question_names import question_names
+from retrieval.place_names import PlaceNames
+from retrieval.question_names import question_names, spelled_out
 from retrieval.question_time import Window, describe_lean, describe_window, time_lean, time_window, without_lean_words
 from retrieval.rank import cap_per_group, convex, is_answered, relative_cut
 from retrieval.records import Answer, Filters, Gathered, Hit
@@ -196,6 +197,7 @@ class Searcher:
         self._alone_lock = threading.Lock()
         self._terms: OrderedDict[int, frozenset[str]] = OrderedDict()
         self._terms_lock = threading.Lock()
+        self.places = PlaceNames()  # countries' other names, for the names check
         self.age = AgePrior(library.store)  # older reporting loses a little (retrieval/age_prior.py)
 
     def warm(self, keyword_postings: bool = True) -> None:
@@ -331,7 +333,7 @@ class Searcher:
         self._weigh_evidence(hits, found, leaned, options)  # before grouping: a group shows its best's
         hits, sentences, kept = self._by_sentence(query, hits, sentences, kept, options)
         hits = self._grouped(question, hits, sentences, kept, options, gathered)[:options.k]
-        unknown = self.unknown_names(question)
+        unknown = [n for n in self.unknown_names(question) if not any(spelled_out(n, h.text) for h in hits)]
         sure = self._certainty(question, hits, unknown)
         answered = bool(hits) and (query is None or is_answered(sure, options.min_score))
         hint = not answered and not unknown and sure >= options.hint_score
@@ -425,7 +427,19 @@ class Searcher:
         if not names:
             return []
         absent = set(self.library.store.absent_words([name.lower() for name in names]))
+        if absent:
+            absent -= self._said_otherwise(absent)
         return [name for name in names if name.lower() in absent]
+
+    def _said_otherwise(self, names: set[str]) -> set[str]:
+        """Those of the absent ``names`` whose country the library names in other words ("american"
+        when it says "United States"; :mod:`retrieval.place_names`)."""
+        others = {name: found for name in names if (found := self.places.others(name))}
+        if not others:
+            return set()
+        absent = set(self.library.store.absent_words(sorted({w for found in others.values() for ws in found
+                                                              for w in ws})))
+        return {name for name, found in others.items() if any(not absent.intersection(ws) for ws in found)}
 
     def coverage(self, question: str, hits: list[Hit]) -> list[float]:
         """For each hit, the share of the question's content words found in its article (headline

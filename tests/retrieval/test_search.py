@@ -399,6 +399,21 @@ def test_a_question_about_a_name_no_article_mentions_is_refused_and_says_so(sear
     assert private.unknown_names == []  # a word of another server's article: not said to be unknown
 
 
+def test_a_country_named_by_its_demonym_counts_as_mentioned_in_other_words(library):
+    library.add_documents([doc("United States officials said the boats reached Upton.", url="u-us")])
+    searcher = Searcher(library)
+    assert searcher.unknown_names("What did American officials say about Upton?") == []
+    assert searcher.unknown_names("What did Japanese officials say about Upton?") == ["Japanese"]
+
+
+def test_an_acronym_the_passages_found_spell_out_is_no_unknown_name(library):
+    library.add_documents([doc("The United Methodist Church voted to close the Upton chapel.", url="u-umc")])
+    answer = Searcher(library).ask("Why did the UMC close the chapel?", SearchOptions(min_score=0.01))
+    assert answer.answered and answer.unknown_names == []
+    other = Searcher(library).ask("Why did the UMF close the chapel?", SearchOptions(min_score=0.01))
+    assert not other.answered and other.unknown_names == ["UMF"]
+
+
 def test_a_question_about_articles_on_a_name_no_article_mentions_says_so(searcher):
     answer = searcher.ask("Who wrote the article about Zelensky?")
     assert not answer.answered and answer.unknown_names == ["Zelensky"] and answer.article_facts == []
