@@ -67,7 +67,6 @@ class Hit:
     paragraph: str  # "3" or "3-4"
     article: Article
     dense: float = 0.0  # cosine similarity of passage and question
-    keyword: float = 0.0  # BM25 score (higher is better)
     evidence: float | None = None  # the score on the answer model's scale (keywords without the floor); None: score
     passage_score: float | None = None  # before the highlighted sentence's share (how many are shown); None: score
     also_reported_by: list[Article] = field(default_factory=list)
