@@ -3,7 +3,10 @@
 :class:`StoryIndex` places the articles no story holds yet, oldest id first (the order they
 arrived in), with :class:`retrieval.story_clustering.StoryModel`, and stores each one's story,
 vector, names and date in ``story_members``, so a restart, another process or ``--rebuild``
-continues from the same state. A story's id is the id of its first article.
+continues from the same state. After each round of arrivals the latest :data:`SETTLE_WINDOW`
+articles are clustered again as a whole (:mod:`retrieval.story_settling`): the stories then no
+longer depend on the order the window's articles came in. A story's id is the id of its first
+article; a story settled again keeps the id most of its articles had.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from retrieval.story_clustering import (
     story_terms,
     story_words,
 )
+from retrieval.story_settling import DENSITY_SCALE, settle
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +54,7 @@ CREATE TABLE IF NOT EXISTS story_notices (
 );
 """
 BATCH = 200
+SETTLE_WINDOW = 2000  # the latest articles clustered again after each round of arrivals (about 1 s at 2,000)
 
 
 @dataclass(slots=True)
@@ -82,13 +87,23 @@ class StoryIndex:
     """The stories of a library: placing new articles, listing, rebuilding."""
 
     def __init__(self, library: Library, entity_weight: float = ENTITY_WEIGHT, threshold: float = THRESHOLD,
-                 words_weight: float = WORDS_WEIGHT) -> None:
-        """Keep the stories of ``library`` (tables created where the backend lets modules do so)."""
+                 words_weight: float = WORDS_WEIGHT, settle_window: int = SETTLE_WINDOW,
+                 density_scale: float = DENSITY_SCALE) -> None:
+        """Keep the stories of ``library`` (tables created where the backend lets modules do so).
+
+        Args:
+            library: the library.
+            entity_weight, threshold, words_weight: the similarity (:mod:`retrieval.story_clustering`).
+            settle_window: the latest articles clustered again after arrivals (0: never).
+            density_scale: the damping of crowded topics when settling (:mod:`retrieval.story_settling`).
+        """
         self.library = library
         self.store = library.store
         self.entity_weight, self.threshold, self.words_weight = entity_weight, threshold, words_weight
+        self.settle_window, self.density_scale = settle_window, density_scale
         self.store.ensure_schema(SCHEMA)
         self._model: StoryModel | None = None
+        self._stored_state: tuple[int, int] = (0, 0)
         self._lock = threading.Lock()
 
     def catch_up(self) -> int:
@@ -109,9 +124,39 @@ class StoryIndex:
                     tx.executemany("INSERT INTO story_members (article_id, story_id, vector, terms, words, date)"
                                    " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING", records)
                 placed += len(records)
+            moved = self._settle(model) if placed and self.settle_window else 0
+            if placed:
+                self._stored_state = self._state()
         if placed:  # a few as a question is asked are no news for the log
-            logger.log(logging.INFO if placed >= 100 else logging.DEBUG, "%d articles placed in stories", placed)
+            logger.log(logging.INFO if placed >= 100 else logging.DEBUG,
+                       "%d articles placed in stories, %d moved when settled", placed, moved)
         return placed
+
+    def _settle(self, model: StoryModel) -> int:
+        """Cluster the latest articles again as a whole and move those whose story changed; return
+        how many moved."""
+        rows = self.store.connection.execute(
+            "SELECT article_id, story_id, vector, terms, words, date FROM story_members"
+            " ORDER BY article_id DESC LIMIT ?", (self.settle_window,)).fetchall()[::-1]
+        articles = [_stored_article(r) for r in rows]
+        labels = settle(articles, self.threshold, self.words_weight, self.entity_weight, self.density_scale)
+        before = {int(r[0]): int(r[1]) for r in rows}
+        clusters: dict[int, list[int]] = {}
+        for article, label in zip(articles, labels):
+            clusters.setdefault(label, []).append(article.id)
+        after = _story_ids(list(clusters.values()), before)
+        moves = {aid: story for aid, story in after.items() if story != before[aid]}
+        if not moves:
+            return 0
+        touched = sorted({before[aid] for aid in moves} | set(moves.values()))
+        marks = ",".join("?" * len(touched))
+        with self.store.transaction(library_change=False) as tx:
+            tx.executemany("UPDATE story_members SET story_id = ? WHERE article_id = ?",
+                           [(story, aid) for aid, story in moves.items()])
+            words = {int(a): _words_of(w) for a, w in tx.execute(
+                f"SELECT article_id, words FROM story_members WHERE story_id IN ({marks})", touched).fetchall()}
+        model.regroup(moves, words)
+        return len(moves)
 
     def rebuild(self) -> int:
         """Form every story again, in arrival order, with the current settings; return the articles placed."""
@@ -224,17 +269,22 @@ class StoryIndex:
         return first[:200]
 
     def _current_model(self) -> StoryModel:
-        """The model as stored (loaded again when another process placed articles meanwhile)."""
-        stored = int(self.store.connection.execute("SELECT count(*) FROM story_members").fetchone()[0])
-        if self._model is None or len(self._model.ids) != stored:
+        """The model as stored (loaded again when another process placed or settled articles meanwhile)."""
+        state = self._state()
+        if self._model is None or state != self._stored_state:
             model = self._new_model()
             rows = self.store.connection.execute(
                 "SELECT article_id, story_id, vector, terms, words, date FROM story_members ORDER BY article_id")
-            for aid, sid, vector, terms, counts, day in rows.fetchall():
-                model.place(StoryArticle(int(aid), np.frombuffer(bytes(vector), dtype=np.float32),
-                                         frozenset(terms.split()), day, _words_of(counts)), int(sid))
-            self._model = model
+            for row in rows.fetchall():
+                model.place(_stored_article(row), int(row[1]))
+            self._model, self._stored_state = model, state
         return self._model
+
+    def _state(self) -> tuple[int, int]:
+        """What changes when articles are placed or moved: their count and the sum of their stories' ids."""
+        count, total = self.store.connection.execute(
+            "SELECT count(*), coalesce(sum(story_id), 0) FROM story_members").fetchone()
+        return int(count), int(total)
 
     def _new_model(self) -> StoryModel:
         return StoryModel(self.entity_weight, self.threshold, self.words_weight)
@@ -259,6 +309,30 @@ class StoryIndex:
             out.append(StoryArticle(aid, (mean / norm).astype(np.float32), story_terms(text), day or "",
                                     story_words(text)))
         return out
+
+
+def _stored_article(row: tuple) -> StoryArticle:
+    """An article as ``story_members`` keeps it: (article id, story id, vector, terms, words, date)."""
+    aid, _, vector, terms, counts, day = row
+    return StoryArticle(int(aid), np.frombuffer(bytes(vector), dtype=np.float32), frozenset(terms.split()), day,
+                        _words_of(counts))
+
+
+def _story_ids(clusters: list[list[int]], before: dict[int, int]) -> dict[int, int]:
+    """A story id for each settled cluster's articles: the id most of them had (larger clusters
+    choose first), else the first of its articles' ids no other cluster took (an article of the
+    window starts no story outside it: ids never clash)."""
+    taken: set[int] = set()
+    out: dict[int, int] = {}
+    for members in sorted(clusters, key=lambda m: (-len(m), min(m))):
+        votes = Counter(before[a] for a in members)
+        ranked = sorted(votes, key=lambda sid: (-votes[sid], sid))
+        story = next((sid for sid in ranked if sid not in taken), None)
+        if story is None:  # every id it had went to larger clusters: its first free article id
+            story = next((a for a in sorted(members) if a not in taken), -min(members))
+        taken.add(story)
+        out.update((a, story) for a in members)
+    return out
 
 
 def _words_text(counts: Counter) -> str:

@@ -18,6 +18,7 @@ model; :mod:`retrieval.stories` keeps the state in the library.
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
 from collections import Counter
@@ -96,6 +97,36 @@ class StoryModel:
     def place(self, article: StoryArticle, story: int) -> None:
         """Record ``article`` as a member of ``story`` (as loaded from storage, in arrival order)."""
         self._record(article, story, self._tfidf(article.words))
+
+    def regroup(self, moves: dict[int, int], words: dict[int, Counter]) -> None:
+        """Move articles to other stories and total again the stories they left and joined.
+
+        Args:
+            moves: article id -> its new story id.
+            words: the word counts of every member of those stories after the moves (their
+                TF-IDF vectors are summed again with today's frequencies).
+        """
+        row_of = {aid: row for row, aid in enumerate(self.ids)}
+        touched: set[int] = set()
+        for aid, story in moves.items():
+            row, old = row_of[aid], self.story_of[aid]
+            if old == story:
+                continue
+            self.members[old].remove(row)
+            bisect.insort(self.members.setdefault(story, []), row)
+            self.story_of[aid] = story
+            touched.update((old, story))
+        for story in touched:
+            rows = self.members.get(story)
+            if not rows:
+                for table in (self.members, self._dense_sum, self._words_sum):
+                    table.pop(story, None)
+                continue
+            self._dense_sum[story] = np.sum([self._vectors[row] for row in rows], axis=0)
+            summed: Counter = Counter()
+            for row in rows:
+                summed.update(self._tfidf(words.get(self.ids[row], Counter())))
+            self._words_sum[story] = summed
 
     def _record(self, article: StoryArticle, story: int, tfidf: dict[str, float]) -> None:
         row = len(self.ids)

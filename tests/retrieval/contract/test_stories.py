@@ -63,3 +63,17 @@ def test_a_digest_ranks_the_periods_stories_by_publishers(library):
     ranked = digest(index, [None], "2024-01-01", "2024-01-03")
     assert [len(s.publishers) for s in ranked] == [2, 1]
     assert all(a.date >= "2024-01-01" for s in ranked for a in s.articles)
+
+
+def test_stories_settled_again_are_stored_and_seen_by_every_process(library):
+    library.add_documents([doc(QUAKE, url="a"), doc(QUAKE + " Rescuers arrived.", url="b")])
+    apart = StoryIndex(library, threshold=0.99, settle_window=0)  # online alone: each its own story
+    apart.catch_up()
+    assert len(apart.stories([None])) == 2
+    library.add_documents([doc(BUDGET, url="c")])
+    settling = StoryIndex(library, threshold=0.3)  # another process, which settles the window again
+    settling.catch_up()
+    ids = [a.id for a in library.articles([None])]
+    stored = settling.story_of(ids)
+    assert sorted(len(s.articles) for s in settling.stories([None])) == [1, 2]
+    assert {aid: apart._current_model().story_of[aid] for aid in ids} == stored  # read back, not stale
