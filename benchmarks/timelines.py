@@ -8,15 +8,21 @@ ROUGE-1 beside its publication-count baseline, computed in the same run. ``--gri
 day weights (the module's PUBLISHED_WEIGHT, NAMED_WEIGHT, MIN_RELEVANCE):
 
     .venv/bin/newsbot --data-dir /tmp/newsbot-t17 ingest ../shared/eval/t17-dev/articles.jsonl
-    .venv/bin/python benchmarks/timelines.py /tmp/newsbot-t17 [--grid NAMED_WEIGHT=0.25,0.5,1]
+    .venv/bin/python benchmarks/timelines.py /tmp/newsbot-t17 [--grid NAMED_WEIGHT=0.25,0.5,1] [--oracle]
+
+``--oracle`` also scores an upper bound for the sentences: on each day the product chose that the
+gold has too, sentences picked one by one for their ROUGE-1 against the gold day, from that day's
+articles of the story and the product's own sentences.
 """
 
 from __future__ import annotations
 
 import argparse
+import collections
 import itertools
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -53,10 +59,44 @@ def score(gold_path: Path, found: list[dict]) -> str:
     return result.stdout
 
 
+def oracle(gold: list[dict], found: list[dict]) -> list[dict]:
+    """The product's days with, on each day the gold has too, the sentences that best match the
+    gold's (chosen greedily by ROUGE-1, which knows the gold: an upper bound, not a method)."""
+    sys.path.insert(0, str(T17))
+    from score_timeline import rouge1, toks
+
+    articles = [json.loads(line) for line in (T17 / "articles.jsonl").open()]
+    out = []
+    for item, predicted in zip(gold, found):
+        by_day: dict[str, list[str]] = collections.defaultdict(list)
+        for article in articles:
+            if article["url"].startswith(f"t17://{item['story']}_"):
+                by_day[article["date"]].extend(s for s in re.split(r"(?<=[.!?])\s+", article["text"].replace("\n", " "))
+                                               if 5 <= len(toks(s)) <= 60)
+        wanted = {e["date"]: " ".join(e["sentences"]) for e in item["entries"]}
+        entries = []
+        for entry in predicted["entries"]:
+            day, chosen = entry["date"], list(entry["sentences"])
+            if day in wanted:
+                pool, chosen = by_day.get(day, []) + entry["sentences"], []
+                for _ in range(item["sentences_per_date"]):
+                    best = max((s for s in pool if s not in chosen), default=None,
+                               key=lambda s: rouge1(" ".join([*chosen, s]), wanted[day]))
+                    gain = best is not None and (rouge1(" ".join([*chosen, best]), wanted[day])
+                                                 > rouge1(" ".join(chosen), wanted[day]))
+                    if not gain:
+                        break
+                    chosen.append(best)
+            entries.append({"date": day, "sentences": chosen})
+        out.append({"entries": entries})
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("library", type=Path)
     parser.add_argument("--grid", nargs="*", default=[], help="NAME=v1,v2 (constants of retrieval/timeline.py)")
+    parser.add_argument("--oracle", action="store_true", help="also the sentences' upper bound on the product's days")
     args = parser.parse_args()
     library = open_library(load_settings(data_dir=args.library))
     gold_path = T17 / "timelines.jsonl"
@@ -68,7 +108,10 @@ def main() -> None:
             setattr(timeline, name, value)
         label = ", ".join(f"{n}={v}" for (n, _), v in zip(axes, combo)) or "defaults"
         print(f"--- {label}")
-        print(score(gold_path, predictions(library, gold)), flush=True)
+        found = predictions(library, gold)
+        print(score(gold_path, found), flush=True)
+        if args.oracle:
+            print("oracle sentences on the product's days:", score(gold_path, oracle(gold, found)).splitlines()[-1])
     library.close()
 
 
