@@ -236,7 +236,9 @@ class StoryIndex:
             grouped.setdefault(int(row[0]), []).append(Article(
                 id=int(row[1]), title=row[2], source=row[3], author=row[4], date=row[5], url=row[6], path=row[7],
                 guild_id=row[8]))
-        stories = [Story(sid, self._title(sid, articles), articles) for sid, articles in grouped.items()]
+        with self._lock:
+            central = self._current_model().central_of(list(grouped))
+        stories = [Story(sid, self._title(central.get(sid), articles), articles) for sid, articles in grouped.items()]
         return sorted(stories, key=lambda s: (s.dates[1], s.id), reverse=True)
 
     def _story_query(self, scopes: list[int | None], since: str, until: str,
@@ -256,11 +258,8 @@ class StoryIndex:
                f" WHERE {' AND '.join(where)} ORDER BY s.story_id, a.date, a.id")
         return sql, params
 
-    def _title(self, story: int, articles: list[Article]) -> str:
+    def _title(self, central: int | None, articles: list[Article]) -> str:
         """The headline of the story's most central article (its first sentence when it has none)."""
-        with self._lock:
-            model = self._current_model()
-            central = model.central(story) if story in model.members else articles[0].id
         chosen = next((a for a in articles if a.id == central), articles[0])
         if chosen.title:
             return chosen.title

@@ -189,6 +189,10 @@ class StoryModel:
             self._matrix = np.vstack(self._vectors)
         return self._matrix
 
+    def central_of(self, stories: list[int]) -> dict[int, int]:
+        """The central member of each of ``stories`` the model holds (see :meth:`central`)."""
+        return {story: self.central(story) for story in stories if story in self.members}
+
     def central(self, story: int) -> int:
         """The member closest to the story's centroid (its title names the story)."""
         rows = self.members[story]
