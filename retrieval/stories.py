@@ -6,7 +6,7 @@ vector, names and date in ``story_members``, so a restart, another process or ``
 continues from the same state. After each round of arrivals the latest :data:`SETTLE_WINDOW`
 articles are clustered again as a whole (:mod:`retrieval.story_settling`): the stories then no
 longer depend on the order the window's articles came in. A story's id is the id of its first
-article; a story settled again keeps the id most of its articles had.
+article (settling keeps it so: a story that goes on keeps its id, see :func:`_story_ids`).
 """
 
 from __future__ import annotations
@@ -318,17 +318,17 @@ def _stored_article(row: tuple) -> StoryArticle:
 
 
 def _story_ids(clusters: list[list[int]], before: dict[int, int]) -> dict[int, int]:
-    """A story id for each settled cluster's articles: the id most of them had (larger clusters
-    choose first), else the first of its articles' ids no other cluster took (an article of the
-    window starts no story outside it: ids never clash)."""
+    """A story id for each settled cluster's articles (``before``: the window's articles and
+    their stories so far). A story's id stays its first article's id: a cluster keeps the id
+    most of its articles had when that article is among them, or outside the window (a story
+    that goes on); larger clusters choose first; else it takes its first article's id."""
     taken: set[int] = set()
     out: dict[int, int] = {}
     for members in sorted(clusters, key=lambda m: (-len(m), min(m))):
+        own = set(members)
         votes = Counter(before[a] for a in members)
-        ranked = sorted(votes, key=lambda sid: (-votes[sid], sid))
-        story = next((sid for sid in ranked if sid not in taken), None)
-        if story is None:  # every id it had went to larger clusters: its first free article id
-            story = next((a for a in sorted(members) if a not in taken), -min(members))
+        eligible = [sid for sid in votes if sid not in taken and (sid in own or sid not in before)]
+        story = min(eligible, key=lambda sid: (-votes[sid], sid)) if eligible else min(members)
         taken.add(story)
         out.update((a, story) for a in members)
     return out

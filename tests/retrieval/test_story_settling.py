@@ -72,7 +72,12 @@ def test_a_settled_story_keeps_the_id_most_of_its_articles_had():
     after = _story_ids([[1, 2, 3], [4, 5], [6]], before)
     assert after == {1: 1, 2: 1, 3: 1, 4: 4, 5: 4, 6: 6}
     split = _story_ids([[1, 2], [3, 5]], {1: 1, 2: 1, 3: 1, 5: 1})
-    assert split == {1: 1, 2: 1, 3: 3, 5: 3}  # the smaller part takes its first free article id
+    assert split == {1: 1, 2: 1, 3: 3, 5: 3}  # the other part takes its first article's id
+
+
+def test_a_story_s_id_stays_its_first_article_s():
+    assert _story_ids([[2, 3], [1]], {1: 1, 2: 1, 3: 1}) == {1: 1, 2: 2, 3: 2}  # article 1 left its story
+    assert _story_ids([[5, 6]], {5: 1, 6: 1}) == {5: 1, 6: 1}  # a story whose first article is older goes on
 
 
 def test_regrouping_moves_members_and_totals_their_stories_again():
