@@ -50,13 +50,23 @@ def settle(articles: list[StoryArticle], threshold: float, words_weight: float, 
 
 def pair_similarity(articles: list[StoryArticle], words_weight: float, entity_weight: float) -> np.ndarray:
     """Every pair's similarity, as :meth:`StoryModel.story_similarity` scores an article and a
-    one-article story, with the window's frequencies: (n, n), the diagonal 1."""
+    one-article story, with the window's frequencies: (n, n), the diagonal 1. Summed in place
+    (a few n × n float32 arrays at most: about 100 MB at 2,000 articles)."""
     vectors = np.vstack([a.vector for a in articles]).astype(np.float32)
-    dense = vectors @ vectors.T
-    lexical = _cosines(_tfidf_rows([a.words for a in articles]))
-    names = _weighted_jaccard([a.terms for a in articles])
-    mixed = (1 - words_weight - entity_weight) * dense + words_weight * lexical + entity_weight * names
-    mixed /= 1 + _extra_days([a.date for a in articles]) / DATE_SCALE_DAYS
+    mixed = vectors @ vectors.T
+    mixed *= 1 - words_weight - entity_weight
+    part = _cosines(_tfidf_rows([a.words for a in articles]))
+    part *= words_weight
+    mixed += part
+    part = _weighted_jaccard([a.terms for a in articles])
+    part *= entity_weight
+    mixed += part
+    del part
+    days = _extra_days([a.date for a in articles])
+    if days is not None:
+        days /= DATE_SCALE_DAYS
+        days += 1
+        mixed /= days
     np.fill_diagonal(mixed, 1.0)
     return mixed
 
@@ -66,22 +76,29 @@ def damped(similarity: np.ndarray, scale: float) -> np.ndarray:
     n = len(similarity)
     if n <= DENSITY_NEIGHBOURS:
         return similarity
-    others = similarity.copy()
-    np.fill_diagonal(others, -np.inf)
-    density = np.clip(-np.partition(-others, DENSITY_NEIGHBOURS - 1, axis=1)[:, DENSITY_NEIGHBOURS - 1], 1e-6, None)
-    factor = np.minimum(1.0, scale / np.sqrt(np.outer(density, density)))
-    out = similarity * factor
-    np.fill_diagonal(out, 1.0)
-    return out
+    others = -similarity
+    np.fill_diagonal(others, np.inf)
+    density = np.clip(-np.partition(others, DENSITY_NEIGHBOURS - 1, axis=1)[:, DENSITY_NEIGHBOURS - 1], 1e-6, None)
+    del others
+    factor = np.outer(density, density).astype(np.float32)
+    np.sqrt(factor, out=factor)
+    np.divide(np.float32(scale), factor, out=factor)
+    np.minimum(factor, 1.0, out=factor)
+    factor *= similarity
+    np.fill_diagonal(factor, 1.0)
+    return factor
 
 
 def _average_linkage(similarity: np.ndarray, threshold: float) -> list[int]:
     from scipy.cluster.hierarchy import fcluster, linkage
     from scipy.spatial.distance import squareform
 
-    distance = np.clip(1.0 - similarity, 0.0, 2.0).astype(np.float64)
+    distance = 1.0 - similarity
+    np.clip(distance, 0.0, 2.0, out=distance)
     np.fill_diagonal(distance, 0.0)
-    tree = linkage(squareform(distance, checks=False), method="average")
+    condensed = squareform(distance, checks=False).astype(np.float64)
+    del distance
+    tree = linkage(condensed, method="average")
     return [int(c) for c in fcluster(tree, t=1.0 - threshold, criterion="distance")]
 
 
@@ -111,8 +128,11 @@ def _weighted_jaccard(terms: list[frozenset[str]]) -> np.ndarray:
     weighted = _csr(idf, columns, starts, len(df))
     shared = np.asarray((weighted @ present.T).todense(), dtype=np.float32)
     own = np.asarray(weighted.sum(axis=1), dtype=np.float32).ravel()
-    union = own[:, None] + own[None, :] - shared
-    return np.where(union > 0, shared / np.where(union > 0, union, 1.0), 0.0).astype(np.float32)
+    union = own[:, None] + own[None, :]
+    union -= shared
+    np.divide(shared, union, out=shared, where=union > 0)
+    shared[union <= 0] = 0.0
+    return shared
 
 
 def _entries(rows: list) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -136,11 +156,16 @@ def _scaled_rows(matrix, factors: np.ndarray):
     return (diags(factors.astype(np.float32)) @ matrix).tocsr()
 
 
-def _extra_days(days: list[str]) -> np.ndarray:
-    """Days between each pair beyond the grace (0 when either is undated)."""
-    ordinal = np.array([_ordinal(d) for d in days], dtype=np.float64)
-    gap = np.abs(ordinal[:, None] - ordinal[None, :]) - DATE_GRACE_DAYS
-    return np.nan_to_num(np.clip(gap, 0.0, None), nan=0.0).astype(np.float32)
+def _extra_days(days: list[str]) -> np.ndarray | None:
+    """Days between each pair beyond the grace, 0 when either is undated (None: none is dated)."""
+    ordinal = np.array([_ordinal(d) for d in days], dtype=np.float32)  # exact: ordinals < 2**24
+    if np.isnan(ordinal).all():
+        return None
+    gap = ordinal[:, None] - ordinal[None, :]
+    np.abs(gap, out=gap)
+    gap -= DATE_GRACE_DAYS
+    np.clip(gap, 0.0, None, out=gap)
+    return np.nan_to_num(gap, copy=False, nan=0.0)
 
 
 def _ordinal(day: str) -> float:
