@@ -25,6 +25,7 @@ from retrieval.age_prior import AgePrior, day_of
 from retrieval.answer_type import expected_kind, holds_answer_kind
 from retrieval.answerability import AnswerModel, signals
 from retrieval.article_question import ArticleQuestion, about_article, article_fact, named_sources, without_sources
+from retrieval.definition_question import NAMED_SUBJECT_CONFIDENCE, defined_name, names_it
 from retrieval.errors import BadInputError
 from retrieval.group import group_same_story
 from retrieval.headlines import asks_for_headlines, opening_hit, story_hit
@@ -417,7 +418,10 @@ class Searcher:
     def _certainty(self, question: str, hits: list[Hit], unknown: list[str]) -> float:
         if unknown:
             return 0.0
-        return self.answer_model.probability(signals(hits, self.coverage(question, hits)))
+        sure = self.answer_model.probability(signals(hits, self.coverage(question, hits)))
+        if hits and (subject := defined_name(question)) and names_it(subject, hits[0].text):
+            return max(sure, NAMED_SUBJECT_CONFIDENCE)  # "Who is John Kirby?": the passage naming him
+        return sure
 
     def unknown_names(self, question: str) -> list[str]:
         """The names the question asks about (:mod:`retrieval.question_names`) that no passage of

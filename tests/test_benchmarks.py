@@ -125,6 +125,12 @@ def test_ask_during_upload_smoke(seeded):
     assert out.count("question (2 uploads)") == 2 and "articles imported in the window" in out
 
 
+def test_definition_questions_smoke(seeded):
+    need_eval_data("xquad")
+    out = run("benchmarks/definition_questions.py", "--data-dir", str(seeded))
+    assert "questions of the form; the rule fires on" in out
+
+
 def test_follows_scale_smoke():
     out = run("benchmarks/follows.py", "scale", "--questions", "50", "--articles", "10")
     assert "ms per new article" in out
@@ -133,8 +139,9 @@ def test_follows_scale_smoke():
 @pytest.mark.slow
 def test_stories_smoke():
     need_eval_data("ecbplus-dev")
-    out = run("benchmarks/stories.py", "--grid", "threshold=0.3")
+    out = run("benchmarks/stories.py", "--grid", "threshold=0.3", "--halves", "1")
     assert "462 ECB+ dev articles" in out and "B3 F1" in out and "threshold 0.3" in out
+    assert "rebuilt against the imports" in out and "on the other half, mean B3 F1" in out
 
 
 @pytest.fixture(scope="module")
@@ -150,8 +157,9 @@ def t17_few(tmp_path_factory):
 
 @pytest.mark.slow
 def test_timelines_smoke(t17_few):
-    out = run("benchmarks/timelines.py", str(t17_few))
+    out = run("benchmarks/timelines.py", str(t17_few), "--oracle")
     assert "pubcount baseline: date-F1" in out and "product: date-F1" in out
+    assert "oracle sentences on the product's days" in out
 
 
 @pytest.mark.slow

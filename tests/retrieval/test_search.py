@@ -414,6 +414,20 @@ def test_an_acronym_the_passages_found_spell_out_is_no_unknown_name(library):
     assert not other.answered and other.unknown_names == ["UMF"]
 
 
+def test_asking_who_a_name_is_is_answered_by_the_passage_naming_it(library):
+    from retrieval.definition_question import NAMED_SUBJECT_CONFIDENCE
+    from retrieval.records import Hit
+
+    library.add_documents([doc("Harbour master Ilse Varga opened the Upton lock on Monday.", url="u-varga")])
+    searcher = Searcher(library)
+    article = library.articles([None])[0]
+    weak = [Hit(passage_id=1, text="Harbour master Ilse Varga opened the Upton lock on Monday.", highlight="",
+                score=0.1, paragraph="1", article=article, dense=0.1)]
+    assert searcher.certainty("What did Ilse Varga open on Monday?", weak) < 0.5  # weak evidence
+    assert searcher.certainty("Who is Ilse Varga?", weak) == NAMED_SUBJECT_CONFIDENCE  # the passage names her
+    assert searcher.certainty("Who is Ilse Karga?", weak) < 0.5  # not the name it holds
+
+
 def test_a_question_about_articles_on_a_name_no_article_mentions_says_so(searcher):
     answer = searcher.ask("Who wrote the article about Zelensky?")
     assert not answer.answered and answer.unknown_names == ["Zelensky"] and answer.article_facts == []
@@ -424,7 +438,7 @@ def test_a_question_about_articles_on_a_name_no_article_mentions_says_so(searche
 def test_a_passage_whose_highlighted_sentence_is_closer_ranks_higher_but_keeps_its_evidence():
     import numpy as np
 
-    from retrieval.records import Article, Hit
+    from retrieval.records import Hit
 
     article = Article(id=1, title="t", source="", author="", date="", url="u", path="")
     long = Hit(passage_id=1, text="a", highlight="a", score=0.50, paragraph="1", article=article, dense=0.30)
@@ -441,7 +455,7 @@ def test_a_passage_whose_highlighted_sentence_is_closer_ranks_higher_but_keeps_i
 
 
 def test_how_many_results_show_is_read_on_the_passages_own_scores():
-    from retrieval.records import Article, Hit
+    from retrieval.records import Hit
 
     article = Article(id=1, title="t", source="", author="", date="", url="u", path="")
     lifted = Hit(passage_id=1, text="a", highlight="a", score=0.90, paragraph="1", article=article, passage_score=0.50)

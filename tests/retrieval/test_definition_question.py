@@ -1,0 +1,22 @@
+import pytest
+
+from retrieval.definition_question import defined_name, names_it
+
+
+@pytest.mark.parametrize(("question", "subject"), [
+    ("Who is John Kirby?", "John Kirby"),
+    ("who's john kirby", "john kirby"),
+    ("What is the DPRK?", "DPRK"),
+    ("What was Engineering News-Record?", "Engineering News-Record"),
+    ("Who is the Russian ambassador to North Korea?", None),  # more than a name: a question about it
+    ("What did Kirby say?", None),
+    ("Why is Moscow buying weapons?", None),
+])
+def test_the_name_a_question_asks_about(question, subject):
+    assert defined_name(question) == subject
+
+
+def test_a_passage_names_the_subject_only_when_written_as_a_name():
+    assert names_it("john kirby", "National Security Council spokesman John Kirby said")
+    assert not names_it("John Kirby", "Kirby said")  # the whole phrase
+    assert not names_it("population", "the population of the North grew")  # a common word is no name
