@@ -438,7 +438,7 @@ def test_a_question_about_articles_on_a_name_no_article_mentions_says_so(searche
 def test_a_passage_whose_highlighted_sentence_is_closer_ranks_higher_but_keeps_its_evidence():
     import numpy as np
 
-    from retrieval.records import Hit
+    from retrieval.records import Article, Hit
 
     article = Article(id=1, title="t", source="", author="", date="", url="u", path="")
     long = Hit(passage_id=1, text="a", highlight="a", score=0.50, paragraph="1", article=article, dense=0.30)
@@ -455,7 +455,7 @@ def test_a_passage_whose_highlighted_sentence_is_closer_ranks_higher_but_keeps_i
 
 
 def test_how_many_results_show_is_read_on_the_passages_own_scores():
-    from retrieval.records import Hit
+    from retrieval.records import Article, Hit
 
     article = Article(id=1, title="t", source="", author="", date="", url="u", path="")
     lifted = Hit(passage_id=1, text="a", highlight="a", score=0.90, paragraph="1", article=article, passage_score=0.50)
