@@ -28,6 +28,7 @@ LARGE_LIBRARY = 200_000
 SIZE_CHECK_SECONDS = 60.0  # how long the library's passage count is trusted for that choice
 EXACT_SCOPE = 50_000  # a server with at most this many passages is also searched exactly
 MAX_SCAN = 50_000  # tuples an iterative scan may visit looking for passages in scope
+INDEX_LOCK = 0x6E76  # advisory lock: one process at a time types the vector column and builds its index
 HNSW_M, HNSW_EF_CONSTRUCTION = 16, 128  # ef_construction 64 (the default): recall@10 0.96-0.995 by build
 
 
@@ -39,31 +40,45 @@ class PgVectors:
         self._size: tuple[float, int] | None = None  # (when read, passages)
 
     def ensure_index(self, dim: int) -> None:
-        """Give the vector column its dimension and the HNSW index (once per model)."""
-        if self.set_dimension(dim):
-            self.create_index()
+        """Give the vector column its dimension and the HNSW index (once per model). Processes
+        starting at once take turns (an advisory lock): ``CREATE INDEX IF NOT EXISTS`` run by two
+        at the same moment fails in one of them."""
+        with self.db.transaction() as conn:
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (INDEX_LOCK,))
+            if self._set_dimension(conn, dim):
+                self._create_index(conn)
 
     def set_dimension(self, dim: int) -> bool:
         """Type the vector column for ``dim`` dimensions (dropping vectors of another size and
         their index); False when it already was."""
         with self.db.transaction() as conn:
-            current = first_value(conn.execute(
-                "SELECT format_type(atttypid, atttypmod) FROM pg_attribute"
-                " WHERE attrelid = 'passages'::regclass AND attname = 'embedding'"))
-            if current == f"vector({dim})":
-                return False
-            conn.execute("DROP INDEX IF EXISTS passages_embedding")
-            conn.execute("UPDATE passages SET embedding = NULL WHERE embedding IS NOT NULL")
-            conn.execute(f"ALTER TABLE passages ALTER COLUMN embedding TYPE vector({int(dim)})")
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (INDEX_LOCK,))
+            return self._set_dimension(conn, dim)
+
+    @staticmethod
+    def _set_dimension(conn, dim: int) -> bool:
+        current = first_value(conn.execute(
+            "SELECT format_type(atttypid, atttypmod) FROM pg_attribute"
+            " WHERE attrelid = 'passages'::regclass AND attname = 'embedding'"))
+        if current == f"vector({dim})":
+            return False
+        conn.execute("DROP INDEX IF EXISTS passages_embedding")
+        conn.execute("UPDATE passages SET embedding = NULL WHERE embedding IS NOT NULL")
+        conn.execute(f"ALTER TABLE passages ALTER COLUMN embedding TYPE vector({int(dim)})")
         logger.info("vector column set to %d dimensions", dim)
         return True
 
     def create_index(self, memory: str = "512MB") -> None:
         """Build the HNSW index (cosine) if it is missing: after a bulk copy, faster than row by row."""
-        with self.db.connection() as conn:
-            conn.execute(f"SET maintenance_work_mem = '{memory}'")
-            conn.execute(f"CREATE INDEX IF NOT EXISTS passages_embedding ON passages USING hnsw (embedding"
-                         f" vector_cosine_ops) WITH (m = {HNSW_M}, ef_construction = {HNSW_EF_CONSTRUCTION})")
+        with self.db.transaction() as conn:
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (INDEX_LOCK,))
+            self._create_index(conn, memory)
+
+    @staticmethod
+    def _create_index(conn, memory: str = "512MB") -> None:
+        conn.execute(f"SET LOCAL maintenance_work_mem = '{memory}'")
+        conn.execute(f"CREATE INDEX IF NOT EXISTS passages_embedding ON passages USING hnsw (embedding"
+                     f" vector_cosine_ops) WITH (m = {HNSW_M}, ef_construction = {HNSW_EF_CONSTRUCTION})")
 
     def search(self, query: np.ndarray, k: int, guild_ids: list[int | None] | None = None,
                filters: Filters = Filters(), model: Callable[[str], None] | None = None) -> list[tuple[int, float]]:

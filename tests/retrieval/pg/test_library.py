@@ -95,3 +95,22 @@ def test_a_writer_takes_its_generation_only_after_the_one_before_committed(pglib
         assert writer.is_alive()  # waits: it cannot take a generation before the earlier one commits
     writer.join(10)
     assert not writer.is_alive() and pglib.store.generation() == taken + 1
+
+
+def test_processes_starting_at_once_build_the_vector_index_in_turn(pg_settings):
+    """Two bot processes seeding one empty database at once: ``CREATE INDEX IF NOT EXISTS`` run by
+    both at the same moment failed in one (a unique violation on the catalogue)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    libraries = [PgLibrary.from_settings(pg_settings, HashEncoder()) for _ in range(6)]
+    try:
+        libraries[0].vectors.set_dimension(libraries[0].encoder.dim)
+        for _ in range(5):
+            with libraries[0].db.connection() as conn:
+                conn.execute("DROP INDEX IF EXISTS passages_embedding")
+            with ThreadPoolExecutor(len(libraries)) as pool:
+                list(pool.map(lambda library: library.vectors.create_index(), libraries))
+        assert libraries[0].db.fetchall("SELECT 1 FROM pg_indexes WHERE indexname = 'passages_embedding'")
+    finally:
+        for library in libraries:
+            library.close()
