@@ -52,13 +52,32 @@ def _load() -> dict[str, tuple[tuple[str, ...], ...]]:
         logger.warning("countryinfo is not installed: countries' other names are not known")
         return {}
     table: dict[str, set[tuple[str, ...]]] = {}
-    for country in CountryInfo.all().values():
-        spellings = [country.get("name") or "", country.get("demonym") or "", *(country.get("altSpellings") or [])]
+    countries = [[c.get("name") or "", c.get("demonym") or "", *(c.get("altSpellings") or [])]
+                 for c in CountryInfo.all().values()]
+    short = _short_names(countries)
+    for spellings in countries:
         keys = [s.lower() for s in spellings if _WORD.fullmatch(s)]
+        keys += [short[s] for s in spellings if s in short]
         aliases = {words for s in spellings if len(s) >= MIN_ALIAS_LETTERS and (words := _content_words(s))}
         for key in keys:
             table.setdefault(key, set()).update(aliases)
     return {key: tuple(sorted(aliases)) for key, aliases in table.items() if aliases}
+
+
+def _short_names(countries: list[list[str]]) -> dict[str, str]:
+    """The last word of a spelling of several words, as a name of its country when it names no
+    other ("America" of "United States of America", "Britain" of "Great Britain"; not "Korea",
+    "Republic" or "Islands", which end the names of several, nor "Ireland", a country itself)."""
+    whole = {s.lower() for spellings in countries for s in spellings if _WORD.fullmatch(s)}
+    ends: dict[str, set[int]] = {}
+    spelled: dict[str, str] = {}
+    for number, spellings in enumerate(countries):
+        for spelling in spellings:
+            words = _WORD.findall(spelling)
+            if len(words) > 1 and words[-1][:1].isupper():
+                ends.setdefault(words[-1].lower(), set()).add(number)
+                spelled[spelling] = words[-1].lower()
+    return {s: last for s, last in spelled.items() if len(ends[last]) == 1 and last not in whole}
 
 
 def _content_words(spelling: str) -> tuple[str, ...]:
