@@ -139,6 +139,9 @@ class Store(Protocol):
     def sources(self, guild_ids: Iterable[int | None], like: str = "", limit: int = 25) -> list[str]:
         """Publishers of the given scopes' articles containing ``like`` (any case), most articles first."""
 
+    def authors(self, guild_ids: Iterable[int | None], like: str = "", limit: int = 25) -> list[str]:
+        """Authors of the given scopes' articles containing ``like`` (any case), most articles first."""
+
     def any_article(self, guild_ids: Iterable[int | None], filters: Filters) -> bool:
         """True when some article of the scopes passes the filters."""
 

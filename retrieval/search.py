@@ -281,7 +281,7 @@ class Searcher:
             options = dataclasses.replace(options, filters=dataclasses.replace(options.filters, sources=named))
         topic = without_sources(about.topic, named)
         publishers = {word for source in named for word in terms_words(source)}
-        if unknown := [n for n in self.unknown_names(question) if n.lower() not in publishers]:
+        if unknown := [n for n in self.unknown_names(question, scopes) if n.lower() not in publishers]:
             return Answer(question=question, answered=False, hits=[], unknown_names=unknown, reply="citations",
                           took_ms=(time.perf_counter() - started) * 1000)
         if content_terms(topic):
@@ -334,7 +334,7 @@ class Searcher:
         self._weigh_evidence(hits, found, leaned, options)  # before grouping: a group shows its best's
         hits, sentences, kept = self._by_sentence(query, hits, sentences, kept, options)
         hits = self._grouped(question, hits, sentences, kept, options, gathered)[:options.k]
-        unknown = [n for n in self.unknown_names(question) if not any(spelled_out(n, h.text) for h in hits)]
+        unknown = [n for n in self.unknown_names(question, scopes) if not any(spelled_out(n, h.text) for h in hits)]
         sure = self._certainty(question, hits, unknown)
         answered = bool(hits) and (query is None or is_answered(sure, options.min_score))
         hint = not answered and not unknown and sure >= options.hint_score
@@ -423,17 +423,29 @@ class Searcher:
             return max(sure, NAMED_SUBJECT_CONFIDENCE)  # "Who is John Kirby?": the passage naming him
         return sure
 
-    def unknown_names(self, question: str) -> list[str]:
+    def unknown_names(self, question: str, scopes: Iterable[int | None] = (None,)) -> list[str]:
         """The names the question asks about (:mod:`retrieval.question_names`) that no passage of
-        the library holds, in any scope: "What did Japan say about the deal?" cannot be answered
-        by a library that never mentions Japan, however close its passages come to the rest."""
+        the library holds, in any scope, nor a byline of ``scopes``: "What did Japan say about the
+        deal?" cannot be answered by a library that never mentions Japan, however close its
+        passages come to the rest."""
+        scopes = list(scopes)
         names = question_names(question)
         if not names:
             return []
         absent = set(self.library.store.absent_words([name.lower() for name in names]))
         if absent:
             absent -= self._said_otherwise(absent)
+        if absent:
+            absent -= self._in_bylines(absent, scopes)
         return [name for name in names if name.lower() in absent]
+
+    def _in_bylines(self, names: set[str], scopes: list[int | None]) -> set[str]:
+        """Those of ``names`` that are a word of an author's or a publisher's name in the scopes
+        ("Which outlet ran Matt Murphy's article?": the byline, not the text, names him)."""
+        store = self.library.store
+        return {name for name in names
+                if any(name in terms_words(found) for found in [*store.authors(scopes, like=name, limit=5),
+                                                                *store.sources(scopes, like=name, limit=5)])}
 
     def _said_otherwise(self, names: set[str]) -> set[str]:
         """Those of the absent ``names`` whose country the library names in other words ("american"

@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Literal
 
 from retrieval.embedded.keyword import KeywordSearch, others_exist
 from retrieval.embedded.term_index import TERMS_FILE
@@ -309,12 +310,20 @@ class SqliteStore:
 
     def sources(self, guild_ids: Iterable[int | None], like: str = "", limit: int = 25) -> list[str]:
         """Publishers of the given scopes' articles containing ``like`` (any case), most articles first."""
+        return self._named("source", guild_ids, like, limit)
+
+    def authors(self, guild_ids: Iterable[int | None], like: str = "", limit: int = 25) -> list[str]:
+        """Authors of the given scopes' articles containing ``like`` (any case), most articles first."""
+        return self._named("author", guild_ids, like, limit)
+
+    def _named(self, column: Literal["source", "author"], guild_ids: Iterable[int | None], like: str,
+               limit: int) -> list[str]:
         scopes = [g or 0 for g in guild_ids]
         pattern = "%" + like.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         rows = self._conn.execute(
-            f"SELECT source FROM articles WHERE ifnull(guild_id, 0) IN ({','.join('?' * len(scopes))})"
-            " AND source != '' AND source LIKE ? ESCAPE '\\' GROUP BY source ORDER BY count(*) DESC, source"
-            " LIMIT ?", (*scopes, pattern, limit)).fetchall()
+            f"SELECT {column} FROM articles WHERE ifnull(guild_id, 0) IN ({','.join('?' * len(scopes))})"
+            f" AND {column} != '' AND {column} LIKE ? ESCAPE '\\' GROUP BY {column}"
+            f" ORDER BY count(*) DESC, {column} LIMIT ?", (*scopes, pattern, limit)).fetchall()
         return [r[0] for r in rows]
 
     def passage_dates(self, ids: list[int]) -> dict[int, str]:

@@ -12,6 +12,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from typing import Literal
 
 import numpy as np
 import psycopg
@@ -247,9 +248,17 @@ class PgStore:
 
     def sources(self, guild_ids: Iterable[int | None], like: str = "", limit: int = 25) -> list[str]:
         """Publishers of the given scopes' articles containing ``like`` (any case), most articles first."""
+        return self._named("source", guild_ids, like, limit)
+
+    def authors(self, guild_ids: Iterable[int | None], like: str = "", limit: int = 25) -> list[str]:
+        """Authors of the given scopes' articles containing ``like`` (any case), most articles first."""
+        return self._named("author", guild_ids, like, limit)
+
+    def _named(self, column: Literal["source", "author"], guild_ids: Iterable[int | None], like: str,
+               limit: int) -> list[str]:
         rows = self.db.fetchall(
-            "SELECT source FROM articles WHERE scope = ANY(%s) AND source <> '' AND source ILIKE %s"
-            " GROUP BY source ORDER BY count(*) DESC, source LIMIT %s",
+            f"SELECT {column} FROM articles WHERE scope = ANY(%s) AND {column} <> '' AND {column} ILIKE %s"
+            f" GROUP BY {column} ORDER BY count(*) DESC, {column} LIMIT %s",
             (scope_list(guild_ids), f"%{_like_escape(like)}%", limit))
         return [r[0] for r in rows]
 

@@ -428,6 +428,14 @@ def test_asking_who_a_name_is_is_answered_by_the_passage_naming_it(library):
     assert searcher.certainty("Who is Ilse Karga?", weak) < 0.5  # not the name it holds
 
 
+def test_a_name_of_a_byline_is_no_unknown_name(library):
+    library.add_documents([doc("The boats reached Upton by night.", url="u-by", author="Ilse Varga", source="Herald")])
+    searcher = Searcher(library)
+    assert searcher.unknown_names("Which outlet ran Ilse Varga's report on Upton?") == []
+    assert searcher.unknown_names("What did the Herald say about Upton?") == []
+    assert searcher.unknown_names("What did Ilse Karlsson say about Upton?") == ["Karlsson"]
+
+
 def test_a_question_about_articles_on_a_name_no_article_mentions_says_so(searcher):
     answer = searcher.ask("Who wrote the article about Zelensky?")
     assert not answer.answered and answer.unknown_names == ["Zelensky"] and answer.article_facts == []

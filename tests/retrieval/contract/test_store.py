@@ -142,3 +142,14 @@ def test_sources_are_the_scopes_publishers_most_articles_first(library):
     assert library.store.sources([None, 7], like="daily") == ["Daily Post", "Dailyish_Club"]
     assert library.store.sources([None, 7], like="_") == ["Dailyish_Club"]  # no wildcards in what is typed
     assert library.store.sources([None], limit=1) == ["Daily Post"]
+
+
+def test_authors_are_the_scopes_writers_most_articles_first(library):
+    library.add_documents([doc("Harbour news one.", url="a", author="Matt Murphy"),
+                           doc("Harbour news two.", url="b", author="Matt Murphy"),
+                           doc("Harbour news three.", url="c", author="Ilse Varga"),
+                           doc("Harbour news four.", url="d", author="")])
+    library.add_documents([doc("Private harbour news.", url="e", author="Mattias Berg")], guild_id=7)
+    assert library.store.authors([None]) == ["Matt Murphy", "Ilse Varga"]
+    assert library.store.authors([None, 7], like="matt") == ["Matt Murphy", "Mattias Berg"]
+    assert library.store.authors([None], like="murphy", limit=1) == ["Matt Murphy"]
