@@ -132,24 +132,15 @@ def test_global_passages_are_the_global_library_s_only(library):
     assert [(title, text) for _, title, text in library.store.global_passages()] == [("Global", "Global text.")]
 
 
-def test_sources_are_the_scopes_publishers_most_articles_first(library):
-    library.add_documents([doc("Harbour news one.", url="a", source="Daily Post"),
-                           doc("Harbour news two.", url="b", source="Daily Post"),
-                           doc("Harbour news three.", url="c", source="Herald"),
-                           doc("Harbour news four.", url="d", source="")])
-    library.add_documents([doc("Private harbour news.", url="e", source="Dailyish_Club")], guild_id=7)
-    assert library.store.sources([None]) == ["Daily Post", "Herald"]
-    assert library.store.sources([None, 7], like="daily") == ["Daily Post", "Dailyish_Club"]
-    assert library.store.sources([None, 7], like="_") == ["Dailyish_Club"]  # no wildcards in what is typed
-    assert library.store.sources([None], limit=1) == ["Daily Post"]
-
-
-def test_authors_are_the_scopes_writers_most_articles_first(library):
-    library.add_documents([doc("Harbour news one.", url="a", author="Matt Murphy"),
-                           doc("Harbour news two.", url="b", author="Matt Murphy"),
-                           doc("Harbour news three.", url="c", author="Ilse Varga"),
-                           doc("Harbour news four.", url="d", author="")])
-    library.add_documents([doc("Private harbour news.", url="e", author="Mattias Berg")], guild_id=7)
-    assert library.store.authors([None]) == ["Matt Murphy", "Ilse Varga"]
-    assert library.store.authors([None, 7], like="matt") == ["Matt Murphy", "Mattias Berg"]
-    assert library.store.authors([None], like="murphy", limit=1) == ["Matt Murphy"]
+@pytest.mark.parametrize(("listing", "field"), [("sources", "source"), ("authors", "author")])
+def test_bylines_are_the_scopes_publishers_or_authors_most_articles_first(library, listing, field):
+    library.add_documents([doc("Harbour news one.", url="a", **{field: "Daily Post"}),
+                           doc("Harbour news two.", url="b", **{field: "Daily Post"}),
+                           doc("Harbour news three.", url="c", **{field: "Herald"}),
+                           doc("Harbour news four.", url="d", **{field: ""})])
+    library.add_documents([doc("Private harbour news.", url="e", **{field: "Dailyish_Club"})], guild_id=7)
+    names = getattr(library.store, listing)
+    assert names([None]) == ["Daily Post", "Herald"]
+    assert names([None, 7], like="daily") == ["Daily Post", "Dailyish_Club"]
+    assert names([None, 7], like="_") == ["Dailyish_Club"]  # no wildcards in what is typed
+    assert names([None], limit=1) == ["Daily Post"]
