@@ -61,6 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the JSON contract")
     p.add_argument("--mode", choices=("hybrid", "dense", "keyword"), default="hybrid")
     p.add_argument("--source", action="append", default=[], help="only this publisher (repeatable)")
+    p.add_argument("--author", action="append", default=[],
+                   help="only articles whose byline holds this name (repeatable)")
     p.add_argument("--since", help="only articles published on or after this date")
     p.add_argument("--until", help="only articles published on or before this date")
     p.add_argument("--as-of", help="the asking time (default today): no article published after it is used,"
@@ -337,7 +339,8 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     if not 1 <= k <= 10:
         raise BadInputError("--k must be between 1 and 10")
     options = SearchOptions.from_settings(settings, k=k, mode=args.mode,
-                                          filters=make_filters(args.source, args.since, args.until, args.as_of))
+                                          filters=make_filters(args.source, args.since, args.until, args.as_of,
+                                                               args.author))
     questions = sys.stdin if args.question == "-" else [args.question]
     status = 0
     with library_session(settings) as (library, searcher):

@@ -250,6 +250,10 @@ class NewsService:
         """Publishers a server's questions can be limited to, matching what is typed (autocomplete)."""
         return await self.read(self.library.store.sources, [None, guild_id], like, 25)
 
+    async def authors(self, guild_id: int | None, like: str) -> list[str]:
+        """Writers a server's questions can be limited to, matching what is typed (autocomplete)."""
+        return await self.read(self.library.store.authors, [None, guild_id], like, 25)
+
     @contextlib.asynccontextmanager
     async def _slot(self) -> AsyncIterator[None]:
         """A place among the searches in flight; refuse at once when even the queue is full."""

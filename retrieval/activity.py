@@ -131,8 +131,8 @@ class Activity:
     def record_question(self, guild_id: int | None, question: str, answered: bool, confidence: float,
                         shown: int, filters: Filters = Filters()) -> int:
         """Log a question; return its id (used by the feedback and "more" buttons)."""
-        stored = json.dumps({"sources": list(filters.sources), "since": filters.since, "until": filters.until,
-                             "as_of": filters.as_of})
+        stored = json.dumps({"sources": list(filters.sources), "authors": list(filters.authors),
+                             "since": filters.since, "until": filters.until, "as_of": filters.as_of})
         with self.store.transaction(library_change=False) as conn:
             question_id = conn.execute(
                 "INSERT INTO questions (guild_id, question, answered, confidence, shown, filters, asked_at)"
@@ -152,7 +152,8 @@ class Activity:
         if row is None:
             return None
         stored = json.loads(row[3])
-        filters = Filters(tuple(stored["sources"]), stored["since"], stored["until"], as_of=stored.get("as_of", ""))
+        filters = Filters(sources=tuple(stored["sources"]), authors=tuple(stored.get("authors", ())),
+                          since=stored["since"], until=stored["until"], as_of=stored.get("as_of", ""))
         return LoggedQuestion(row[0], row[1], row[2], filters)
 
     def record_feedback(self, question_id: int, user_id: int, helpful: bool) -> None:

@@ -55,6 +55,15 @@ _META_WORDS = frozenset("""
     column op ed oped editorial coverage
     write up writeup source sources about on has had
 """.split())
+# words saying the question is about someone's writing ("What did Matt Murphy write about?")
+_WRITING = re.compile(r"\b(?:wrote|write|writes|written|writing|authored|penned|bylines?|articles?|stories|story"
+                      r"|pieces?|columns?|op-?eds?|reporting|coverage|reporter|journalist|writer|author)\b",
+                      re.IGNORECASE)
+_ASKS_SOURCE = re.compile(r"\b(?:(?:which|what)\s+(?:news\s+|media\s+)?(?:outlet|publisher|publication|newspaper"
+                          r"|paper|site|website|broadcaster|news\s+organi[sz]ation)|who\s+(?:published|publishes"
+                          r"|ran|carried|printed)|(?:writes?|wrote|works?|worked)\s+for)\b", re.IGNORECASE)
+_ASKS_DATE = re.compile(r"^\W*when\b", re.IGNORECASE)
+_PEOPLE = re.compile(r"\s*(?:[,;&/]|\band\b|\bwith\b)\s*", re.IGNORECASE)
 # words of a publisher's name too general to name it ("BBC News" is named by "BBC")
 _GENERIC = frozenset("the news online com www co uk org net daily times".split())
 
@@ -75,8 +84,7 @@ def about_article(question: str) -> ArticleQuestion | None:
     """
     for detail, pattern in _PATTERNS:
         if pattern.search(question):
-            topic = " ".join(w for w in re.findall(r"[\w’'-]+", question) if w.lower() not in _META_WORDS)
-            return ArticleQuestion(detail=detail, topic=topic)
+            return ArticleQuestion(detail=detail, topic=_topic(question))
     return None
 
 
@@ -93,10 +101,48 @@ def named_sources(question: str, sources: Iterable[str]) -> tuple[str, ...]:
     return tuple(named)
 
 
-def without_sources(topic: str, sources: Iterable[str]) -> str:
-    """``topic`` without the words of the publishers it names (they chose the articles already)."""
-    names = {w for source in sources for w in words(source)}
-    return " ".join(w for w in topic.split() if w.lower() not in names)
+def mentions_writing(question: str) -> bool:
+    """Whether the question speaks of writing or articles (a cheap test before bylines are read)."""
+    return _WRITING.search(question) is not None
+
+
+def named_authors(question: str, bylines: Iterable[str]) -> tuple[str, ...]:
+    """The writers of ``bylines`` whose full name (two words at least) the question holds, as whole
+    words in order, any case: "what did matt murphy write?" names "Matt Murphy" of the byline
+    "By Matt Murphy and Jane Roe"; "Murphy" alone names no one."""
+    said = f" {' '.join(words(question))} "
+    named: list[str] = []
+    for byline in bylines:
+        for person in _PEOPLE.split(re.sub(r"^\s*by\s+", "", byline, flags=re.IGNORECASE)):
+            name = words(person)
+            if len(name) >= 2 and f" {' '.join(name)} " in said and person.strip() not in named:
+                named.append(person.strip())
+    return tuple(named)
+
+
+def about_writer(question: str) -> ArticleQuestion:
+    """A question about a writer's articles, read as the detail it asks of them: the publisher
+    ("Which outlet does Matt Murphy write for?"), the date ("When did … write …?") or, by
+    default, the articles themselves with their bylines ("What did Matt Murphy write about?")."""
+    detail: Detail = "source" if _ASKS_SOURCE.search(question) else "date" if _ASKS_DATE.search(question) else "author"
+    return ArticleQuestion(detail=detail, topic=_topic(question))
+
+
+def _topic(question: str) -> str:
+    """The question's words once those about articles are taken out ("publisher's" too)."""
+    return " ".join(w for w in re.findall(r"[\w’'-]+", question) if _bare(w) not in _META_WORDS)
+
+
+def _bare(word: str) -> str:
+    """A word lowercased, without a possessive "'s"."""
+    return re.sub(r"['’]s$", "", word.lower())
+
+
+def without_names(topic: str, names: Iterable[str]) -> str:
+    """``topic`` without the words of the publishers or writers it names (they chose the articles
+    already)."""
+    said = {w for name in names for w in words(name)}
+    return " ".join(w for w in topic.split() if _bare(w) not in said)
 
 
 def article_fact(detail: Detail, article: Article) -> str:
@@ -105,7 +151,8 @@ def article_fact(detail: Detail, article: Article) -> str:
     where = ", ".join(x for x in (article.source, article.date) if x)
     named = f"{title} ({where})" if where else title
     if detail == "author":
-        return (f"{named} was written by {article.author}." if article.author
+        writer = re.sub(r"^\s*by\s+", "", article.author, flags=re.IGNORECASE)
+        return (f"{named} was written by {writer}." if writer
                 else f"{named} does not name its author.")
     if detail == "source":
         dated = f" on {article.date}" if article.date else ""

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 
 NAMED_SUBJECT_CONFIDENCE = 0.86
+NAMING_WITHIN = 3  # results searched for the one that names the subject (benchmarks/definition_questions.py)
 _DEFINITION = re.compile(r"^\s*(?:who|what)(?:['’]s|\s+is|\s+are|\s+was|\s+were)\s+(?:the\s+|a\s+|an\s+)?"
                          r"([^\W\d_][\w.'’-]*(?:\s+[\w.'’-]+){0,3})\s*\??\s*$", re.IGNORECASE)
 
@@ -33,3 +34,13 @@ def names_it(subject: str, text: str) -> bool:
     pattern = r"\b" + r"\s+".join(re.escape(w) for w in subject.split()) + r"\b"
     return any(all(w[:1].isupper() for w in m.group(0).split())
                for m in re.finditer(pattern, text, re.IGNORECASE))
+
+
+def naming_first(subject: str, texts: list[str], within: int = NAMING_WITHIN) -> int:
+    """Which of the first ``within`` results to show first for "Who is SUBJECT?": the first that
+    names the subject (:func:`names_it`), else the first result (0). A lower-case question ("who is
+    john kirby") may rank first a passage saying only "Kirby" over the one introducing him."""
+    for index, text in enumerate(texts[:within]):
+        if names_it(subject, text):
+            return index
+    return 0

@@ -124,6 +124,7 @@ def filters_note(store: Store, filters: Filters, scopes: list[int | None], flag:
         return f"{flag}{option}" if flag else f"{option}:"
 
     parts = [f"{name('source')} {'/'.join(filters.sources)}" if filters.sources else "",
+             f"{name('author')} {'/'.join(filters.authors)}" if filters.authors else "",
              f"{name('since')} {filters.since}" if filters.since else "",
              f"{name('until')} {filters.until}" if filters.until else ""]
     in_force = ", ".join(part for part in parts if part)

@@ -111,11 +111,13 @@ class Filters:
     as_of: str = ""  # the asking time (ISO day): articles dated after it are not used; undated ones are
     after: str = ""  # the start of a window the question's words set (ISO day): earlier articles not used; undated are
     exclude: tuple[str, ...] = ()  # article links (url, else path) never used (evaluation: the gold left out)
+    authors: tuple[str, ...] = ()  # names a byline contains (any case): an article by any of them passes
 
     @property
     def active(self) -> bool:
         """True when any limit is set."""
-        return bool(self.sources or self.since or self.until or self.as_of or self.after or self.exclude)
+        return bool(self.sources or self.authors or self.since or self.until or self.as_of or self.after
+                    or self.exclude)
 
     def date_limits(self) -> list[tuple[str, str, bool]]:
         """The limits on publication days: (">=" or "<=", ISO day, whether undated articles pass).
@@ -127,9 +129,10 @@ class Filters:
         return [limit for limit in limits if limit[1]]
 
 
-def make_filters(sources: Iterable[str], since: str | None, until: str | None, as_of: str | None = None) -> Filters:
+def make_filters(sources: Iterable[str], since: str | None, until: str | None, as_of: str | None = None,
+                 authors: Iterable[str] = ()) -> Filters:
     """Filters from what a person typed (publisher names, dates in any common format; ``as_of``: the
-    asking time).
+    asking time; ``authors``: names the byline contains).
 
     Raises:
         BadInputError: a date that cannot be read.
@@ -140,7 +143,8 @@ def make_filters(sources: Iterable[str], since: str | None, until: str | None, a
             days[name] = parse_date(value)
             if not days[name]:
                 raise BadInputError(f"cannot read the date {value!r} (try 2024-09-20)")
-    return Filters(sources=tuple(s.strip() for s in sources if s and s.strip()), since=days.get("since", ""),
+    return Filters(sources=tuple(s.strip() for s in sources if s and s.strip()),
+                   authors=tuple(a.strip() for a in authors if a and a.strip()), since=days.get("since", ""),
                    until=days.get("until", ""), as_of=days.get("as_of", ""))
 
 

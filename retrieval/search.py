@@ -12,7 +12,7 @@ import datetime as dt
 import logging
 import threading
 import time
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -24,8 +24,17 @@ from config.settings import Settings
 from retrieval.age_prior import AgePrior, day_of
 from retrieval.answer_type import expected_kind, holds_answer_kind
 from retrieval.answerability import AnswerModel, signals
-from retrieval.article_question import ArticleQuestion, about_article, article_fact, named_sources, without_sources
-from retrieval.definition_question import NAMED_SUBJECT_CONFIDENCE, defined_name, names_it
+from retrieval.article_question import (
+    ArticleQuestion,
+    about_article,
+    about_writer,
+    article_fact,
+    mentions_writing,
+    named_authors,
+    named_sources,
+    without_names,
+)
+from retrieval.definition_question import NAMED_SUBJECT_CONFIDENCE, defined_name, names_it, naming_first
 from retrieval.errors import BadInputError
 from retrieval.group import group_same_story
 from retrieval.headlines import asks_for_headlines, opening_hit, story_hit
@@ -53,6 +62,8 @@ SENTENCE_CACHE = 4096  # sentences embedded alone for grouping, remembered
 MAX_ALSO = 3  # other publishers' articles of a result's story listed under it
 HEADLINE_DAYS = 7  # "What's the latest news?" without a period: the week up to the asking day
 MAX_FACTS = 3  # articles whose author / publisher / date a question about the articles is told
+BYLINES_READ = 5_000  # the most prolific writers whose names a question about writing is matched against
+BYLINE_SCOPES_KEPT = 64  # servers whose writers stay read
 ARTICLE_TERMS_CACHE = 2048  # articles whose words are remembered for the confidence
 
 
@@ -130,6 +141,15 @@ def _articles_of(hits: list[Hit]) -> list:
     return list({hit.article.id: hit.article for hit in hits}.values())
 
 
+def _agreement(detail: str, articles: list) -> float:
+    """The share of ``articles`` giving the most common value of ``detail`` (author, source or
+    date): how sure the first article's answer is when the question did not say which article."""
+    if not articles:
+        return 0.0
+    values = Counter(getattr(article, detail) for article in articles)
+    return values.most_common(1)[0][1] / len(articles)
+
+
 class _Clock:
     """Milliseconds spent in each step of a search."""
 
@@ -199,6 +219,7 @@ class Searcher:
         self._terms: OrderedDict[int, frozenset[str]] = OrderedDict()
         self._terms_lock = threading.Lock()
         self.places = PlaceNames()  # countries' other names, for the names check
+        self._bylines: dict[tuple, tuple[tuple, list[str]]] = {}  # scopes -> (library version, writers)
         self.age = AgePrior(library.store)  # older reporting loses a little (retrieval/age_prior.py)
 
     def warm(self, keyword_postings: bool = True) -> None:
@@ -229,6 +250,8 @@ class Searcher:
         options = options or SearchOptions()
         if (about := about_article(question)) is not None:
             return self._about_articles(question, about, options, list(guild_ids))
+        if self._asks_about_writer(question, options, list(guild_ids)):
+            return self._about_articles(question, about_writer(question), options, list(guild_ids))
         if asks_for_headlines(question):
             return self._headlines(question, options, list(guild_ids))
         return self._ask_news(question, options, list(guild_ids))
@@ -272,23 +295,27 @@ class Searcher:
     def _about_articles(self, question: str, about: ArticleQuestion, options: SearchOptions,
                         scopes: list[int | None]) -> Answer:
         """Who wrote, published or dated the articles the question points to: those its topic
-        finds among the publishers it names, each with the detail asked for. Without a topic,
-        the named publisher's articles that best match the question, confidence shared among them."""
+        finds among the publishers and writers it names, each with the detail asked for. Without a
+        topic, the named publisher's or writer's articles that best match the question; the
+        confidence is the share of them that agree on the detail."""
         started = time.perf_counter()
         known = () if options.filters.sources else self.library.store.sources(scopes, limit=1000)
         named = named_sources(question, known)
-        if named:
-            options = dataclasses.replace(options, filters=dataclasses.replace(options.filters, sources=named))
-        topic = without_sources(about.topic, named)
-        publishers = {word for source in named for word in terms_words(source)}
-        if unknown := [n for n in self.unknown_names(question, scopes) if n.lower() not in publishers]:
+        writers = self._writers_named(question, options, scopes)
+        if named or writers:
+            options = dataclasses.replace(options, filters=dataclasses.replace(
+                options.filters, sources=named or options.filters.sources, authors=writers or options.filters.authors))
+        topic = without_names(about.topic, [*named, *writers])
+        bylines = {word for name in [*named, *writers] for word in terms_words(name)}
+        if unknown := [n for n in self.unknown_names(question, scopes) if n.lower() not in bylines]:
             return Answer(question=question, answered=False, hits=[], unknown_names=unknown, reply="citations",
                           took_ms=(time.perf_counter() - started) * 1000)
         if content_terms(topic):
             found = self._ask_news(topic, options, scopes)
-        elif named:  # no topic: the publisher's articles that best match, each shown by its opening
+        elif named or writers:  # no topic: their articles that best match, each shown by its opening
             found = self._ask_news(question, dataclasses.replace(options, min_score=0.0, hint_score=1.0), scopes)
-            found.confidence = 1 / len({h.article.id for h in found.hits}) if found.hits else 0.0
+            found.confidence = (1.0 if writers and about.detail == "author"  # "What did X write?": all are theirs
+                                else _agreement(about.detail, _articles_of(found.hits)))
             bodies = self.library.store.article_bodies(list({h.article.id for h in found.hits}))
             found.hits = [opening_hit(a, bodies.get(a.id, "")) for a in _articles_of(found.hits)[:MAX_FACTS]]
         else:
@@ -334,6 +361,8 @@ class Searcher:
         self._weigh_evidence(hits, found, leaned, options)  # before grouping: a group shows its best's
         hits, sentences, kept = self._by_sentence(query, hits, sentences, kept, options)
         hits = self._grouped(question, hits, sentences, kept, options, gathered)[:options.k]
+        if (subject := defined_name(question)) and (first := naming_first(subject, [h.text for h in hits])):
+            hits.insert(0, hits.pop(first))  # "who is john kirby": the passage introducing him
         unknown = [n for n in self.unknown_names(question, scopes) if not any(spelled_out(n, h.text) for h in hits)]
         sure = self._certainty(question, hits, unknown)
         answered = bool(hits) and (query is None or is_answered(sure, options.min_score))
@@ -438,6 +467,31 @@ class Searcher:
         if absent:
             absent -= self._in_bylines(absent, scopes)
         return [name for name in names if name.lower() in absent]
+
+    def _asks_about_writer(self, question: str, options: SearchOptions, scopes: list[int | None]) -> bool:
+        """Whether the question asks about a writer of the library's bylines: it names one and speaks
+        of writing ("What did Matt Murphy write about?"), or asks who one is when no passage names
+        them ("Who is Matt Murphy?")."""
+        if mentions_writing(question):
+            return bool(self._writers_named(question, options, scopes))
+        subject = defined_name(question)
+        return bool(subject and self._writers_named(question, options, scopes)
+                    and self.library.store.absent_words(terms_words(subject)))
+
+    def _writers_named(self, question: str, options: SearchOptions, scopes: list[int | None]) -> tuple[str, ...]:
+        """The writers of the scopes' bylines whose full name the question holds (none when the
+        asker already chose writers); the bylines are read once per library version."""
+        if options.filters.authors:
+            return ()
+        key = tuple(scopes)
+        version = self._version()
+        cached = self._bylines.get(key)
+        if cached is None or cached[0] != version:
+            cached = (version, self.library.store.authors(scopes, limit=BYLINES_READ))
+            self._bylines[key] = cached
+            while len(self._bylines) > BYLINE_SCOPES_KEPT:
+                self._bylines.pop(next(iter(self._bylines)))
+        return named_authors(question, cached[1])
 
     def _in_bylines(self, names: set[str], scopes: list[int | None]) -> set[str]:
         """Those of ``names`` that are a word of an author's or a publisher's name in the scopes

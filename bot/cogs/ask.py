@@ -155,14 +155,17 @@ class Ask(commands.Cog):
 
     @app_commands.command(name="ask", description="Ask a question about the news library")
     @app_commands.describe(question="What do you want to know?", results="How many passages (1-10)",
-                           source="Only articles from this publisher", since="Only articles from this date on",
+                           source="Only articles from this publisher", author="Only articles by this writer",
+                           since="Only articles from this date on",
                            until="Only articles up to this date", private="Only you see the answer")
     async def ask(self, interaction: discord.Interaction, question: app_commands.Range[str, 1, 1000],
                   results: app_commands.Range[int, 1, 10] | None = None, source: str | None = None,
-                  since: str | None = None, until: str | None = None, private: bool = False) -> None:
+                  since: str | None = None, until: str | None = None, private: bool = False,
+                  author: str | None = None) -> None:
         """Answer with cited passages."""
         # asked when the member asked: the interaction's own time (UTC day)
-        filters = make_filters([source] if source else [], since, until, interaction.created_at.date().isoformat())
+        filters = make_filters([source] if source else [], since, until, interaction.created_at.date().isoformat(),
+                               [author] if author else [])
         self.bot.service.check_cooldown(interaction.user.id)
         await interaction.response.defer(thinking=True, ephemeral=private)
         await self.answer(interaction, question, filters, results, private)
@@ -170,6 +173,11 @@ class Ask(commands.Cog):
     @ask.autocomplete("source")
     async def _sources(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         names = await choices_or_none(interaction, self.bot.service.sources(interaction.guild_id, current))
+        return [app_commands.Choice(name=trim(name, 100), value=name[:100]) for name in names]
+
+    @ask.autocomplete("author")
+    async def _authors(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        names = await choices_or_none(interaction, self.bot.service.authors(interaction.guild_id, current))
         return [app_commands.Choice(name=trim(name, 100), value=name[:100]) for name in names]
 
     async def ask_about_message(self, interaction: discord.Interaction, message: discord.Message) -> None:

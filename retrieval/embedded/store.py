@@ -83,6 +83,9 @@ def filter_sql(filters: Filters, scopes: Iterable[int | None]) -> tuple[str, lis
     if filters.sources:
         clauses.append(f"lower(a.source) IN ({','.join('?' * len(filters.sources))})")
         params.extend(s.lower() for s in filters.sources)
+    if filters.authors:
+        clauses.append(f"({' OR '.join(['instr(lower(a.author), ?) > 0'] * len(filters.authors))})")
+        params.extend(name.lower() for name in filters.authors)
     for operator, day, undated in filters.date_limits():
         clauses.append(f"(a.date = '' OR a.date {operator} ?)" if undated else f"a.date != '' AND a.date {operator} ?")
         params.append(day)

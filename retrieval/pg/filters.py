@@ -20,6 +20,9 @@ def filter_sql(filters: Filters, guild_ids: Iterable[int | None]) -> tuple[str, 
     if filters.sources:
         clauses.append("lower(a.source) = ANY(%s)")
         params.append([s.lower() for s in filters.sources])
+    if filters.authors:
+        clauses.append("EXISTS (SELECT 1 FROM unnest(%s::text[]) AS n(name) WHERE strpos(lower(a.author), n.name) > 0)")
+        params.append([name.lower() for name in filters.authors])
     for operator, day, undated in filters.date_limits():
         kept = f"(a.date = '' OR a.date {operator} %s)" if undated else f"a.date <> '' AND a.date {operator} %s"
         clauses.append(kept)

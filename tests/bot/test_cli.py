@@ -103,6 +103,8 @@ def test_filters_on_the_command_line(run):
     code, out, _ = run("ask", "How many containers has Pyongyang supplied?", "--json", "--source", "bbc")
     data = json.loads(out)
     assert data["answered"] and {r["article"]["source"] for r in data["results"]} == {"BBC"}
+    code, out, _ = run("ask", "How many containers has Pyongyang supplied?", "--json", "--author", "matt murphy")
+    assert {r["article"]["author"] for r in json.loads(out)["results"]} == {"Matt Murphy"}
     code, out, _ = run("ask", "How many containers?", "--json", "--since", "2025-01-01")
     assert json.loads(out)["answered"] is False
     code, _, err = run("ask", "containers", "--since", "someday")

@@ -74,6 +74,12 @@ async def test_no_answer_under_filters_names_them(env, channel, member):
                                              " force (source: Reuters).")
 
 
+async def test_ask_by_author_keeps_that_writer_s_articles_and_offers_bylines(env, channel, member):
+    message = reply(await member.slash(channel, "ask", question=TIKHORETSK_Q, author="Matt Murphy"))
+    assert all("Matt Murphy" in field.value for field in message.embeds[0].fields)
+    assert [c["value"] for c in await member.autocomplete(channel, "ask", "author", "murph")] == ["Matt Murphy"]
+
+
 async def test_feedback_is_stored_and_counted(env, guild, channel, member, admin):
     message = reply(await member.slash(channel, "ask", question=TIKHORETSK_Q))
     clicked = await member.click(message.message, label="Helpful")

@@ -1,6 +1,14 @@
 import pytest
 
-from retrieval.article_question import about_article, article_fact, named_sources, without_sources
+from retrieval.article_question import (
+    about_article,
+    about_writer,
+    article_fact,
+    mentions_writing,
+    named_authors,
+    named_sources,
+    without_names,
+)
 from retrieval.records import Article
 
 
@@ -41,7 +49,7 @@ def test_a_named_publisher_is_found_by_its_distinctive_words_only():
 
 
 def test_the_named_publisher_leaves_the_topic():
-    assert without_sources("BBC floods", ["BBC News"]) == "floods"
+    assert without_names("BBC floods", ["BBC News"]) == "floods"
 
 
 def test_each_detail_is_said_of_the_article_or_said_to_be_missing():
@@ -53,3 +61,25 @@ def test_each_detail_is_said_of_the_article_or_said_to_be_missing():
     assert article_fact("source", unknown) == "“Bridge” does not name its publisher (https://e/y)."
     assert article_fact("date", known) == "“Flood” (Daily) was published on 2024-01-02."
     assert article_fact("date", unknown) == "“Bridge” carries no date."
+
+
+def test_a_writer_is_named_by_the_full_name_of_a_person_in_a_byline():
+    bylines = ["By Matt Murphy and Jane Roe", "Ana Lee, Tom Reed", "Cher"]
+    assert named_authors("what did matt murphy write?", bylines) == ("Matt Murphy",)
+    assert named_authors("Which outlet ran Tom Reed's piece?", bylines) == ("Tom Reed",)
+    assert named_authors("What did Murphy write?", bylines) == ()  # a surname alone names no one
+    assert named_authors("What did Cher write?", bylines) == ()  # one word is too little to be sure
+
+
+def test_a_question_about_a_writer_asks_the_detail_its_words_say():
+    assert about_writer("Which newspaper does Matt Murphy write for?").detail == "source"
+    assert about_writer("When did Matt Murphy write about the floods?").detail == "date"
+    about = about_writer("What did Matt Murphy write about the floods?")
+    assert about.detail == "author" and without_names(about.topic, ["Matt Murphy"]) == "floods"
+    assert without_names("publisher's Murphy's", ["Matt Murphy"]) == "publisher's"
+
+
+def test_only_questions_about_writing_are_matched_against_bylines():
+    assert mentions_writing("What did Matt Murphy write about?")
+    assert mentions_writing("Which stories by Matt Murphy mention Najin?")
+    assert not mentions_writing("What did Matt Murphy say about the floods?")

@@ -1,6 +1,6 @@
 import pytest
 
-from retrieval.definition_question import defined_name, names_it
+from retrieval.definition_question import defined_name, names_it, naming_first
 
 
 @pytest.mark.parametrize(("question", "subject"), [
@@ -20,3 +20,10 @@ def test_a_passage_names_the_subject_only_when_written_as_a_name():
     assert names_it("john kirby", "National Security Council spokesman John Kirby said")
     assert not names_it("John Kirby", "Kirby said")  # the whole phrase
     assert not names_it("population", "the population of the North grew")  # a common word is no name
+
+
+def test_the_result_shown_first_for_who_a_name_is_names_it_in_full():
+    texts = ["Kirby said the ships left.", "Spokesman John Kirby spoke.", "John Kirby again."]
+    assert naming_first("john kirby", texts) == 1
+    assert naming_first("john kirby", texts[:1] * 3 + texts[1:]) == 0  # beyond the first three: left alone
+    assert naming_first("Kirby", texts) == 0

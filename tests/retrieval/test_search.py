@@ -436,6 +436,32 @@ def test_a_name_of_a_byline_is_no_unknown_name(library):
     assert searcher.unknown_names("What did Ilse Karlsson say about Upton?") == ["Karlsson"]
 
 
+def test_a_question_naming_a_writer_is_answered_from_the_bylines(library):
+    library.add_documents([
+        doc("The boats reached Upton by night.", title="Boats", url="u-boats", author="By Ilse Varga", source="Herald"),
+        doc("The council met on Monday about the lock.", title="Council", url="u-council", author="Tom Reed",
+            source="Daily"),
+    ])
+    searcher = Searcher(library, cache_size=0)
+    wrote = searcher.ask("what did ilse varga write about?")
+    assert wrote.answered and wrote.confidence == 1.0 and wrote.reply == "citations"
+    assert [h.article.url for h in wrote.hits] == ["u-boats"]
+    assert wrote.article_facts == ["“Boats” (Herald) was written by Ilse Varga."]
+    outlet = searcher.ask("Which publisher's article was written by Tom Reed?")
+    assert outlet.article_facts == ["“Council” was published by Daily."]
+    who = searcher.ask("Who is Ilse Varga?")  # no passage names her: her byline does
+    assert who.answered and [h.article.url for h in who.hits] == ["u-boats"]
+    assert searcher.ask("What did the boats reach?").article_facts == []  # no writer named: the news
+
+
+def test_asking_who_a_name_is_shows_first_the_passage_naming_it_in_full(library):
+    library.add_documents([doc("Varga said the lock at Upton would reopen after the storm and the repairs.",
+                               url="u-said"),
+                           doc("Harbour master Ilse Varga runs the lock.", url="u-named")])
+    answer = Searcher(library, cache_size=0).ask("who is ilse varga", SearchOptions(min_score=0.0, group=False))
+    assert answer.hits[0].article.url == "u-named"
+
+
 def test_a_question_about_articles_on_a_name_no_article_mentions_says_so(searcher):
     answer = searcher.ask("Who wrote the article about Zelensky?")
     assert not answer.answered and answer.unknown_names == ["Zelensky"] and answer.article_facts == []

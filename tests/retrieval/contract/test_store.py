@@ -69,6 +69,26 @@ def test_filters_keep_sources_and_dates_on_both_sides(library):
     assert not library.store.any_article([None], Filters(sources=("reuters",)))
 
 
+def test_filters_keep_the_articles_whose_byline_holds_an_author(library):
+    library.add_documents([doc("Harbour news one.", url="a", author="By Ilse Varga and Tom Reed"),
+                           doc("Harbour news two.", url="b", author="Tom Reed"),
+                           doc("Harbour news three.", url="c")])
+    every = library.store.passage_ids()
+
+    def kept(filters: Filters) -> set[str]:
+        by_rows = {row["url"] for row in library.store.passages(every, [None], filters).values()}
+        by_words = {library.store.passages([pid], [None])[pid]["url"]
+                    for pid, _ in library.store.keyword_search("harbour news", 10, [None], filters)}
+        assert by_rows == by_words
+        return by_rows
+
+    assert kept(Filters(authors=("ilse varga",))) == {"a"}
+    assert kept(Filters(authors=("Tom Reed",))) == {"a", "b"}
+    assert kept(Filters(authors=("Varga", "Reed"))) == {"a", "b"}  # any of them
+    assert kept(Filters(authors=("50%_",))) == set()  # matched as text, not as a pattern
+    assert not library.store.any_article([None], Filters(authors=("Ana Roe",)))
+
+
 def test_dates_bodies_and_the_newest_date(library):
     assert library.store.newest_date() == ""
     library.add_documents([doc("Old news about the harbour.", url="a", date="2021-01-05"),
