@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 import numpy as np
 
@@ -32,6 +33,19 @@ def content_hash(doc: Document) -> str:
     return hashlib.sha256(folded.encode("utf-8")).hexdigest()
 
 
+def another_publication(doc: Document, url: str, source: str) -> bool:
+    """Whether ``doc`` and a stored article of the same text (at ``url``, by ``source``) are two
+    publications of it (a syndicated copy, kept as an article of its own: it joins the same story,
+    and its publisher counts): both are links, on different hosts, and not one publisher's. A
+    file, an upload, or a second link of one site or one publisher is the same article."""
+    same_publisher = bool(doc.source and source) and doc.source.strip().lower() == source.strip().lower()
+    return bool(doc.url and url) and _host(doc.url) != _host(url) and not same_publisher
+
+
+def _host(url: str) -> str:
+    return urlsplit(url).netloc.lower().removeprefix("www.")
+
+
 def identity_of(doc: Document) -> str:
     """What makes two versions the same article: its url, else where it came from."""
     return doc.url or doc.path or content_hash(doc)
@@ -52,14 +66,16 @@ def plan_documents(store: Store, docs: list[Document], guild_id: int | None
                    ) -> tuple[list[str], list[tuple[Document, int | None]]]:
     """Each document's status ("added", "updated", "unchanged"), and the (document, article it
     replaces) pairs to write; ``store`` is either backend's."""
-    statuses, todo, seen = [], [], set()
+    statuses, todo = [], []
+    seen: dict[str, list[Document]] = {}  # content hash -> this batch's documents with it
     for doc in docs:
         existing = store.find_existing(doc, guild_id)
         digest = content_hash(doc)
-        if (existing and existing[1] == digest) or digest in seen:
+        if (existing and existing[1] == digest) or any(not another_publication(doc, other.url, other.source)
+                                                       for other in seen.get(digest, [])):
             statuses.append("unchanged")
             continue
-        seen.add(digest)
+        seen.setdefault(digest, []).append(doc)
         statuses.append("updated" if existing else "added")
         todo.append((doc, existing[0] if existing else None))
     return statuses, todo

@@ -24,7 +24,7 @@ from retrieval.rows import ARTICLE_COLUMNS, counted_article
 from retrieval.scoring.bm25 import KeywordQuery
 from retrieval.scoring.fts5_terms import TOKENIZE
 from retrieval.sentence_vectors import SentenceVectors, pack, unpack_many
-from retrieval.writing import content_hash, identity_of
+from retrieval.writing import another_publication, content_hash, identity_of
 
 logger = logging.getLogger(__name__)
 
@@ -182,17 +182,17 @@ class SqliteStore:
 
     # --- articles -------------------------------------------------------------------------
     def find_existing(self, doc: Document, guild_id: int | None) -> tuple[int, str] | None:
-        """The (id, content hash) of a stored version of ``doc`` by identity or by content."""
+        """The (id, content hash) of a stored version of ``doc``: by identity, else the same text (not
+        another publication's: :func:`retrieval.writing.another_publication`)."""
         scope = guild_id or 0
         row = self._conn.execute(
             "SELECT id, content_hash FROM articles WHERE ifnull(guild_id, 0) = ? AND identity = ?",
             (scope, identity_of(doc)),
         ).fetchone()
-        if row is None:
-            row = self._conn.execute(
-                "SELECT id, content_hash FROM articles WHERE ifnull(guild_id, 0) = ? AND content_hash = ?",
-                (scope, content_hash(doc)),
-            ).fetchone()
+        if row is None:  # the same text under another identity, unless another publication's
+            row = next((r for r in self._conn.execute(
+                "SELECT id, content_hash, url, source FROM articles WHERE ifnull(guild_id, 0) = ? AND content_hash = ?",
+                (scope, content_hash(doc))).fetchall() if not another_publication(doc, r[2], r[3])), None)
         return (row[0], row[1]) if row else None
 
     def insert_article(self, conn: sqlite3.Connection, doc: Document, chunks: list[Chunk],

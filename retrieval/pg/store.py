@@ -24,7 +24,7 @@ from retrieval.pg.keyword import PgKeywordIndex
 from retrieval.records import Article, Chunk, Document, Filters
 from retrieval.rows import ARTICLE_COLUMNS, counted_article
 from retrieval.sentence_vectors import SentenceVectors, pack, unpack_many
-from retrieval.writing import content_hash, identity_of
+from retrieval.writing import another_publication, content_hash, identity_of
 
 logger = logging.getLogger(__name__)
 
@@ -142,13 +142,15 @@ class PgStore:
 
     # --- articles -------------------------------------------------------------------------
     def find_existing(self, doc: Document, guild_id: int | None) -> tuple[int, str] | None:
-        """The (id, content hash) of a stored version of ``doc`` by identity or by content."""
+        """The (id, content hash) of a stored version of ``doc``: by identity, else the same text (not
+        another publication's: :func:`retrieval.writing.another_publication`)."""
         scope = guild_id or 0
         row = self.db.fetchone("SELECT id, content_hash FROM articles WHERE scope = %s AND identity = %s",
                                (scope, identity_of(doc)))
-        if row is None:
-            row = self.db.fetchone("SELECT id, content_hash FROM articles WHERE scope = %s AND content_hash = %s"
-                                   " LIMIT 1", (scope, content_hash(doc)))
+        if row is None:  # the same text under another identity, unless another publication's
+            row = next((r for r in self.db.fetchall(
+                "SELECT id, content_hash, url, source FROM articles WHERE scope = %s AND content_hash = %s",
+                (scope, content_hash(doc))) if not another_publication(doc, r[2], r[3])), None)
         return (row[0], row[1]) if row else None
 
     def insert_article(self, conn: Connection, doc: Document, chunks: list[Chunk], guild_id: int | None,

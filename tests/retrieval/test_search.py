@@ -507,3 +507,13 @@ def test_each_answer_times_its_own_search(searcher):
     second = searcher.ask("Who passed the city budget?", SearchOptions(min_score=0.0))
     assert second.took_ms < 150 and first.timings is not second.timings  # not counted from the first question
     assert second.timings["embed"] < 150
+
+
+def test_a_syndicated_copy_is_shown_once_and_its_publisher_listed(library):
+    body = "The river flooded the valley on Monday. Rescue boats reached Upton by night."
+    library.add_documents([doc(body, title="Flood", url="https://wire.example/f", source="Wire", date="2024-01-02"),
+                           doc(body, title="Flood", url="https://herald.example/f", source="Herald",
+                               date="2024-01-03")])
+    answer = Searcher(library).ask("Which village did rescue boats reach?", SearchOptions(min_score=0.0))
+    assert [h.article.source for h in answer.hits] == ["Wire"]  # the earliest copy
+    assert [a.source for a in answer.hits[0].also_reported_by] == ["Herald"]

@@ -130,6 +130,18 @@ def test_an_existing_version_is_found_by_identity_in_its_scope(library):
     assert library.store.find_existing(doc("Changed text.", url="u1"), None) is None
 
 
+def test_the_same_text_at_another_site_is_an_article_of_its_own(library):
+    body = "The river flooded the valley on Monday and the boats reached Upton."
+    statuses = library.add_documents([doc(body, url="https://wire.example/flood", source="Wire"),
+                                      doc(body, url="https://www.herald.example/flood", source="Herald"),
+                                      doc(body, url="https://wire.example/flood?page=2", source="Wire")])
+    assert statuses == ["added", "added", "unchanged"]  # a second link on the same site is the same article
+    later = library.add_documents([doc(body, url="https://post.example/f", source="Post"), doc(body, path="a.txt")])
+    assert later == ["added", "unchanged"]  # a file of the same text is the same article
+    assert library.add_documents([doc(body, url="https://uk.wire.example/f", source="wire")]) == ["unchanged"]
+    assert sorted(a.source for a in library.articles([None])) == ["Herald", "Post", "Wire"]  # one publisher's
+
+
 def test_metadata_is_kept(library):
     assert library.store.get_meta("seeded", "no") == "no"
     library.store.set_meta("seeded", "1")
