@@ -1,5 +1,7 @@
 """The :class:`retrieval.library.Store` contract, kept by every backend (written through the library)."""
 
+import functools
+
 import pytest
 
 from retrieval.activity import Activity
@@ -46,19 +48,21 @@ def test_headline_words_weigh_twice_the_texts(library):
     assert found[ids_of(library, "u1")[0]] > found[ids_of(library, "u2")[0]]
 
 
+def kept_by_filters(library, filters: Filters) -> set[str]:
+    """The links of the articles ``filters`` keep, the same by rows and by "harbour news" keywords."""
+    every = library.store.passage_ids()
+    by_rows = {row["url"] for row in library.store.passages(every, [None], filters).values()}
+    by_words = {library.store.passages([pid], [None])[pid]["url"]
+                for pid, _ in library.store.keyword_search("harbour news", 10, [None], filters)}
+    assert by_rows == by_words
+    return by_rows
+
+
 def test_filters_keep_sources_and_dates_on_both_sides(library):
     library.add_documents([doc("Harbour news from the Daily.", url="a", source="Daily", date="2021-01-05"),
                            doc("Harbour news from the Herald.", url="b", source="Herald", date="2024-06-01"),
                            doc("Undated harbour news.", url="c", source="Daily")])
-    every = library.store.passage_ids()
-
-    def kept(filters: Filters) -> set[str]:
-        by_rows = {row["url"] for row in library.store.passages(every, [None], filters).values()}
-        by_words = {library.store.passages([pid], [None])[pid]["url"]
-                    for pid, _ in library.store.keyword_search("harbour news", 10, [None], filters)}
-        assert by_rows == by_words
-        return by_rows
-
+    kept = functools.partial(kept_by_filters, library)
     assert kept(Filters()) == {"a", "b", "c"}
     assert kept(Filters(sources=("daily",))) == {"a", "c"}
     assert kept(Filters(since="2022-01-01")) == {"b"}
@@ -73,15 +77,7 @@ def test_filters_keep_the_articles_whose_byline_holds_an_author(library):
     library.add_documents([doc("Harbour news one.", url="a", author="By Ilse Varga and Tom Reed"),
                            doc("Harbour news two.", url="b", author="Tom Reed"),
                            doc("Harbour news three.", url="c")])
-    every = library.store.passage_ids()
-
-    def kept(filters: Filters) -> set[str]:
-        by_rows = {row["url"] for row in library.store.passages(every, [None], filters).values()}
-        by_words = {library.store.passages([pid], [None])[pid]["url"]
-                    for pid, _ in library.store.keyword_search("harbour news", 10, [None], filters)}
-        assert by_rows == by_words
-        return by_rows
-
+    kept = functools.partial(kept_by_filters, library)
     assert kept(Filters(authors=("ilse varga",))) == {"a"}
     assert kept(Filters(authors=("Tom Reed",))) == {"a", "b"}
     assert kept(Filters(authors=("Varga", "Reed"))) == {"a", "b"}  # any of them
