@@ -34,6 +34,7 @@ from retrieval.article_question import (
     named_sources,
     without_names,
 )
+from retrieval.bylines import Bylines
 from retrieval.definition_question import NAMED_SUBJECT_CONFIDENCE, defined_name, names_it, naming_first
 from retrieval.errors import BadInputError
 from retrieval.group import group_same_story
@@ -62,8 +63,6 @@ SENTENCE_CACHE = 4096  # sentences embedded alone for grouping, remembered
 MAX_ALSO = 3  # other publishers' articles of a result's story listed under it
 HEADLINE_DAYS = 7  # "What's the latest news?" without a period: the week up to the asking day
 MAX_FACTS = 3  # articles whose author / publisher / date a question about the articles is told
-BYLINES_READ = 5_000  # the most prolific writers whose names a question about writing is matched against
-BYLINE_SCOPES_KEPT = 64  # servers whose writers stay read
 ARTICLE_TERMS_CACHE = 2048  # articles whose words are remembered for the confidence
 
 
@@ -219,7 +218,8 @@ class Searcher:
         self._terms: OrderedDict[int, frozenset[str]] = OrderedDict()
         self._terms_lock = threading.Lock()
         self.places = PlaceNames()  # countries' other names, for the names check
-        self._bylines: dict[tuple, tuple[tuple, list[str]]] = {}  # scopes -> (library version, writers)
+        self.bylines = Bylines(lambda scopes, limit: library.store.authors(scopes, limit=limit),
+                               self._version)  # the writers a question may name
         self.age = AgePrior(library.store)  # older reporting loses a little (retrieval/age_prior.py)
 
     def warm(self, keyword_postings: bool = True) -> None:
@@ -480,18 +480,10 @@ class Searcher:
 
     def _writers_named(self, question: str, options: SearchOptions, scopes: list[int | None]) -> tuple[str, ...]:
         """The writers of the scopes' bylines whose full name the question holds (none when the
-        asker already chose writers); the bylines are read once per library version."""
+        asker already chose writers)."""
         if options.filters.authors:
             return ()
-        key = tuple(scopes)
-        version = self._version()
-        cached = self._bylines.get(key)
-        if cached is None or cached[0] != version:
-            cached = (version, self.library.store.authors(scopes, limit=BYLINES_READ))
-            self._bylines[key] = cached
-            while len(self._bylines) > BYLINE_SCOPES_KEPT:
-                self._bylines.pop(next(iter(self._bylines)))
-        return named_authors(question, cached[1])
+        return named_authors(question, self.bylines.writers(scopes))
 
     def _in_bylines(self, names: set[str], scopes: list[int | None]) -> set[str]:
         """Those of ``names`` that are a word of an author's or a publisher's name in the scopes
