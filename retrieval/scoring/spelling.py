@@ -3,8 +3,10 @@
 A name a question asks about counts as mentioned by the library when the library holds it or a
 word spelled within a letter or two of it (people misspell names; the meaning of the rest of the
 question still finds the passage). Short words must match exactly: three letters from "UMC" lie
-many words that mean something else. Both storage backends look up their candidates (terms
-sharing the first letter, of a close length) and decide with :func:`spelled_alike`.
+many words that mean something else; from four letters on, two neighbouring letters swapped
+still match ("Kroea", "Ptuin": the commonest slip of typing, which rarely makes another word).
+Both storage backends look up their candidates (terms sharing the first letter, of a close
+length) and decide with :func:`spelled_alike`.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from collections.abc import Iterable
 
 SHORTEST_FUZZY = 6  # letters below which a word must match exactly
 TWO_EDITS_FROM = 8  # letters from which two edits are allowed (one below)
+SHORTEST_SWAP = 4  # letters from which two neighbouring letters swapped still match
 
 
 def allowed_edits(word: str) -> int:
@@ -43,9 +46,20 @@ def edit_distance(a: str, b: str, limit: int) -> int:
 
 
 def spelled_alike(word: str, others: Iterable[str]) -> bool:
-    """Whether one of ``others`` is ``word`` or within its :func:`allowed_edits`."""
+    """Whether one of ``others`` is ``word``, within its :func:`allowed_edits`, or (from
+    :data:`SHORTEST_SWAP` letters) ``word`` with two neighbouring letters swapped."""
     limit = allowed_edits(word)
-    return any(other == word or (limit and edit_distance(word, other, limit) <= limit) for other in others)
+    return any(other == word or (limit and edit_distance(word, other, limit) <= limit)
+               or (len(word) >= SHORTEST_SWAP and swapped(word, other)) for other in others)
+
+
+def swapped(word: str, other: str) -> bool:
+    """Whether ``other`` is ``word`` with two neighbouring letters swapped ("kroea", "korea")."""
+    if len(word) != len(other):
+        return False
+    differ = [i for i, (a, b) in enumerate(zip(word, other)) if a != b]
+    return (len(differ) == 2 and differ[1] == differ[0] + 1
+            and word[differ[0]] == other[differ[1]] and word[differ[1]] == other[differ[0]])
 
 
 def length_range(word: str) -> tuple[int, int]:

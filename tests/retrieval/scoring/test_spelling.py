@@ -1,6 +1,6 @@
 import pytest
 
-from retrieval.scoring.spelling import allowed_edits, edit_distance, length_range, spelled_alike
+from retrieval.scoring.spelling import allowed_edits, edit_distance, length_range, spelled_alike, swapped
 
 
 @pytest.mark.parametrize(("a", "b", "distance"), [
@@ -22,3 +22,10 @@ def test_short_words_must_match_exactly_and_long_ones_may_differ_more():
     assert spelled_alike("japan", ["japan"])
     assert spelled_alike("zelenski", ["zelenskyi"]) and not spelled_alike("zelenski", ["zelda"])
     assert length_range("zelenski") == (6, 10)
+
+
+def test_short_words_match_with_two_neighbouring_letters_swapped_only():
+    assert spelled_alike("kroea", ["korea"]) and spelled_alike("ptuin", ["putin"])
+    assert not spelled_alike("kreoa", ["korea"])  # a letter moved two places
+    assert not spelled_alike("biden", ["baden"]) and not spelled_alike("umc", ["ucm"])  # a letter changed; three letters
+    assert swapped("kroea", "korea") and not swapped("korea", "korea") and not swapped("kroea", "koreas")
