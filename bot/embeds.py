@@ -113,6 +113,8 @@ def answer_embed(answer: Answer, *, start: int = 1, why_not: str = "") -> discor
         footer = f"Newest article cited: {newest} · " + footer
     if answer.time_read:
         footer = f"Time read: {answer.time_read} · " + footer
+    if answer.read_as:
+        footer = f"Read as: {answer.read_as} · " + footer
     embed.set_footer(text=trim(footer, FOOTER_LIMIT))
     if answer.article_facts:  # a question about the articles themselves: their citations answer it
         embed.description = trim("\n".join(escape(fact) for fact in answer.article_facts), 1000)

@@ -36,8 +36,10 @@ def answer_json(answer: Answer) -> dict:
 
     ``{"question", "answered", "confidence", "results": [{"text", "highlight", "score", "paragraph",
     "article": {"id", "title", "source", "author", "date", "url"}, "also_reported_by": [...]}],
-    "newest_date", "time_read", "closest", "article_facts", "unknown_names", "took_ms"}``;
+    "newest_date", "time_read", "read_as", "closest", "article_facts", "unknown_names", "took_ms"}``;
     ``time_read`` says how words about time in the question were read ("" when none);
+    ``read_as`` is the question as searched when slips of typing in it were read as the library's
+    words ("How many containers…" for "How many cotnainers…"; "" when searched as asked);
     ``confidence`` is the probability that the answer is among the results
     (:mod:`retrieval.answerability`), given whether or not the question was answered;
     ``closest`` holds, for a question not answered, the best result when the confidence still
@@ -49,7 +51,8 @@ def answer_json(answer: Answer) -> dict:
     """
     return {"question": answer.question, "answered": answer.answered, "confidence": round(answer.confidence, 3),
             "results": [hit_json(h) for h in answer.hits], "newest_date": newest_date(answer.hits),
-            "time_read": answer.time_read, "closest": [hit_json(h) for h in answer.closest],
+            "time_read": answer.time_read, "read_as": answer.read_as,
+            "closest": [hit_json(h) for h in answer.closest],
             "article_facts": answer.article_facts if answer.answered else [],
             "unknown_names": answer.unknown_names, "took_ms": round(answer.took_ms, 1)}
 
@@ -76,7 +79,13 @@ def never_mentioned(names: list[str]) -> str:
 
 
 def answer_text(answer: Answer, *, width: int = 88, color: bool = False) -> str:
-    """An answer for a terminal: each passage with its best sentence marked, then its citation."""
+    """An answer for a terminal: each passage with its best sentence marked, then its citation
+    (after "Read as: …" when slips of typing were read as the library's words)."""
+    text = _answer_body(answer, width, color)
+    return f"Read as: {answer.read_as}\n\n{text}" if answer.read_as else text
+
+
+def _answer_body(answer: Answer, width: int, color: bool) -> str:
     marks = ("\033[1m", "\033[0m") if color else ("»", "«")
     if not answer.answered:
         if answer.unknown_names:

@@ -166,6 +166,11 @@ class Store(Protocol):
         """Those of ``words`` that no passage of the library holds, in any scope (as the keyword
         side counts them: cached, or one lookup of their document frequencies)."""
 
+    def respelled(self, words: list[str]) -> dict[str, str]:
+        """Each of ``words`` (lower case) that no passage holds, written as the library's word
+        spelled like it (:mod:`retrieval.scoring.spelling`) that the most passages hold: "cotnainers"
+        → "containers". Words with no such word are left out."""
+
 
 class Library(Protocol):
     """A library of articles: the store, the vectors kept in step with it, and the model that made them."""

@@ -87,6 +87,7 @@ class Answer:
     article_facts: list[str] = field(default_factory=list)  # asked about the articles: their author, publisher, date
     unknown_names: list[str] = field(default_factory=list)  # names the question asks about that no article mentions
     reply: str = "passages"  # what answers it: "passages", "citations" (asked about the articles), "stories"
+    read_as: str = ""  # the question as searched when slips of typing were read as the library's words, or ""
 
 
 @dataclass(slots=True)

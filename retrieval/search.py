@@ -43,6 +43,7 @@ from retrieval.highlight import highlights, sentence_overlaps
 from retrieval.library import Library
 from retrieval.place_names import PlaceNames
 from retrieval.question_names import question_names, spelled_out
+from retrieval.question_spelling import respelled_question
 from retrieval.question_time import Window, describe_lean, describe_window, time_lean, time_window, without_lean_words
 from retrieval.rank import cap_per_group, convex, is_answered, relative_cut
 from retrieval.records import Answer, Filters, Gathered, Hit
@@ -248,13 +249,21 @@ class Searcher:
             (``Answer.article_facts``).
         """
         options = options or SearchOptions()
+        searched = respelled_question(question, self.library.store.respelled)
+        answer = self._answer(searched, options, list(guild_ids))
+        if searched != question:  # slips of typing read as the library's words
+            answer = dataclasses.replace(answer, question=question, read_as=searched)
+        return answer
+
+    def _answer(self, question: str, options: SearchOptions, scopes: list[int | None]) -> Answer:
+        """The reply to a question as searched (see :meth:`ask`)."""
         if (about := about_article(question)) is not None:
-            return self._about_articles(question, about, options, list(guild_ids))
-        if self._asks_about_writer(question, options, list(guild_ids)):
-            return self._about_articles(question, about_writer(question), options, list(guild_ids))
+            return self._about_articles(question, about, options, scopes)
+        if self._asks_about_writer(question, options, scopes):
+            return self._about_articles(question, about_writer(question), options, scopes)
         if asks_for_headlines(question):
-            return self._headlines(question, options, list(guild_ids))
-        return self._ask_news(question, options, list(guild_ids))
+            return self._headlines(question, options, scopes)
+        return self._ask_news(question, options, scopes)
 
     def _headlines(self, question: str, options: SearchOptions, scopes: list[int | None]) -> Answer:
         """"What's the latest news?": the stories of the window the question's words set (else the

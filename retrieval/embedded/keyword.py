@@ -22,10 +22,13 @@ from collections.abc import Iterable
 from retrieval.embedded.term_sync import TermIndex
 from retrieval.scoring.bm25 import COLUMN_WEIGHTS, MATCH_BUDGET, KeywordQuery, choose_words
 from retrieval.scoring.fts5_terms import WordTerms
-from retrieval.scoring.spelling import length_range, spelled_alike
+from retrieval.scoring.spelling import closest, length_range, respelled, spelled_alike
 
 _CACHE_WORDS = 4096
 _BM25 = f"bm25(passages_fts, {COLUMN_WEIGHTS[0]}, {COLUMN_WEIGHTS[1]})"
+
+
+_VOCABULARY_LETTERS = 8  # first letters whose vocabulary stays read (for respelling slips)
 
 
 class KeywordSearch:
@@ -44,6 +47,8 @@ class KeywordSearch:
         self._counts: OrderedDict[KeywordQuery, int] = OrderedDict()
         self._counts_generation = -1
         self._lock = threading.Lock()
+        self._vocabulary: OrderedDict[str, list[tuple[str, int]]] = OrderedDict()  # first letter -> (term, passages)
+        self._vocabulary_generation = -1
 
     def query(self, question: str, generation: int) -> KeywordQuery:
         """The question's words, rarest first within the budget (OR-ed); see :func:`choose_words`.
@@ -94,6 +99,45 @@ class KeywordSearch:
             "SELECT term FROM temp.passages_vocab WHERE term >= ? AND term < ? AND length(term) BETWEEN ? AND ?",
             (term[0], chr(ord(term[0]) + 1), shortest, longest)).fetchall()
         return spelled_alike(term, (r[0] for r in rows))
+
+    def held(self, word: str, generation: int) -> bool:
+        """Whether some passage holds ``word``: a lookup in the postings when in memory, else a
+        count (cached per generation)."""
+        scorer = self.terms.scorer(generation) if self.terms is not None else None
+        terms = self._word_terms(word)
+        if scorer is not None and terms:
+            return all(term in scorer.postings.terms for term in terms)
+        return bool(self.matches(KeywordQuery((word,)), generation))
+
+    def respelled(self, word: str, generation: int) -> str | None:
+        """``word`` written as the term of FTS5's vocabulary spelled like it that the most passages
+        hold (:func:`retrieval.scoring.spelling.closest`), or None."""
+        terms = self._word_terms(word)
+        if len(terms) != 1:
+            return None
+        candidates = ((t, n) for t, n in self._terms_from(terms[0][0], generation) if len(t) == len(terms[0]))
+        term = closest(terms[0], candidates)
+        return respelled(word, terms[0], term) if term else None
+
+    def _terms_from(self, letter: str, generation: int) -> list[tuple[str, int]]:
+        """The vocabulary's terms starting with ``letter`` and the passages holding each, read once
+        per generation (a scan of FTS5's vocabulary: milliseconds), the latest few letters kept."""
+        with self._lock:
+            if generation != self._vocabulary_generation:
+                self._vocabulary.clear()
+                self._vocabulary_generation = generation
+            found = self._vocabulary.get(letter)
+        if found is None:
+            self.conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.passages_vocab"
+                              " USING fts5vocab(main, passages_fts, row)")
+            found = [(str(t), int(n)) for t, n in self.conn.execute(
+                "SELECT term, doc FROM temp.passages_vocab WHERE term >= ? AND term < ?",
+                (letter, chr(ord(letter) + 1))).fetchall()]
+            with self._lock:
+                self._vocabulary[letter] = found
+                while len(self._vocabulary) > _VOCABULARY_LETTERS:
+                    self._vocabulary.popitem(last=False)
+        return found
 
     def _single_terms(self, query: KeywordQuery) -> list[str] | None:
         """The FTS5 term of each word, or None when a word is not exactly one term (FTS5 decides)."""

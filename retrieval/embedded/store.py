@@ -409,6 +409,18 @@ class SqliteStore:
         return [w for w in words if not self._keyword.matches(KeywordQuery((w,)), generation)
                 and not self._keyword.spelled_alike(w)]
 
+    def respelled(self, words: list[str]) -> dict[str, str]:
+        """Each of ``words`` that no passage holds, written as the library's word spelled like it
+        that the most passages hold (words with none left out)."""
+        generation = self.generation()
+        out = {}
+        for word in words:
+            if self._keyword.held(word, generation):
+                continue
+            if fixed := self._keyword.respelled(word, generation):
+                out[word] = fixed
+        return out
+
     def keyword_search(self, question: str, limit: int, guild_ids: Iterable[int | None],
                        filters: Filters = Filters()) -> list[tuple[int, float]]:
         """BM25 search over passages (title weighted 2.0, text 1.0; see :mod:`retrieval.embedded.keyword`).

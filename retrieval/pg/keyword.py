@@ -21,7 +21,7 @@ from retrieval.pg.filters import filter_sql, scope_list
 from retrieval.records import Filters
 from retrieval.scoring.bm25 import K1, MATCH_BUDGET, B, KeywordQuery, choose_words, idf_of
 from retrieval.scoring.fts5_terms import WordTerms, tokenise_rows
-from retrieval.scoring.spelling import length_range, spelled_alike
+from retrieval.scoring.spelling import closest, length_range, respelled, spelled_alike
 from retrieval.terms import content_words
 
 
@@ -103,6 +103,26 @@ class PgKeywordIndex:
         with self.db.connection() as conn:
             frequencies = self._frequencies(conn, " ".join(words))
             return [w for w in words if not frequencies.get(self._term(w), 0) and not self._spelled_alike(conn, w)]
+
+    def respelled(self, words: list[str]) -> dict[str, str]:
+        """Each of ``words`` whose term no passage holds, written as the term spelled like it that
+        the most passages hold (:func:`retrieval.scoring.spelling.closest`; words with none left out)."""
+        if not words:
+            return {}
+        out = {}
+        with self.db.connection() as conn:
+            frequencies = self._frequencies(conn, " ".join(words))
+            for word in words:
+                terms = self._word_terms(word)
+                if len(terms) != 1 or frequencies.get(terms[0], 0):
+                    continue
+                rows = conn.execute("SELECT term, df FROM term_stats WHERE term >= %s AND term < %s AND df > 0"
+                                    " AND length(term) = %s",
+                                    (terms[0][0], chr(ord(terms[0][0]) + 1), len(terms[0]))).fetchall()
+                term = closest(terms[0], ((r[0], int(r[1])) for r in rows))
+                if term and (fixed := respelled(word, terms[0], term)):
+                    out[word] = fixed
+        return out
 
     def _spelled_alike(self, conn: psycopg.Connection, word: str) -> bool:
         term = self._term(word)

@@ -329,6 +329,11 @@ class PgStore:
         """Those of ``words`` that no passage holds, in any scope (their document frequencies)."""
         return self.keywords.absent(words)
 
+    def respelled(self, words: list[str]) -> dict[str, str]:
+        """Each of ``words`` that no passage holds, written as the library's word spelled like it
+        that the most passages hold (words with none left out)."""
+        return self.keywords.respelled(words)
+
     def keyword_search(self, question: str, limit: int, guild_ids: Iterable[int | None],
                        filters: Filters = Filters()) -> list[tuple[int, float]]:
         """BM25 over passages, as the embedded store scores it (see :mod:`retrieval.pg.keyword`)."""

@@ -66,3 +66,27 @@ def length_range(word: str) -> tuple[int, int]:
     """The shortest and longest candidate spelled alike could have."""
     limit = allowed_edits(word)
     return max(1, len(word) - limit), len(word) + limit
+
+
+def closest(term: str, candidates: Iterable[tuple[str, int]]) -> str | None:
+    """Of ``candidates`` (term, passages holding it), the one that is ``term`` with two neighbouring
+    letters swapped (from :data:`SHORTEST_SWAP` letters) that the most passages hold, or None.
+
+    Only a swap is read as a slip: a letter added, dropped or changed turns too many real words
+    into others ("northwestern" and "northeastern", "cooler" and "cooper"; measured on XQuAD's
+    questions, docs/quality.md), while two neighbouring letters swapped rarely make another word."""
+    if len(term) < SHORTEST_SWAP:
+        return None
+    found = [(passages, other) for other, passages in candidates if swapped(term, other)]
+    return max(found)[1] if found else None
+
+
+def respelled(word: str, own_term: str, term: str) -> str | None:
+    """``word`` (whose index term is ``own_term``) written with ``term`` in place of its stem and
+    its own ending kept ("cotnainers", "cotnain", "contain" → "containers"; its first letter's
+    case kept), or None when the stem is not where the word starts."""
+    lower = word.lower()
+    if not own_term or not lower.startswith(own_term):
+        return None
+    fixed = term + lower[len(own_term):]
+    return fixed[:1].upper() + fixed[1:] if word[:1].isupper() else fixed

@@ -121,3 +121,8 @@ def test_the_footer_says_how_the_question_s_time_was_read():
     answer = Answer("What happened this week?", True, [hit()], 5.0,
                     time_read='"this week": articles of 2024-01-01 to 2024-01-07')
     assert answer_embed(answer).footer.text.startswith('Time read: "this week": articles of 2024-01-01 to 2024-01-07 ·')
+
+
+def test_the_footer_says_how_slips_of_typing_were_read():
+    answer = Answer("How many cotnainers?", True, [hit()], 5.0, read_as="How many containers?")
+    assert answer_embed(answer).footer.text.startswith("Read as: How many containers? ·")

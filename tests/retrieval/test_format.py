@@ -13,8 +13,8 @@ def make_hit(**article):
 
 def test_json_contract_keys_and_types():
     data = answer_json(Answer(question="q?", answered=True, hits=[make_hit()], took_ms=12.345))
-    assert set(data) == {"question", "answered", "confidence", "results", "newest_date", "time_read", "closest",
-                         "article_facts", "unknown_names", "took_ms"}
+    assert set(data) == {"question", "answered", "confidence", "results", "newest_date", "time_read", "read_as",
+                         "closest", "article_facts", "unknown_names", "took_ms"}
     assert data["closest"] == [] and data["article_facts"] == [] and data["unknown_names"] == []
     assert data["newest_date"] == "2024-01-02"
     result = data["results"][0]
@@ -54,6 +54,13 @@ def test_how_time_was_read_is_said_in_the_text_and_the_json():
     answer = Answer("q", True, [make_hit()], 1.0, time_read='"this week": articles of 2024-09-13 to 2024-09-20')
     assert answer_json(answer)["time_read"].startswith('"this week"')
     assert answer_text(answer).endswith('Time read: "this week": articles of 2024-09-13 to 2024-09-20')
+
+
+def test_how_slips_of_typing_were_read_is_said_first():
+    answer = Answer("How many cotnainers?", True, [make_hit()], 1.0, read_as="How many containers?")
+    assert answer_json(answer)["read_as"] == "How many containers?"
+    assert answer_text(answer).startswith("Read as: How many containers?\n\n1.")
+    assert not answer_text(Answer("q", True, [make_hit()], 1.0)).startswith("Read as")
 
 
 def test_a_question_about_the_articles_is_answered_first_from_their_citations():

@@ -517,3 +517,10 @@ def test_a_syndicated_copy_is_shown_once_and_its_publisher_listed(library):
     answer = Searcher(library).ask("Which village did rescue boats reach?", SearchOptions(min_score=0.0))
     assert [h.article.source for h in answer.hits] == ["Wire"]  # the earliest copy
     assert [a.source for a in answer.hits[0].also_reported_by] == ["Herald"]
+
+
+def test_a_slip_of_typing_is_searched_as_the_library_s_word_and_said(searcher):
+    answer = searcher.ask("Which vilalge did rescue boats reach?", SearchOptions(min_score=0.0))
+    assert answer.question == "Which vilalge did rescue boats reach?"
+    assert answer.read_as == "Which village did rescue boats reach?"
+    assert searcher.ask("Which village did rescue boats reach?", SearchOptions(min_score=0.0)).read_as == ""

@@ -34,6 +34,13 @@ def test_absent_words_are_those_no_passage_of_any_scope_holds(library):
     assert library.store.absent_words(["kirby", "tikhoretsk"]) == ["kirby"]
 
 
+def test_a_word_no_passage_holds_is_respelled_as_the_library_s_word_most_passages_hold(library):
+    library.add_documents([doc("The containers reached Najin. Containers of shells.", url="u1"),
+                           doc("The containers left Korea. Certain ships followed.", url="u2")])
+    assert library.store.respelled(["cotnainers", "kroea", "containers", "zelensky", "ships"]) == {
+        "cotnainers": "containers", "kroea": "korea"}  # held words, and words with no neighbour, left out
+
+
 def test_keyword_search_survives_query_syntax_in_questions(library):
     library.add_documents([doc("The river flooded the valley.", url="u1")])
     for question in ('river" OR NEAR(', "AND OR NOT", "*", "'); DROP TABLE articles; --", "", "%_\\"):

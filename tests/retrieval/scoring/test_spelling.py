@@ -29,3 +29,16 @@ def test_short_words_match_with_two_neighbouring_letters_swapped_only():
     assert not spelled_alike("kreoa", ["korea"])  # a letter moved two places
     assert not spelled_alike("biden", ["baden"]) and not spelled_alike("umc", ["ucm"])  # a letter changed; three letters
     assert swapped("kroea", "korea") and not swapped("korea", "korea") and not swapped("kroea", "koreas")
+
+
+def test_the_closest_term_is_the_one_most_passages_hold_and_keeps_the_word_s_ending():
+    from retrieval.scoring.spelling import closest, respelled
+
+    assert closest("cotnain", [("contain", 12), ("cotnain", 0), ("certain", 40)]) == "contain"
+    assert closest("deliveri", [("deliveri", 3)]) is None  # the word itself is no correction
+    assert closest("kroea", [("korea", 5), ("krona", 9)]) == "korea"
+    assert closest("northwestern", [("northeastern", 9)]) is None  # a letter changed: another word
+    assert closest("ofr", [("for", 99)]) is None  # too short to tell
+    assert respelled("cotnainers", "cotnain", "contain") == "containers"
+    assert respelled("Ptuin", "ptuin", "putin") == "Putin"
+    assert respelled("ran", "run", "run") is None  # the term is not where the word starts
